@@ -22,6 +22,7 @@ type command struct {
 // commands lists every subcommand by name.
 var commands = map[string]command{
 	"wiegand": {"encode and decode Wiegand badge frames", runWiegand},
+	"sim":     {"drive a palmd running on simulated hardware", runSim},
 }
 
 func main() {

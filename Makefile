@@ -1,0 +1,41 @@
+# palmd: `make run` starts the appliance in simulation, `make test` runs every
+# test. Both install what is missing first (scripts/deps.sh, a no-op when all
+# is present).
+
+GO      ?= go
+BIN     := bin
+CONFIG  ?= configs/simulator.toml
+# The race detector doubles build time; CI keeps it on for the packages whose
+# concurrency matters most and runs the rest plainly.
+RACE_PKGS := ./drivers/... ./wiegand/... ./osdp/... ./firmware/...
+
+.PHONY: all deps build run test bench fuzz vet clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+run: build
+	$(BIN)/palmd -config $(CONFIG)
+
+vet: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+bench: build
+	bash scripts/bench.sh
+
+# Runs every fuzz target for FUZZTIME each (default 20s).
+fuzz: deps
+	bash scripts/fuzz.sh $(or $(FUZZTIME),20s)
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,140 @@
+// Package localconfig loads the reader's local hardware configuration: what
+// belongs to this board and this installation (pin names, devices, paths,
+// backends) and is never overwritten by the service.
+//
+// The file is TOML. Loading is strict: an unknown key, a missing required key
+// or a bad value is an error that names the key, so that a typo in the field
+// is found at boot and not at the door.
+package localconfig
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Backend selects the hardware implementation.
+type Backend string
+
+// The hardware backends.
+const (
+	BackendReal Backend = "real" // periph GPIO, serial ports, V4L2 camera
+	BackendSim  Backend = "sim"  // simulators for everything
+)
+
+// Config is the whole local file.
+type Config struct {
+	Device   Device   `toml:"device"`
+	Pins     Pins     `toml:"pins"`
+	Relay    Relay    `toml:"relay"`
+	GPO      Output   `toml:"gpo"`
+	GPI      Input    `toml:"gpi"`
+	Tamper   Input    `toml:"tamper"`
+	Wiegand  Wiegand  `toml:"wiegand"`
+	Simulate Simulate `toml:"simulate"`
+}
+
+// Device holds the daemon's own settings.
+type Device struct {
+	Name     string  `toml:"name"`      // shown in logs and health reports
+	Backend  Backend `toml:"backend"`   // "real" or "sim"
+	StateDir string  `toml:"state_dir"` // where persistent state lives
+	LogLevel string  `toml:"log_level"` // debug, info, warn, error
+}
+
+// Pins maps each terminal-block signal to the GPIO line name that carries it
+// on this board (periph registry names, e.g. "GPIO17"). The I/O-hub variant
+// orders its terminals differently, so nothing in the code assumes a name.
+type Pins struct {
+	Relay      string `toml:"relay"`
+	GPO        string `toml:"gpo"`
+	GPI        string `toml:"gpi"`
+	Tamper     string `toml:"tamper"`
+	WiegandD0  string `toml:"wiegand_d0"`
+	WiegandD1  string `toml:"wiegand_d1"`
+	WiegandLED string `toml:"wiegand_led"`
+}
+
+// Relay describes how the relay coil is driven and what it switches.
+type Relay struct {
+	ActiveLow bool   `toml:"active_low"` // coil energised by a Low level
+	Lock      string `toml:"lock"`       // "fail-secure" or "fail-safe": see drivers/relay
+}
+
+// Output describes an auxiliary output line.
+type Output struct {
+	ActiveLow bool `toml:"active_low"`
+}
+
+// Input describes a debounced input line.
+type Input struct {
+	ActiveLow bool     `toml:"active_low"` // the asserted state reads Low
+	Debounce  Duration `toml:"debounce"`
+}
+
+// Wiegand holds the electrical side of the Wiegand port. Pulse width,
+// interval and badge format come from the service's configuration.
+type Wiegand struct {
+	LEDGrantLevel string `toml:"led_grant_level"` // "low" or "high": the level the panel drives for a grant
+}
+
+// Simulate configures the simulated hardware (backend "sim" only).
+type Simulate struct {
+	Control string `toml:"control"` // loopback address of the simulator's control endpoint; empty: none
+}
+
+// Duration is a time.Duration written as a Go duration string ("20ms").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration (like \"20ms\"): %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("invalid local configuration")
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("localconfig: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("localconfig: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a configuration.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		keys := make([]string, len(un))
+		for i, k := range un {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("%w: unknown key %s", ErrInvalid, strings.Join(keys, ", "))
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

@@ -1,0 +1,99 @@
+package localconfig
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func readSim(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../configs/simulator.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Every shipped example must load: they are what installers copy.
+func TestShippedConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob("../../configs/*.toml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("expected example configs, got %v %v", files, err)
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestSimulatorValues(t *testing.T) {
+	c, err := Parse([]byte(readSim(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Device.Backend != BackendSim || c.GPI.Debounce.Duration != 20*time.Millisecond || !c.Tamper.ActiveLow {
+		t.Fatalf("unexpected values: %+v", c)
+	}
+}
+
+// Each bad file must fail with an error that names the offending key.
+func TestInvalidConfigNamesTheKey(t *testing.T) {
+	tests := []struct {
+		name, old, new, wantKey string
+	}{
+		{"unknown key", `log_level = "info"`, "log_level = \"info\"\ncolour = \"blue\"", "device.colour"},
+		{"unknown table", `[relay]`, "[relais]\nx = 1\n[relay]", "relais"},
+		{"bad backend", `backend = "sim"`, `backend = "gpio"`, "device.backend"},
+		{"bad duration", `debounce = "20ms"`, `debounce = "soon"`, "soon"},
+		{"zero debounce", `debounce = "50ms"`, `debounce = "0s"`, "tamper.debounce"},
+		{"long debounce", `debounce = "20ms"`, `debounce = "5s"`, "gpi.debounce"},
+		{"missing pin", `gpo = "GPO"`, ``, "pins.gpo"},
+		{"shared pin", `gpo = "GPO"`, `gpo = "GPI"`, "\"GPI\" is already used"},
+		{"bad lock", `lock = "fail-secure"`, `lock = "magnetic"`, "relay.lock"},
+		{"bad led level", `led_grant_level = "low"`, `led_grant_level = "green"`, "wiegand.led_grant_level"},
+		{"public control", `control = "127.0.0.1:7070"`, `control = "0.0.0.0:7070"`, "simulate.control"},
+		{"wrong type", `active_low = false`, `active_low = "no"`, "active_low"},
+		{"not toml", `[device]`, `[device`, "invalid local configuration"},
+	}
+	base := readSim(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(base, tt.old) {
+				t.Fatalf("fixture lacks %q", tt.old)
+			}
+			_, err := Parse([]byte(strings.Replace(base, tt.old, tt.new, 1)))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("error %q does not name %q", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "none.toml")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("got %v, want not-exist", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	b, err := os.ReadFile("../../configs/simulator.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte("[device]\nname = 1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err == nil && c.validate() != nil {
+			t.Fatal("Parse accepted a config that does not validate")
+		}
+	})
+}

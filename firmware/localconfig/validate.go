@@ -1,0 +1,101 @@
+package localconfig
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// maxDebounce bounds debounce times: a door contact that needs more than this
+// is broken, and a longer delay would hide request-to-exit presses.
+const maxDebounce = time.Second
+
+func (c *Config) validate() error {
+	checks := []func() error{
+		c.validateDevice,
+		c.validatePins,
+		func() error { return oneOf("relay.lock", c.Relay.Lock, "fail-secure", "fail-safe") },
+		func() error { return validateDebounce("gpi.debounce", c.GPI.Debounce) },
+		func() error { return validateDebounce("tamper.debounce", c.Tamper.Debounce) },
+		func() error { return oneOf("wiegand.led_grant_level", c.Wiegand.LEDGrantLevel, "low", "high") },
+		c.validateSimulate,
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateDevice() error {
+	if c.Device.Name == "" {
+		return invalid("device.name", "is required")
+	}
+	if err := oneOf("device.backend", string(c.Device.Backend), string(BackendReal), string(BackendSim)); err != nil {
+		return err
+	}
+	if c.Device.StateDir == "" {
+		return invalid("device.state_dir", "is required")
+	}
+	return oneOf("device.log_level", c.Device.LogLevel, "debug", "info", "warn", "error")
+}
+
+// validatePins requires every line and forbids two signals on one line.
+func (c *Config) validatePins() error {
+	p := c.Pins
+	named := []struct{ key, name string }{
+		{"pins.relay", p.Relay}, {"pins.gpo", p.GPO}, {"pins.gpi", p.GPI},
+		{"pins.tamper", p.Tamper}, {"pins.wiegand_d0", p.WiegandD0},
+		{"pins.wiegand_d1", p.WiegandD1}, {"pins.wiegand_led", p.WiegandLED},
+	}
+	seen := map[string]string{}
+	for _, n := range named {
+		if n.name == "" {
+			return invalid(n.key, "is required")
+		}
+		if other, dup := seen[n.name]; dup {
+			return invalid(n.key, fmt.Sprintf("line %q is already used by %s", n.name, other))
+		}
+		seen[n.name] = n.key
+	}
+	return nil
+}
+
+func (c *Config) validateSimulate() error {
+	addr := c.Simulate.Control
+	if addr == "" {
+		return nil
+	}
+	if c.Device.Backend != BackendSim {
+		return invalid("simulate.control", "is only allowed with device.backend = \"sim\"")
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return invalid("simulate.control", err.Error())
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return invalid("simulate.control", "must be a loopback address: the simulator obeys anyone who reaches it")
+	}
+	return nil
+}
+
+func validateDebounce(key string, d Duration) error {
+	if d.Duration <= 0 || d.Duration > maxDebounce {
+		return invalid(key, fmt.Sprintf("must be between 1ns and %v, got %v", maxDebounce, d.Duration))
+	}
+	return nil
+}
+
+func oneOf(key, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return invalid(key, fmt.Sprintf("must be one of %q, got %q", allowed, v))
+}
+
+func invalid(key, why string) error {
+	return fmt.Errorf("%w: %s %s", ErrInvalid, key, why)
+}

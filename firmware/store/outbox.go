@@ -1,0 +1,106 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The outbox holds events until the service has acknowledged them: at-least-
+// once delivery across restarts and network cuts. Entries keep their order;
+// each carries the event's unique ID so the service can drop duplicates.
+
+// OutboxEntry is one queued event.
+type OutboxEntry struct {
+	Seq     uint64 // position in the outbox, for Ack
+	ID      string // the event's unique ID
+	Payload []byte // the event as it will be sent
+}
+
+// Enqueue appends an event in one transaction and returns its position.
+func (db *DB) Enqueue(id string, payload []byte) (uint64, error) {
+	if id == "" || len(id) > 0xFFFF {
+		return 0, fmt.Errorf("store: enqueue: event ID must be 1..65535 bytes")
+	}
+	var seq uint64
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		var err error
+		if seq, err = b.NextSequence(); err != nil {
+			return err
+		}
+		v := binary.BigEndian.AppendUint16(nil, uint16(len(id)))
+		v = append(append(v, id...), payload...)
+		return b.Put(seqKey(seq), v)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue: %w", err)
+	}
+	return seq, nil
+}
+
+// Pending returns up to max of the oldest queued events.
+func (db *DB) Pending(max int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
+			e, err := decodeEntry(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Ack removes delivered events. Unknown positions are ignored: an ack may
+// arrive twice after a retry.
+func (db *DB) Ack(seqs ...uint64) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, s := range seqs {
+			if err := b.Delete(seqKey(s)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: ack: %w", err)
+	}
+	return nil
+}
+
+// OutboxLen returns the number of queued events.
+func (db *DB) OutboxLen() (int, error) {
+	var n int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+var errBadEntry = errors.New("store: outbox entry corrupt")
+
+func decodeEntry(k, v []byte) (OutboxEntry, error) {
+	if len(k) != 8 || len(v) < 2 {
+		return OutboxEntry{}, errBadEntry
+	}
+	n := int(binary.BigEndian.Uint16(v))
+	if len(v) < 2+n {
+		return OutboxEntry{}, errBadEntry
+	}
+	return OutboxEntry{
+		Seq:     binary.BigEndian.Uint64(k),
+		ID:      string(v[2 : 2+n]),
+		Payload: append([]byte(nil), v[2+n:]...),
+	}, nil
+}
