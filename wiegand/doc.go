@@ -20,5 +20,6 @@
 // from 1.
 //
 // A separate LED line runs the other way: the panel drives it to tell the
-// reader whether it granted access; LED reports its debounced changes.
+// reader whether it granted access. It is a plain debounced input, read by
+// the firmware's I/O board (drivers/input), not by this package.
 package wiegand

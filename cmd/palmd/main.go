@@ -18,6 +18,7 @@ import (
 
 	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/firmware/sdnotify"
+	"github.com/palmd/palmd/firmware/store"
 )
 
 func main() {
@@ -46,9 +47,12 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
 	log.Info("starting", "config", *configPath, "backend", cfg.Device.Backend)
 
-	if err := os.MkdirAll(cfg.Device.StateDir, 0o700); err != nil {
-		return fmt.Errorf("state dir: %w", err)
+	// The store's file lock also keeps a second palmd off the same hardware.
+	db, err := store.Open(cfg.Device.StateDir)
+	if err != nil {
+		return err
 	}
+	defer db.Close()
 	app, err := newAppliance(cfg, log)
 	if err != nil {
 		return err

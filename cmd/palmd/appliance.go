@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+
+	"github.com/palmd/palmd/drivers/pins"
+	"github.com/palmd/palmd/drivers/pinsim"
+	"github.com/palmd/palmd/firmware/ioboard"
+	"github.com/palmd/palmd/firmware/localconfig"
+)
+
+// heartbeatEvery is how often the main loop proves it is alive; the systemd
+// watchdog is fed only while it does.
+const heartbeatEvery = time.Second
+
+// appliance is the running reader: its I/O board and, in simulation, the
+// control endpoint that plays the hardware.
+type appliance struct {
+	cfg   *localconfig.Config
+	log   *slog.Logger
+	board *ioboard.Board
+	sim   *pinsim.Board // nil on real hardware
+
+	control   net.Listener // nil unless simulate.control is set
+	started   chan struct{}
+	heartbeat atomic.Int64 // unix nanoseconds of the main loop's last beat
+}
+
+func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error) {
+	a := &appliance{cfg: cfg, log: log, started: make(chan struct{})}
+	var src ioboard.Pins
+	if cfg.Device.Backend == localconfig.BackendSim {
+		a.sim = simulatedBoard(cfg)
+		src = a.sim
+	} else {
+		real, err := pins.Open()
+		if err != nil {
+			return nil, err
+		}
+		src = real
+	}
+	board, err := ioboard.Open(cfg, src)
+	if err != nil {
+		return nil, err
+	}
+	a.board = board
+	if addr := cfg.Simulate.Control; addr != "" {
+		if a.control, err = net.Listen("tcp", addr); err != nil {
+			board.Close()
+			return nil, fmt.Errorf("simulator control: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// simulatedBoard makes the configured lines, at rest: case closed, door
+// contact and panel LED inactive.
+func simulatedBoard(cfg *localconfig.Config) *pinsim.Board {
+	p := cfg.Pins
+	b := pinsim.NewBoard(p.Relay, p.GPO, p.GPI, p.Tamper, p.WiegandD0, p.WiegandD1, p.WiegandLED)
+	b.Sim(p.Tamper).Set(gpio.Level(!cfg.Tamper.ActiveLow))
+	b.Sim(p.GPI).Set(gpio.Level(cfg.GPI.ActiveLow))
+	b.Sim(p.WiegandLED).Set(gpio.Level(cfg.Wiegand.LEDGrantLevel == "low"))
+	return b
+}
+
+// Run serves until ctx ends, then leaves every output in its safe state.
+func (a *appliance) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer a.board.Close()
+
+	if a.control != nil {
+		srv := &http.Server{Handler: a.sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(a.control)
+		defer srv.Close()
+		a.log.Info("simulator control endpoint", "url", "http://"+a.control.Addr().String()+"/pins")
+	}
+	events := make(chan ioboard.Event)
+	boardDone := make(chan error, 1)
+	go func() { boardDone <- a.board.Run(ctx, events) }()
+
+	a.log.Info("inputs", "tamper_open", a.board.Tamper.Open(), "gpi", a.board.GPI.Asserted(), "panel_grant", a.board.LED.Asserted())
+	a.beat()
+	close(a.started)
+	tick := time.NewTicker(heartbeatEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-events:
+			a.onInput(ev)
+		case <-tick.C:
+			a.beat()
+		case <-ctx.Done():
+			<-boardDone
+			return ctx.Err()
+		}
+	}
+}
+
+// onInput logs each input change; tamper is an alarm.
+func (a *appliance) onInput(ev ioboard.Event) {
+	switch ev.Kind {
+	case ioboard.KindTamper:
+		if ev.Asserted {
+			a.log.Warn("tamper: case opened")
+		} else {
+			a.log.Info("tamper: case closed")
+		}
+	default:
+		a.log.Info("input changed", "input", string(ev.Kind), "asserted", ev.Asserted)
+	}
+}
+
+func (a *appliance) beat() { a.heartbeat.Store(time.Now().UnixNano()) }
+
+// WaitStarted returns once Run serves.
+func (a *appliance) WaitStarted(ctx context.Context) error {
+	select {
+	case <-a.started:
+		return nil
+	case <-ctx.Done():
+		return errors.New("palmd: stopped before it started")
+	}
+}
+
+// Alive reports whether the main loop beat recently.
+func (a *appliance) Alive() bool {
+	return time.Since(time.Unix(0, a.heartbeat.Load())) < 3*heartbeatEvery
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log sink safe to read while palmd writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// writeConfig copies the simulator config with a private state dir and a
+// free loopback port for the control endpoint.
+func writeConfig(t *testing.T) (path, control string) {
+	t.Helper()
+	b, err := os.ReadFile("../../configs/simulator.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	control = l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	s := strings.Replace(string(b), `state_dir = "var/palmd"`, `state_dir = "`+filepath.Join(dir, "state")+`"`, 1)
+	s = strings.Replace(s, `control = "127.0.0.1:7070"`, `control = "`+control+`"`, 1)
+	path = filepath.Join(dir, "palmd.toml")
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, control
+}
+
+func notifySocket(t *testing.T) *net.UnixConn {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	t.Setenv("NOTIFY_SOCKET", path)
+	return conn
+}
+
+func readNotify(t *testing.T, conn *net.UnixConn) string {
+	t.Helper()
+	buf := make([]byte, 128)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatalf("no notification: %v", err)
+	}
+	return string(buf[:n])
+}
+
+func TestRunOnSimulatedHardware(t *testing.T) {
+	cfg, control := writeConfig(t)
+	notify := notifySocket(t)
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", cfg}, &logs) }()
+
+	if got := readNotify(t, notify); got != "READY=1" {
+		t.Fatalf("first notification %q, want READY=1", got)
+	}
+	resp, err := http.Post("http://"+control+"/pins/TAMPER", "application/json", strings.NewReader(`{"level":"high"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "tamper: case opened") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "tamper: case opened") {
+		t.Fatalf("tamper alarm not logged:\n%s", logs.String())
+	}
+
+	cancel() // SIGTERM
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("palmd did not stop")
+	}
+	if got := readNotify(t, notify); got != "STOPPING=1" {
+		t.Fatalf("last notification %q, want STOPPING=1", got)
+	}
+}
+
+func TestSecondDaemonOnSameStateFails(t *testing.T) {
+	cfg, _ := writeConfig(t)
+	t.Setenv("NOTIFY_SOCKET", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := make(chan error, 1)
+	var logs syncBuffer
+	go func() { first <- run(ctx, []string{"-config", cfg}, &logs) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "ready") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The lock on the state file must be what stops it, not the busy port.
+	if err := run(ctx, []string{"-config", cfg}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "store") {
+		t.Fatalf("second palmd on the same state directory: %v, want a store lock error", err)
+	}
+	cancel()
+	<-first
+}
+
+func TestBadConfigNamesTheKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(path, []byte("[device]\nnmae = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"-config", path}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "device.nmae") {
+		t.Fatalf("got %v, want an error naming device.nmae", err)
+	}
+}
