@@ -7,7 +7,7 @@ BIN     := bin
 CONFIG  ?= configs/simulator.toml
 # The race detector doubles build time; CI keeps it on for the packages whose
 # concurrency matters most and runs the rest plainly.
-RACE_PKGS := ./drivers/... ./wiegand/... ./osdp/... ./firmware/...
+RACE_PKGS := ./cmd/... ./drivers/... ./wiegand/... ./osdp/... ./firmware/...
 
 .PHONY: all deps build run test bench fuzz vet clean
 
