@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/palmd/palmd/firmware/sdnotify/sdnotifytest"
 )
 
 // syncBuffer is a log sink safe to read while palmd writes.
@@ -55,38 +57,15 @@ func writeConfig(t *testing.T) (path, control string) {
 	return path, control
 }
 
-func notifySocket(t *testing.T) *net.UnixConn {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	return conn
-}
-
-func readNotify(t *testing.T, conn *net.UnixConn) string {
-	t.Helper()
-	buf := make([]byte, 128)
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatalf("no notification: %v", err)
-	}
-	return string(buf[:n])
-}
-
 func TestRunOnSimulatedHardware(t *testing.T) {
 	cfg, control := writeConfig(t)
-	notify := notifySocket(t)
+	notify := sdnotifytest.Listen(t)
 	var logs syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-config", cfg}, &logs) }()
 
-	if got := readNotify(t, notify); got != "READY=1" {
+	if got := notify.Next(t, 10*time.Second); got != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", got)
 	}
 	resp, err := http.Post("http://"+control+"/pins/TAMPER", "application/json", strings.NewReader(`{"level":"high"}`))
@@ -111,7 +90,7 @@ func TestRunOnSimulatedHardware(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("palmd did not stop")
 	}
-	if got := readNotify(t, notify); got != "STOPPING=1" {
+	if got := notify.Next(t, 10*time.Second); got != "STOPPING=1" {
 		t.Fatalf("last notification %q, want STOPPING=1", got)
 	}
 }

@@ -2,40 +2,16 @@ package sdnotify
 
 import (
 	"context"
-	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/palmd/palmd/firmware/sdnotify/sdnotifytest"
 )
 
-// listen opens a real unixgram socket where a service manager would.
-func listen(t *testing.T) *net.UnixConn {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	return conn
-}
-
-func recv(t *testing.T, conn *net.UnixConn) string {
-	t.Helper()
-	buf := make([]byte, 256)
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
-}
-
 func TestNotifySendsState(t *testing.T) {
-	conn := listen(t)
+	sock := sdnotifytest.Listen(t)
 	n := FromEnv()
 	if !n.Enabled() {
 		t.Fatal("not enabled with NOTIFY_SOCKET set")
@@ -43,7 +19,7 @@ func TestNotifySendsState(t *testing.T) {
 	if err := n.Notify("READY=1"); err != nil {
 		t.Fatal(err)
 	}
-	if got := recv(t, conn); got != "READY=1" {
+	if got := sock.Next(t, 5*time.Second); got != "READY=1" {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -57,7 +33,7 @@ func TestWithoutSocketDoesNothing(t *testing.T) {
 }
 
 func TestWatchdogFeedsOnlyWhileAlive(t *testing.T) {
-	conn := listen(t)
+	sock := sdnotifytest.Listen(t)
 	n := FromEnv()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -71,22 +47,19 @@ func TestWatchdogFeedsOnlyWhileAlive(t *testing.T) {
 		}
 		return healthy
 	})
-	if got := recv(t, conn); got != "WATCHDOG=1" {
+	if got := sock.Next(t, 5*time.Second); got != "WATCHDOG=1" {
 		t.Fatalf("got %q", got)
 	}
 	alive <- false
 	// Drain what was sent before the loop saw the stall, then expect silence.
 	time.Sleep(20 * time.Millisecond)
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	buf := make([]byte, 64)
 	for {
-		if _, err := conn.Read(buf); err != nil {
+		if _, ok := sock.TryNext(10 * time.Millisecond); !ok {
 			break
 		}
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if _, err := conn.Read(buf); err == nil {
-		t.Fatal("watchdog fed while the main loop reports itself stuck")
+	if msg, ok := sock.TryNext(50 * time.Millisecond); ok {
+		t.Fatalf("watchdog fed (%q) while the main loop reports itself stuck", msg)
 	}
 }
 
