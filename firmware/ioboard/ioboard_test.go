@@ -87,7 +87,9 @@ func TestInputsArriveAsEvents(t *testing.T) {
 // The board's transmitter is heard by a receiver wired to its lines.
 func TestWiegandFrameReachesAPanel(t *testing.T) {
 	b, sim, cfg := simBoard(t)
-	rx, err := wiegand.NewReceiver(wiegand.ReceiverConfig{})
+	// This checks wiring, not timing: a long frame timeout keeps a host
+	// that stalls the sending thread mid-frame from splitting the frame.
+	rx, err := wiegand.NewReceiver(wiegand.ReceiverConfig{FrameTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
