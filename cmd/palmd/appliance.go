@@ -25,7 +25,6 @@ const heartbeatEvery = time.Second
 // appliance is the running reader: its I/O board and, in simulation, the
 // control endpoint that plays the hardware.
 type appliance struct {
-	cfg   *localconfig.Config
 	log   *slog.Logger
 	board *ioboard.Board
 	sim   *pinsim.Board // nil on real hardware
@@ -36,7 +35,7 @@ type appliance struct {
 }
 
 func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error) {
-	a := &appliance{cfg: cfg, log: log, started: make(chan struct{})}
+	a := &appliance{log: log, started: make(chan struct{})}
 	var src ioboard.Pins
 	if cfg.Device.Backend == localconfig.BackendSim {
 		a.sim = simulatedBoard(cfg)
@@ -53,6 +52,10 @@ func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error)
 		return nil, err
 	}
 	a.board = board
+	// The lock type changes nothing in the firmware, only the wiring: say
+	// which contact this installation expects so the installer can check.
+	contact := map[string]string{"fail-secure": "COM/NO", "fail-safe": "COM/NC"}[cfg.Relay.Lock]
+	log.Info("relay", "lock", cfg.Relay.Lock, "wire_lock_on", contact, "coil_active_low", cfg.Relay.ActiveLow)
 	if addr := cfg.Simulate.Control; addr != "" {
 		if a.control, err = net.Listen("tcp", addr); err != nil {
 			board.Close()
