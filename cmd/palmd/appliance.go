@@ -12,6 +12,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/palmd/palmd/drivers/output"
 	"github.com/palmd/palmd/drivers/pins"
 	"github.com/palmd/palmd/drivers/pinsim"
 	"github.com/palmd/palmd/firmware/ioboard"
@@ -54,7 +55,11 @@ func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error)
 	a.board = board
 	// The lock type changes nothing in the firmware, only the wiring: say
 	// which contact this installation expects so the installer can check.
-	contact := map[string]string{"fail-secure": "COM/NO", "fail-safe": "COM/NC"}[cfg.Relay.Lock]
+	contact, err := output.Lock(cfg.Relay.Lock).Contact()
+	if err != nil {
+		board.Close()
+		return nil, err
+	}
 	log.Info("relay", "lock", cfg.Relay.Lock, "wire_lock_on", contact, "coil_active_low", cfg.Relay.ActiveLow)
 	if addr := cfg.Simulate.Control; addr != "" {
 		if a.control, err = net.Listen("tcp", addr); err != nil {

@@ -1,10 +1,3 @@
-// Package input reads debounced digital inputs: the GPI (door contact,
-// request-to-exit) and the tamper switch.
-//
-// A change is reported once the line has been quiet for the debounce time,
-// at the level it settled on. periph's gpioutil.Debounce was not used: it
-// samples once after a fixed delay without waiting for the bouncing to stop,
-// so a long bounce burst can be reported as two changes or none.
 package input
 
 import (
@@ -23,10 +16,11 @@ const pollEvery = 250 * time.Millisecond
 
 // Config describes the line.
 type Config struct {
-	Name      string        // for errors and events, e.g. "gpi"
-	ActiveLow bool          // the asserted state reads Low
-	Debounce  time.Duration // how long the line must be quiet before a change counts
-	Pull      gpio.Pull     // gpio.PullNoChange keeps the board's setting
+	Name      string           // for errors and events, e.g. "gpi"
+	ActiveLow bool             // the asserted state reads Low
+	Debounce  time.Duration    // how long the line must be quiet before a change counts
+	Pull      gpio.Pull        // gpio.PullNoChange keeps the board's setting
+	Now       func() time.Time // stamps events; nil: time.Now
 }
 
 // Event is a debounced change.
@@ -51,6 +45,9 @@ func New(pin gpio.PinIn, cfg Config) (*Input, error) {
 	if cfg.Debounce <= 0 {
 		return nil, fmt.Errorf("input %s: debounce %v: must be positive", cfg.Name, cfg.Debounce)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if err := pin.In(cfg.Pull, gpio.BothEdges); err != nil {
 		return nil, fmt.Errorf("input %s: %w", cfg.Name, err)
 	}
@@ -69,8 +66,13 @@ func (in *Input) Asserted() bool {
 func (in *Input) read() bool { return (in.pin.Read() == gpio.High) != in.cfg.ActiveLow }
 
 // Run watches the line until ctx ends, sending each debounced change on
-// events. It returns ctx's error.
+// events, and returns ctx's error. Only one Run at a time: the edges it
+// consumes are gone for any other reader.
 func (in *Input) Run(ctx context.Context, events chan<- Event) error {
+	// Cut a wait short when ctx ends (the character-device driver honours
+	// Halt; elsewhere the wait just times out).
+	stop := context.AfterFunc(ctx, func() { _ = in.pin.Halt() })
+	defer stop()
 	for ctx.Err() == nil {
 		edge := in.pin.WaitForEdge(pollEvery)
 		if !edge && in.read() == in.Asserted() {
@@ -86,7 +88,7 @@ func (in *Input) Run(ctx context.Context, events chan<- Event) error {
 			continue // a glitch: it bounced back before settling
 		}
 		select {
-		case events <- Event{Name: in.cfg.Name, Asserted: now, At: time.Now()}:
+		case events <- Event{Name: in.cfg.Name, Asserted: now, At: in.cfg.Now()}:
 		case <-ctx.Done():
 		}
 	}

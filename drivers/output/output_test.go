@@ -1,6 +1,9 @@
 package output
 
 import (
+	"errors"
+	"slices"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -10,51 +13,83 @@ import (
 	"github.com/palmd/palmd/drivers/pinsim"
 )
 
-// fakeTimers fires scheduled functions when the test says so.
-type fakeTimers struct {
-	mu      sync.Mutex
-	pending []*fakeTimer
+// manualClock runs scheduled functions when the test advances it.
+type manualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*manualTimer
 }
 
-type fakeTimer struct {
-	d       time.Duration
+type manualTimer struct {
+	c       *manualClock
+	at      time.Time
 	f       func()
 	stopped bool
 }
 
-func (t *fakeTimer) Stop() bool { s := !t.stopped; t.stopped = true; return s }
+func newClock() *manualClock { return &manualClock{now: time.Unix(1_700_000_000, 0)} }
 
-func (ft *fakeTimers) after(d time.Duration, f func()) Timer {
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
-	t := &fakeTimer{d: d, f: f}
-	ft.pending = append(ft.pending, t)
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &manualTimer{c: c, at: c.now.Add(d), f: f}
+	c.timers = append(c.timers, t)
 	return t
 }
 
-// fireAll runs every timer not stopped, as if their time had come.
-func (ft *fakeTimers) fireAll() {
-	ft.mu.Lock()
-	p := ft.pending
-	ft.pending = nil
-	ft.mu.Unlock()
-	for _, t := range p {
-		if !t.stopped {
-			t.f()
+func (t *manualTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+// advance moves time on by d, running every timer that falls due, in order.
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	end := c.now.Add(d)
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].at.Before(c.timers[j].at) })
+		var due *manualTimer
+		for i, t := range c.timers {
+			if !t.stopped && !t.at.After(end) {
+				due = t
+				c.timers = slices.Delete(c.timers, i, i+1)
+				break
+			}
 		}
+		if due == nil {
+			c.now = end
+			c.mu.Unlock()
+			return
+		}
+		c.now = due.at
+		due.stopped = true
+		c.mu.Unlock()
+		due.f()
 	}
 }
 
-func newOut(t *testing.T, activeLow bool) (*Output, *pinsim.Pin, *fakeTimers) {
+func newOut(t *testing.T, activeLow bool) (*Output, *pinsim.Pin, *manualClock) {
 	t.Helper()
 	pin := pinsim.New("RELAY", 0)
-	pin.Set(gpio.High) // whatever the line was before palmd started
-	ft := &fakeTimers{}
-	o, err := New(pin, Config{Name: "relay", ActiveLow: activeLow, AfterFunc: ft.after})
+	pin.Set(gpio.Level(!activeLow)) // energised, as a crashed previous run left it
+	clk := newClock()
+	o, err := New(pin, Config{Name: "relay", ActiveLow: activeLow, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return o, pin, ft
+	pin.Reset()
+	return o, pin, clk
 }
 
 func levels(p *pinsim.Pin) []gpio.Level {
@@ -65,94 +100,210 @@ func levels(p *pinsim.Pin) []gpio.Level {
 	return out
 }
 
+// polarity gives the energised and de-energised levels of each coil drive.
+var polarity = []struct {
+	name      string
+	activeLow bool
+	on, off   gpio.Level
+}{
+	{"active-high", false, gpio.High, gpio.Low},
+	{"active-low", true, gpio.Low, gpio.High},
+}
+
 func TestNewDeEnergises(t *testing.T) {
-	for _, activeLow := range []bool{false, true} {
-		o, pin, _ := newOut(t, activeLow)
-		want := gpio.Level(activeLow) // de-energised level
-		if pin.Read() != want || o.State().Energised {
-			t.Errorf("activeLow=%v: line %v after New, want %v (de-energised)", activeLow, pin.Read(), want)
+	for _, tt := range polarity {
+		o, pin, _ := newOut(t, tt.activeLow)
+		if pin.Read() != tt.off || o.State().Energised {
+			t.Errorf("%s: line %v after New, want %v (de-energised)", tt.name, pin.Read(), tt.off)
 		}
 	}
 }
 
 func TestPulseEnergisesThenReleases(t *testing.T) {
-	tests := []struct {
-		activeLow bool
-		on, off   gpio.Level
-	}{
-		{false, gpio.High, gpio.Low},
-		{true, gpio.Low, gpio.High},
-	}
-	for _, tt := range tests {
-		o, pin, ft := newOut(t, tt.activeLow)
-		pin.Reset()
+	for _, tt := range polarity {
+		o, pin, clk := newOut(t, tt.activeLow)
+		start := clk.Now()
 		if err := o.Pulse(3 * time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if pin.Read() != tt.on || !o.State().Energised || o.State().Until.IsZero() {
-			t.Fatalf("activeLow=%v: not energised during pulse", tt.activeLow)
+		st := o.State()
+		if pin.Read() != tt.on || !st.Energised || !st.Until.Equal(start.Add(3*time.Second)) {
+			t.Fatalf("%s: during pulse: line %v, state %+v", tt.name, pin.Read(), st)
 		}
-		ft.fireAll()
-		if pin.Read() != tt.off || o.State().Energised {
-			t.Fatalf("activeLow=%v: still energised after pulse", tt.activeLow)
+		clk.advance(3*time.Second - time.Millisecond)
+		if pin.Read() != tt.on {
+			t.Fatalf("%s: pulse ended early", tt.name)
 		}
-		if got := levels(pin); len(got) != 2 || got[0] != tt.on || got[1] != tt.off {
-			t.Fatalf("activeLow=%v: edges %v, want [%v %v]", tt.activeLow, got, tt.on, tt.off)
+		clk.advance(time.Millisecond)
+		if pin.Read() != tt.off || o.State().Energised || !o.State().Until.IsZero() {
+			t.Fatalf("%s: still energised after the pulse: %+v", tt.name, o.State())
+		}
+		if got := levels(pin); !slices.Equal(got, []gpio.Level{tt.on, tt.off}) {
+			t.Fatalf("%s: edges %v, want [%v %v]", tt.name, got, tt.on, tt.off)
 		}
 	}
 }
 
-// A second grant during a pulse restarts the time; the first pulse's timer
-// must not cut the second one short.
-func TestPulseRestartsAndOldTimerIsIgnored(t *testing.T) {
-	o, pin, ft := newOut(t, false)
+func TestPulseDuringPulseNeverShortens(t *testing.T) {
+	tests := []struct {
+		name   string
+		second time.Duration // pulse given 1 s into a 5 s pulse
+		end    time.Duration // when the output must release, from the start
+	}{
+		{"shorter keeps the first end", time.Second, 5 * time.Second},
+		{"longer extends", 10 * time.Second, 11 * time.Second},
+	}
+	for _, tt := range tests {
+		o, pin, clk := newOut(t, false)
+		_ = o.Pulse(5 * time.Second)
+		clk.advance(time.Second)
+		if err := o.Pulse(tt.second); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(tt.end - time.Second - time.Millisecond)
+		if pin.Read() != gpio.High {
+			t.Fatalf("%s: released before %v", tt.name, tt.end)
+		}
+		clk.advance(time.Millisecond)
+		if pin.Read() != gpio.Low {
+			t.Fatalf("%s: still energised at %v", tt.name, tt.end)
+		}
+		if got := levels(pin); len(got) != 2 {
+			t.Fatalf("%s: edges %v: a second pulse must not toggle the line", tt.name, got)
+		}
+	}
+}
+
+// A timer callback that fired but lost the race with a newer command must
+// not cut the newer pulse short.
+func TestStaleTimerIsIgnored(t *testing.T) {
+	o, pin, clk := newOut(t, false)
 	_ = o.Pulse(time.Second)
-	first := ft.pending[0]
+	stale := clk.timers[0]
+	_ = o.Release()
 	_ = o.Pulse(time.Second)
-	first.f() // a stale callback that raced with Stop
+	stale.f()
 	if pin.Read() != gpio.High {
 		t.Fatal("stale timer de-energised a newer pulse")
 	}
-	ft.fireAll()
+	clk.advance(time.Second)
 	if pin.Read() != gpio.Low {
 		t.Fatal("second pulse never ended")
 	}
 }
 
-func TestHoldOutlastsPulsesUntilRelease(t *testing.T) {
-	o, pin, ft := newOut(t, false)
-	_ = o.Pulse(time.Second)
-	if err := o.Hold(); err != nil {
-		t.Fatal(err)
-	}
-	_ = o.Pulse(time.Second)
-	ft.fireAll()
-	if pin.Read() != gpio.High || !o.State().Held {
-		t.Fatal("hold ended by a pulse timer")
-	}
-	if err := o.Release(); err != nil {
-		t.Fatal(err)
-	}
-	if pin.Read() != gpio.Low || o.State().Energised {
-		t.Fatal("release left the output energised")
+func TestHoldAndPulseDuringHold(t *testing.T) {
+	for _, tt := range polarity {
+		o, pin, clk := newOut(t, tt.activeLow)
+		_ = o.Pulse(time.Second)
+		if err := o.Hold(); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Pulse(time.Second); err != nil { // a grant while held open
+			t.Fatal(err)
+		}
+		clk.advance(time.Hour)
+		if st := o.State(); pin.Read() != tt.on || !st.Held || !st.Energised || !st.Until.IsZero() {
+			t.Fatalf("%s: hold ended by a pulse timer: line %v, %+v", tt.name, pin.Read(), st)
+		}
+		if err := o.Release(); err != nil {
+			t.Fatal(err)
+		}
+		if st := o.State(); pin.Read() != tt.off || st.Energised || st.Held {
+			t.Fatalf("%s: release left the output energised: %+v", tt.name, st)
+		}
+		if got := levels(pin); !slices.Equal(got, []gpio.Level{tt.on, tt.off}) {
+			t.Fatalf("%s: edges %v, want one energise and one release", tt.name, got)
+		}
 	}
 }
 
 func TestCloseIsTheSafeState(t *testing.T) {
-	o, pin, _ := newOut(t, true)
-	_ = o.Hold()
-	if err := o.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if pin.Read() != gpio.High { // active-low: High is de-energised
-		t.Fatal("Close left the coil energised")
-	}
-	if err := o.Pulse(0); err == nil {
-		t.Fatal("zero pulse accepted")
+	for _, tt := range polarity {
+		o, pin, _ := newOut(t, tt.activeLow)
+		_ = o.Hold()
+		if err := o.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if pin.Read() != tt.off || o.State().Energised {
+			t.Fatalf("%s: Close left the coil energised", tt.name)
+		}
+		if err := o.Pulse(time.Second); !errors.Is(err, ErrClosed) {
+			t.Fatalf("%s: Pulse after Close: %v, want ErrClosed", tt.name, err)
+		}
+		if err := o.Hold(); !errors.Is(err, ErrClosed) || pin.Read() != tt.off {
+			t.Fatalf("%s: Hold after Close: %v, line %v", tt.name, err, pin.Read())
+		}
+		if err := o.Close(); err != nil {
+			t.Fatalf("%s: second Close: %v", tt.name, err)
+		}
 	}
 }
 
-func TestRealTimerEndsPulse(t *testing.T) {
+func TestBadPulse(t *testing.T) {
+	o, _, _ := newOut(t, false)
+	for _, d := range []time.Duration{0, -time.Second} {
+		if err := o.Pulse(d); err == nil {
+			t.Errorf("pulse of %v accepted", d)
+		}
+	}
+}
+
+// flakyPin fails its next n writes.
+type flakyPin struct {
+	*pinsim.Pin
+	mu   sync.Mutex
+	fail int
+}
+
+func (p *flakyPin) Out(l gpio.Level) error {
+	p.mu.Lock()
+	if p.fail > 0 {
+		p.fail--
+		p.mu.Unlock()
+		return errors.New("line write failed")
+	}
+	p.mu.Unlock()
+	return p.Pin.Out(l)
+}
+
+func TestPulseEndRetriesAFailedRelease(t *testing.T) {
+	pin := &flakyPin{Pin: pinsim.New("RELAY", 0)}
+	clk := newClock()
+	o, err := New(pin, Config{Name: "relay", Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = o.Pulse(time.Second)
+	pin.mu.Lock()
+	pin.fail = 2
+	pin.mu.Unlock()
+	clk.advance(time.Second)
+	if st := o.State(); pin.Read() != gpio.High || st.Fault == nil || !st.Energised {
+		t.Fatalf("a failed release must show as energised with a fault: %+v", st)
+	}
+	clk.advance(2 * retryEvery)
+	if st := o.State(); pin.Read() != gpio.Low || st.Fault != nil || st.Energised {
+		t.Fatalf("release not retried until it worked: line %v, %+v", pin.Read(), st)
+	}
+}
+
+func TestFailedEnergiseLeavesNoPulse(t *testing.T) {
+	pin := &flakyPin{Pin: pinsim.New("RELAY", 0)}
+	o, err := New(pin, Config{Name: "relay", Clock: newClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin.fail = 1
+	if err := o.Pulse(time.Second); err == nil {
+		t.Fatal("failed write not reported")
+	}
+	if st := o.State(); st.Energised || !st.Until.IsZero() || st.Fault == nil {
+		t.Fatalf("state after a failed pulse: %+v", st)
+	}
+}
+
+func TestRealClockEndsPulse(t *testing.T) {
 	pin := pinsim.New("GPO", 1)
 	o, err := New(pin, Config{Name: "gpo"})
 	if err != nil {
@@ -163,7 +314,25 @@ func TestRealTimerEndsPulse(t *testing.T) {
 	for pin.Read() == gpio.High && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if pin.Read() != gpio.Low {
+	if pin.Read() != gpio.Low || o.State().Energised {
 		t.Fatal("pulse with the real clock never ended")
+	}
+}
+
+func TestLockContact(t *testing.T) {
+	tests := []struct {
+		lock    Lock
+		want    string
+		wantErr bool
+	}{
+		{FailSecure, "COM/NO", false},
+		{FailSafe, "COM/NC", false},
+		{"magnetic", "", true},
+	}
+	for _, tt := range tests {
+		got, err := tt.lock.Contact()
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%q: %q, %v; want %q, error %v", tt.lock, got, err, tt.want, tt.wantErr)
+		}
 	}
 }

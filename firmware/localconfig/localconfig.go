@@ -62,7 +62,7 @@ type Pins struct {
 // Relay describes how the relay coil is driven and what it switches.
 type Relay struct {
 	ActiveLow bool   `toml:"active_low"` // coil energised by a Low level
-	Lock      string `toml:"lock"`       // "fail-secure" or "fail-safe": see drivers/relay
+	Lock      string `toml:"lock"`       // "fail-secure" or "fail-safe": see drivers/output
 }
 
 // Output describes an auxiliary output line.
