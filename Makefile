@@ -28,7 +28,7 @@ vet: deps
 
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
 
 bench: build
 	bash scripts/bench.sh

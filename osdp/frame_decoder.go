@@ -107,3 +107,13 @@ func (d *Decoder) dropSOM() {
 func (d *Decoder) consume(n int) {
 	d.buf = d.buf[:copy(d.buf, d.buf[n:])]
 }
+
+// Stale tells the decoder the line has gone quiet. A partial frame left in
+// the buffer will not be completed by the bytes still to come, so its SOM
+// is dropped and the decoder hunts for the next one.
+func (d *Decoder) Stale() {
+	d.skipToSOM()
+	if len(d.buf) > 0 {
+		d.dropSOM()
+	}
+}

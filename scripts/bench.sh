@@ -14,6 +14,7 @@ out=bin/bench.txt
 fixed=(
   # package            benchmark                    iterations
   "./wiegand           ^BenchmarkTransmitterTiming$  1000x"
+  "./osdp              ^BenchmarkPDReplyLatency$     1000x"
 )
 for row in "${fixed[@]}"; do
   read -r pkg bench n <<<"$row"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	bug "go.bug.st/serial"
@@ -62,10 +63,32 @@ func (s *Port) Write(b []byte) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("serial: write: %w", err)
 	}
-	if err := s.p.Drain(); err != nil && !errors.Is(err, os.ErrInvalid) {
+	if err := s.drain(); err != nil && !errors.Is(err, os.ErrInvalid) {
 		return n, fmt.Errorf("serial: drain: %w", err)
 	}
 	return n, nil
+}
+
+// drain waits for the output to leave. The Go runtime's preemption
+// signals interrupt the tcdrain ioctl, so EINTR means "try again".
+func (s *Port) drain() error {
+	for {
+		err := s.p.Drain()
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+// SetBaud changes the line speed, keeping 8N1.
+func (s *Port) SetBaud(baud int) error {
+	if baud <= 0 {
+		return fmt.Errorf("serial: invalid baud %d", baud)
+	}
+	if err := s.p.SetMode(&bug.Mode{BaudRate: baud, DataBits: 8, Parity: bug.NoParity, StopBits: bug.OneStopBit}); err != nil {
+		return fmt.Errorf("serial: set baud %d: %w", baud, err)
+	}
+	return nil
 }
 
 // Close closes the line.

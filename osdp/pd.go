@@ -1,0 +1,218 @@
+package osdp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Device is what a PD drives and reports: the reader's outputs, its
+// feedback (LED, buzzer, text) and its status. The PD calls it from its
+// Run goroutine, one call at a time; calls must return quickly (hand long
+// work to another goroutine) or the panel's 200 ms reply window is missed.
+type Device interface {
+	// Status returns the current tamper, power, input and output states.
+	Status() DeviceStatus
+	// Output applies one osdp_OUT record.
+	Output(OutputControl) error
+	// LED, Buzzer and Text receive the panel's feedback commands.
+	LED(LEDRecord)
+	Buzzer(BUZ)
+	Text(TEXT)
+	// KeySet persists a new Secure Channel base key (osdp_KEYSET). The PD
+	// uses it from the next handshake on only if KeySet returns nil.
+	KeySet(scbk [KeySize]byte) error
+	// ComSet persists a new address and baud rate (osdp_COMSET); the PD
+	// switches to them after its reply has gone out.
+	ComSet(addr byte, baud uint32) error
+}
+
+// DeviceStatus is a snapshot of what the PD reports in LSTATR, ISTATR and
+// OSTATR.
+type DeviceStatus struct {
+	Tamper, PowerFailure bool
+	Inputs, Outputs      []bool
+}
+
+// Card is one credential read to hand to the panel: Bits bits of Data
+// (MSB of Data[0] first) go out as osdp_RAW in Wiegand format; a non-empty
+// Text goes out as osdp_FMT instead.
+type Card struct {
+	Bits int
+	Data []byte
+	Text string
+}
+
+// PDConfig configures a PD.
+type PDConfig struct {
+	Address byte // 0x00..0x7E
+	ID      PDID
+	// SCBK is the installed Secure Channel base key, nil when none is set.
+	// Once a key is set, the PD refuses plain commands other than ID, CAP
+	// and the handshake.
+	SCBK []byte
+	// InstallMode lets a panel open a Secure Channel with SCBK-D to set
+	// the device key with osdp_KEYSET. It ends when a key is set.
+	InstallMode bool
+	// LinkTimeout is how long without a valid command before Online
+	// reports the panel link down; default 8 s.
+	LinkTimeout time.Duration
+	// QueueSize bounds the card reads waiting for polls; default 8.
+	QueueSize int
+	// Observe, if set, sees every command answered (including repeats)
+	// with its reply code and the time from frame received to reply
+	// written. It runs on the PD goroutine.
+	Observe func(Exchange)
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Rand    io.Reader
+}
+
+// Exchange describes one command the PD answered.
+type Exchange struct {
+	Command *Packet       // as received (decrypted when it was secured)
+	Reply   byte          // reply code sent, 0 when ignored
+	Secure  bool          // the exchange ran inside a Secure Channel
+	Repeat  bool          // the last reply was resent for a repeated sequence number
+	Latency time.Duration // frame complete to reply written
+}
+
+// ErrQueueFull is returned by Present when the panel has not collected
+// earlier reads.
+var ErrQueueFull = errors.New("osdp: pd: card queue full")
+
+// PD is an OSDP peripheral device: it answers a control panel's commands
+// on one Link. Present, Online and Address are safe to call from any
+// goroutine while Run runs.
+type PD struct {
+	cfg PDConfig
+	dev Device
+	log *slog.Logger
+
+	mu       sync.Mutex
+	queue    []Card
+	addr     byte
+	lastRx   time.Time
+	scbk     []byte
+	install  bool
+	secured  bool
+	inflight *Card // card in the last reply, until the panel moves on
+
+	// State owned by the Run goroutine.
+	sess      *Session
+	lastSeq   int // -1: no command yet
+	lastReply []byte
+	lastCmd   *Packet // the command lastReply answers
+	reported  *DeviceStatus
+	after     func(Link) // applied once the current reply is written
+}
+
+// NewPD returns a PD answering for dev.
+func NewPD(cfg PDConfig, dev Device) (*PD, error) {
+	if cfg.Address >= AddrBroadcast {
+		return nil, fmt.Errorf("osdp: pd: address %d out of range 0..126", cfg.Address)
+	}
+	if cfg.SCBK != nil && len(cfg.SCBK) != KeySize {
+		return nil, fmt.Errorf("osdp: pd: %w", ErrKeySize)
+	}
+	if cfg.LinkTimeout <= 0 {
+		cfg.LinkTimeout = 8 * time.Second
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	return &PD{
+		cfg: cfg, dev: dev, log: cfg.Logger, addr: cfg.Address,
+		scbk: append([]byte(nil), cfg.SCBK...), install: cfg.InstallMode,
+		lastSeq: -1,
+	}, nil
+}
+
+// Present queues a card read for the panel's next poll. Reads go out one
+// per poll, in order, and leave the queue only when the panel has
+// acknowledged the reply that carried them by moving to its next sequence
+// number: a lost reply is sent again, never twice to a panel that got it.
+func (pd *PD) Present(c Card) error {
+	if c.Text == "" && (c.Bits <= 0 || len(c.Data) != (c.Bits+7)/8) {
+		return fmt.Errorf("osdp: pd: card of %d bits with %d data bytes", c.Bits, len(c.Data))
+	}
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	if len(pd.queue) >= pd.cfg.QueueSize {
+		return ErrQueueFull
+	}
+	pd.queue = append(pd.queue, Card{Bits: c.Bits, Data: append([]byte(nil), c.Data...), Text: c.Text})
+	return nil
+}
+
+// Online reports whether a panel has sent a valid command to this PD
+// within the link timeout (the panel link health check).
+func (pd *PD) Online() bool {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return !pd.lastRx.IsZero() && pd.cfg.Now().Sub(pd.lastRx) < pd.cfg.LinkTimeout
+}
+
+// Address returns the PD's current address (COMSET may change it).
+func (pd *PD) Address() byte {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return pd.addr
+}
+
+// Secure reports whether a Secure Channel session is established.
+func (pd *PD) Secure() bool {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return pd.secured
+}
+
+// Run answers commands on link until ctx ends or the link fails.
+func (pd *PD) Run(ctx context.Context, link Link) error {
+	f := newFramer(link, pd.cfg.Now)
+	for {
+		p, err := f.next(ctx, time.Time{})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("osdp: pd: %w", err)
+		}
+		got := pd.cfg.Now()
+		ex, frame := pd.Handle(p)
+		if frame == nil {
+			continue
+		}
+		if err := f.write(frame); err != nil {
+			return fmt.Errorf("osdp: pd: %w", err)
+		}
+		ex.Latency = pd.cfg.Now().Sub(got)
+		pd.applyAfter(link)
+		if pd.cfg.Observe != nil {
+			pd.cfg.Observe(ex)
+		}
+	}
+}
+
+// applyAfter runs what had to wait for the reply to leave (COMSET).
+func (pd *PD) applyAfter(link Link) {
+	if pd.after == nil {
+		return
+	}
+	pd.after(link)
+	pd.after = nil
+}
