@@ -126,7 +126,11 @@ func (d *device) Output(o osdp.OutputControl) error {
 
 func (d *device) LED(r osdp.LEDRecord) { d.mu.Lock(); d.leds = append(d.leds, r); d.mu.Unlock() }
 func (d *device) Buzzer(z osdp.BUZ)    { d.mu.Lock(); d.buzzes = append(d.buzzes, z); d.mu.Unlock() }
-func (d *device) Text(t osdp.TEXT)     { d.mu.Lock(); d.texts = append(d.texts, string(t.Text)); d.mu.Unlock() }
+func (d *device) Text(t osdp.TEXT) {
+	d.mu.Lock()
+	d.texts = append(d.texts, string(t.Text))
+	d.mu.Unlock()
+}
 
 func (d *device) KeySet(k [osdp.KeySize]byte) error {
 	d.mu.Lock()

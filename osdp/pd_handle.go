@@ -157,7 +157,7 @@ type reply struct {
 	data, scb []byte
 }
 
-func ack() reply                { return reply{code: ReplyACK} }
+func ack() reply                 { return reply{code: ReplyACK} }
 func nakReply(reason byte) reply { return reply{code: ReplyNAK, data: []byte{reason}} }
 
 // nakFor maps a payload decoding error to its NAK reason.
