@@ -3,8 +3,10 @@
 package serial
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,3 +30,59 @@ func OpenPTY() (*os.File, string, error) {
 	}
 	return m, fmt.Sprintf("/dev/pts/%d", n), nil
 }
+
+// PTYLink is the master side of a pseudo-terminal used as a serial line:
+// the far end opens the slave path with Open, as it would a real port.
+// Reads time out like a Port's (ErrTimeout).
+type PTYLink struct {
+	f           *os.File
+	readTimeout time.Duration
+}
+
+// OpenPTYLink opens a pseudo-terminal in raw mode and returns its master
+// as a link and the slave path.
+func OpenPTYLink(readTimeout time.Duration) (*PTYLink, string, error) {
+	m, path, err := OpenPTY()
+	if err != nil {
+		return nil, "", err
+	}
+	// Fd() put the master in blocking mode; a pollable copy lets reads
+	// time out and Close interrupt them.
+	fd, err := unix.Dup(int(m.Fd()))
+	_ = m.Close()
+	if err != nil {
+		return nil, "", fmt.Errorf("serial: pty: %w", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		_ = unix.Close(fd)
+		return nil, "", fmt.Errorf("serial: pty: %w", err)
+	}
+	return &PTYLink{f: os.NewFile(uintptr(fd), path+" (master)"), readTimeout: readTimeout}, path, nil
+}
+
+// Read reads available bytes, or returns ErrTimeout.
+func (l *PTYLink) Read(b []byte) (int, error) {
+	if l.readTimeout > 0 {
+		_ = l.f.SetReadDeadline(time.Now().Add(l.readTimeout))
+	}
+	n, err := l.f.Read(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, ErrTimeout
+	}
+	if err != nil {
+		return n, fmt.Errorf("serial: pty read: %w", err)
+	}
+	return n, nil
+}
+
+// Write writes b.
+func (l *PTYLink) Write(b []byte) (int, error) {
+	n, err := l.f.Write(b)
+	if err != nil {
+		return n, fmt.Errorf("serial: pty write: %w", err)
+	}
+	return n, nil
+}
+
+// Close closes the master; the slave sees a hang-up.
+func (l *PTYLink) Close() error { return l.f.Close() }

@@ -5,9 +5,27 @@ package serial
 import (
 	"errors"
 	"os"
+	"time"
 )
 
 // OpenPTY is only implemented on Linux.
 func OpenPTY() (*os.File, string, error) {
 	return nil, "", errors.New("serial: pty: not supported on this OS")
 }
+
+// PTYLink is only implemented on Linux.
+type PTYLink struct{}
+
+// OpenPTYLink is only implemented on Linux.
+func OpenPTYLink(time.Duration) (*PTYLink, string, error) {
+	return nil, "", errors.New("serial: pty: not supported on this OS")
+}
+
+// Read fails: there is no pty on this OS.
+func (*PTYLink) Read([]byte) (int, error) { return 0, os.ErrInvalid }
+
+// Write fails: there is no pty on this OS.
+func (*PTYLink) Write([]byte) (int, error) { return 0, os.ErrInvalid }
+
+// Close does nothing.
+func (*PTYLink) Close() error { return nil }
