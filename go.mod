@@ -2,16 +2,19 @@ module github.com/palmd/palmd
 
 go 1.26
 
-require periph.io/x/conn/v3 v3.7.3
+require (
+	github.com/BurntSushi/toml v1.6.0
+	github.com/makiuchi-d/gozxing v0.1.1
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
+	go.bug.st/serial v1.8.0
+	go.etcd.io/bbolt v1.5.0
+	gocv.io/x/gocv v0.31.0
+	golang.org/x/sys v0.45.0
+	periph.io/x/conn/v3 v3.7.3
+	periph.io/x/host/v3 v3.8.5
+)
 
 require (
-	github.com/BurntSushi/toml v1.6.0 // indirect
-	github.com/makiuchi-d/gozxing v0.1.1 // indirect
-	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
-	go.bug.st/serial v1.8.0 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	gocv.io/x/gocv v0.31.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	golang.org/x/text v0.3.7 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
-	periph.io/x/host/v3 v3.8.5 // indirect
 )

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/palmd/palmd/drivers/pinsim"
@@ -15,10 +17,12 @@ import (
 
 const simUsage = `usage: palmctl sim [--addr HOST:PORT] pins
        palmctl sim [--addr HOST:PORT] set PIN high|low [--pulse 200ms]
+       palmctl sim [--addr HOST:PORT] identify FACILITY:CARD
 
 Drives a palmd running on simulated hardware through its loopback control
 endpoint (simulate.control in the local config). PIN is a line name from the
-[pins] table, e.g. TAMPER or GPI.`
+[pins] table, e.g. TAMPER or GPI. identify plays a person recognised with
+that badge: palmd sends it to the (simulated) door panel.`
 
 // runSim talks to the simulator's control endpoint.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -35,6 +39,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(rest) == 1 && rest[0] == "pins":
 		return simCall(ctx, client, http.MethodGet, base+"/pins", nil, stdout, stderr)
+	case len(rest) == 2 && rest[0] == "identify":
+		body, err := identifyBody(rest[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "palmctl sim:", err)
+			return 2
+		}
+		return simCall(ctx, client, http.MethodPost, base+"/identify", body, stdout, stderr)
 	case len(rest) >= 3 && rest[0] == "set":
 		sf := flag.NewFlagSet("sim set", flag.ContinueOnError)
 		sf.SetOutput(stderr)
@@ -71,10 +82,21 @@ func simCall(ctx context.Context, c *http.Client, method, url string, body []byt
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		fmt.Fprintf(stderr, "palmctl sim: %s: %s", resp.Status, out)
 		return 1
 	}
 	stdout.Write(out)
 	return 0
+}
+
+// identifyBody turns "FACILITY:CARD" into the /identify request.
+func identifyBody(badge string) ([]byte, error) {
+	f, c, ok := strings.Cut(badge, ":")
+	facility, ferr := strconv.ParseUint(f, 10, 64)
+	card, cerr := strconv.ParseUint(c, 10, 64)
+	if !ok || ferr != nil || cerr != nil {
+		return nil, fmt.Errorf("badge %q: want FACILITY:CARD, e.g. 12:3456", badge)
+	}
+	return json.Marshal(map[string]uint64{"facility": facility, "card": card})
 }

@@ -29,6 +29,8 @@ func TestSimCommand(t *testing.T) {
 		{[]string{"--addr", addr, "set", "RELAY", "high"}, 1, "is an output"},
 		{[]string{"--addr", addr, "set", "TAMPER", "sideways"}, 2, "want high or low"},
 		{[]string{"--addr", addr, "frobnicate"}, 2, "usage"},
+		{[]string{"--addr", addr, "identify", "12-3456"}, 2, "FACILITY:CARD"},
+		{[]string{"--addr", addr, "identify", "12:3456"}, 1, "404"},
 		{[]string{"--addr", "127.0.0.1:1", "pins"}, 1, "is palmd running"},
 	}
 	for _, tt := range tests {

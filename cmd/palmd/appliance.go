@@ -17,6 +17,7 @@ import (
 	"github.com/palmd/palmd/drivers/pinsim"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/localconfig"
+	"github.com/palmd/palmd/firmware/store"
 )
 
 // heartbeatEvery is how often the main loop proves it is alive; the systemd
@@ -29,13 +30,14 @@ type appliance struct {
 	log   *slog.Logger
 	board *ioboard.Board
 	sim   *pinsim.Board // nil on real hardware
+	panel *panelLink    // nil without [rs485]
 
 	control   net.Listener // nil unless simulate.control is set
 	started   chan struct{}
 	heartbeat atomic.Int64 // unix nanoseconds of the main loop's last beat
 }
 
-func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error) {
+func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*appliance, error) {
 	a := &appliance{log: log, started: make(chan struct{})}
 	var src ioboard.Pins
 	if cfg.Device.Backend == localconfig.BackendSim {
@@ -61,9 +63,13 @@ func newAppliance(cfg *localconfig.Config, log *slog.Logger) (*appliance, error)
 		return nil, err
 	}
 	log.Info("relay", "lock", cfg.Relay.Lock, "wire_lock_on", contact, "coil_active_low", cfg.Relay.ActiveLow)
+	if a.panel, err = openPanel(cfg, db, board, src, log); err != nil {
+		board.Close()
+		return nil, fmt.Errorf("panel: %w", err)
+	}
 	if addr := cfg.Simulate.Control; addr != "" {
 		if a.control, err = net.Listen("tcp", addr); err != nil {
-			board.Close()
+			a.closeHardware()
 			return nil, fmt.Errorf("simulator control: %w", err)
 		}
 	}
@@ -85,10 +91,20 @@ func simulatedBoard(cfg *localconfig.Config) *pinsim.Board {
 func (a *appliance) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer a.board.Close()
+	defer a.closeHardware()
 
+	if a.panel != nil {
+		panelDone := make(chan error, 1)
+		go func() { panelDone <- a.panel.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-panelDone; err != nil {
+				a.log.Error("panel link", "err", err)
+			}
+		}()
+	}
 	if a.control != nil {
-		srv := &http.Server{Handler: a.sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: a.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(a.control)
 		defer srv.Close()
 		a.log.Info("simulator control endpoint", "url", "http://"+a.control.Addr().String()+"/pins")
@@ -127,6 +143,26 @@ func (a *appliance) onInput(ev ioboard.Event) {
 	default:
 		a.log.Info("input changed", "input", string(ev.Kind), "asserted", ev.Asserted)
 	}
+}
+
+// controlHandler serves the simulator endpoint: the pins, and playing a
+// recognised person when a panel link is up.
+func (a *appliance) controlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/pins", a.sim.Handler())
+	mux.Handle("/pins/", a.sim.Handler())
+	if a.panel != nil {
+		mux.HandleFunc("POST /identify", a.panel.handleIdentify)
+	}
+	return mux
+}
+
+// closeHardware leaves the outputs safe and closes the serial lines.
+func (a *appliance) closeHardware() {
+	if a.panel != nil {
+		a.panel.Close()
+	}
+	a.board.Close()
 }
 
 func (a *appliance) beat() { a.heartbeat.Store(time.Now().UnixNano()) }

@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	app, err := newAppliance(cfg, log)
+	app, err := newAppliance(cfg, db, log)
 	if err != nil {
 		return err
 	}

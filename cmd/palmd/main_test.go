@@ -17,14 +17,28 @@ import (
 
 // syncBuffer is a log sink safe to read while palmd writes.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	mark int
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
+}
+
+// consume reports whether want occurs after the read mark, and moves the
+// mark past it.
+func (s *syncBuffer) consume(want string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := strings.Index(s.b.String()[s.mark:], want)
+	if i < 0 {
+		return false
+	}
+	s.mark += i + len(want)
+	return true
 }
 
 func (s *syncBuffer) String() string {

@@ -43,8 +43,8 @@ type Access struct {
 type Panel struct {
 	cfg       Config
 	installed atomic.Bool // the key this panel installed is in place
-	cp     *osdp.CP
-	access chan Access
+	cp        *osdp.CP
+	access    chan Access
 }
 
 // New returns a panel for one reader.

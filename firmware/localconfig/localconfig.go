@@ -35,6 +35,7 @@ type Config struct {
 	GPI      Input    `toml:"gpi"`
 	Tamper   Input    `toml:"tamper"`
 	Wiegand  Wiegand  `toml:"wiegand"`
+	RS485    RS485    `toml:"rs485"`
 	Simulate Simulate `toml:"simulate"`
 }
 
@@ -82,9 +83,24 @@ type Wiegand struct {
 	LEDGrantLevel string `toml:"led_grant_level"` // "low" or "high": the level the panel drives for a grant
 }
 
+// RS485 is the port to the door controller (OSDP). The optional section
+// is left out on readers wired over Wiegand only.
+type RS485 struct {
+	// Device is the serial device ("/dev/ttyS1"), or "sim" for a
+	// pseudo-terminal with the simulated door panel on its far end.
+	Device string `toml:"device"`
+	// Direction says what switches the transceiver: "auto" (the adapter),
+	// "kernel" (the UART drives DE from RTS) or "gpio" (palmd drives DEPin).
+	Direction string `toml:"direction"`
+	DEPin     string `toml:"de_pin"`
+}
+
 // Simulate configures the simulated hardware (backend "sim" only).
 type Simulate struct {
 	Control string `toml:"control"` // loopback address of the simulator's control endpoint; empty: none
+	// PanelGrants lists the badges the simulated door panel grants, as
+	// "FACILITY:CARD".
+	PanelGrants []string `toml:"panel_grants"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("20ms").

@@ -59,6 +59,12 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"public control", `control = "127.0.0.1:7070"`, `control = "0.0.0.0:7070"`, "simulate.control"},
 		{"wrong type", `active_low = false`, `active_low = "no"`, "active_low"},
 		{"not toml", `[device]`, `[device`, "invalid local configuration"},
+		{"bad rs485 direction", `direction = "auto"`, `direction = "rts"`, "rs485.direction"},
+		{"de pin without gpio", `direction = "auto"`, `direction = "auto"` + "\nde_pin = \"DE\"", "rs485.de_pin"},
+		{"gpio without de pin", `direction = "auto"`, `direction = "gpio"`, "rs485.de_pin"},
+		{"de pin shared", `direction = "auto"`, `direction = "gpio"` + "\nde_pin = \"GPO\"", "already used"},
+		{"rs485 without device", `device = "sim"`, `device = ""`, "rs485.device"},
+		{"bad grant", `"12:1001"`, `"12-1001"`, "simulate.panel_grants"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {

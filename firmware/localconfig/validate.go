@@ -3,6 +3,8 @@ package localconfig
 import (
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +20,7 @@ func (c *Config) validate() error {
 		func() error { return validateDebounce("gpi.debounce", c.GPI.Debounce) },
 		func() error { return validateDebounce("tamper.debounce", c.Tamper.Debounce) },
 		func() error { return oneOf("wiegand.led_grant_level", c.Wiegand.LEDGrantLevel, "low", "high") },
+		c.validateRS485,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -62,7 +65,53 @@ func (c *Config) validatePins() error {
 	return nil
 }
 
+func (c *Config) validateRS485() error {
+	r := c.RS485
+	switch {
+	case r.Device == "":
+		if r.Direction != "" || r.DEPin != "" {
+			return invalid("rs485.device", "is required when the [rs485] section is present")
+		}
+		return nil
+	case r.Device == "sim" && c.Device.Backend != BackendSim:
+		return invalid("rs485.device", `"sim" is only allowed with device.backend = "sim"`)
+	}
+	if err := oneOf("rs485.direction", r.Direction, "auto", "kernel", "gpio"); err != nil {
+		return err
+	}
+	if (r.Direction == "gpio") != (r.DEPin != "") {
+		return invalid("rs485.de_pin", `is required with direction = "gpio" and only then`)
+	}
+	p := c.Pins
+	for _, used := range []string{p.Relay, p.GPO, p.GPI, p.Tamper, p.WiegandD0, p.WiegandD1, p.WiegandLED} {
+		if r.DEPin != "" && r.DEPin == used {
+			return invalid("rs485.de_pin", fmt.Sprintf("line %q is already used in [pins]", used))
+		}
+	}
+	return nil
+}
+
+// ParseGrant reads a "FACILITY:CARD" badge of simulate.panel_grants.
+func ParseGrant(s string) (facility, card uint64, err error) {
+	f, c, ok := strings.Cut(s, ":")
+	if ok {
+		facility, err = strconv.ParseUint(f, 10, 64)
+	}
+	if ok && err == nil {
+		card, err = strconv.ParseUint(c, 10, 64)
+	}
+	if !ok || err != nil {
+		return 0, 0, invalid("simulate.panel_grants", fmt.Sprintf("%q: want FACILITY:CARD, e.g. \"12:3456\"", s))
+	}
+	return facility, card, nil
+}
+
 func (c *Config) validateSimulate() error {
+	for _, g := range c.Simulate.PanelGrants {
+		if _, _, err := ParseGrant(g); err != nil {
+			return err
+		}
+	}
 	addr := c.Simulate.Control
 	if addr == "" {
 		return nil
