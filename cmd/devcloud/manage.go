@@ -1,0 +1,339 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+
+	qrcode "github.com/skip2/go-qrcode"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/palmd/palmd/firmware/activation"
+	"github.com/palmd/palmd/firmware/api"
+)
+
+const manageBodyLimit = 1 << 16
+
+// manageRoutes are the console's operations, each named as in the guide
+// and checked against the caller's access level.
+func (s *server) manageRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /manage/sites", s.guard("CreateSite", s.createSite))
+	mux.HandleFunc("GET /manage/sites", s.guard("ListSites", s.listSites))
+	mux.HandleFunc("GET /manage/sites/{id}", s.guard("GetSite", s.getSite))
+	mux.HandleFunc("GET /manage/sites/{id}/address", s.guard("GetSiteAddress", s.getSiteAddress))
+	mux.HandleFunc("POST /manage/templates", s.guard("CreateConfigurationTemplate", s.createTemplate))
+	mux.HandleFunc("GET /manage/templates", s.guard("ListConfigurationTemplates", s.listTemplates))
+	mux.HandleFunc("POST /manage/instances", s.guard("CreateDeviceInstance", s.createInstance))
+	mux.HandleFunc("GET /manage/instances", s.guard("ListDeviceInstances", s.listInstances))
+	mux.HandleFunc("GET /manage/instances/{id}", s.guard("GetDeviceInstance", s.getInstance))
+	mux.HandleFunc("PUT /manage/instances/{id}/configuration", s.guard("UpdateDeviceInstanceConfiguration", s.configureInstance))
+	mux.HandleFunc("POST /manage/instances/{id}/activation-code", s.guard("CreateDeviceActivationQrCode", s.createCode))
+	mux.HandleFunc("POST /manage/instances/{id}/reboot", s.guard("RebootDevice", s.commandHandler(api.CommandReboot)))
+	mux.HandleFunc("POST /manage/instances/{id}/deactivate", s.guard("DeleteAssociatedDevice", s.commandHandler(api.CommandDeactivate)))
+	mux.HandleFunc("POST /manage/tags/{kind}/{id}", s.guard("TagResource", s.tagResource))
+	mux.HandleFunc("GET /manage/users", s.guard("ListEnrolledUsers", s.listUsers))
+	mux.HandleFunc("DELETE /manage/users/{id}", s.guard("DeleteUserBiometrics", s.deleteUser))
+	mux.HandleFunc("GET /manage/audit", s.guard("ListAuditEvents", s.listAudit))
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+func (s *server) createSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var in struct {
+		Name    string  `json:"name"`
+		Address address `json:"address"`
+	}
+	if !readJSON(w, r, manageBodyLimit, &in) {
+		return
+	}
+	if in.Name == "" || in.Address.Line1 == "" || in.Address.City == "" || in.Address.CountryCode == "" {
+		writeError(w, http.StatusBadRequest, "bad_request", "name and address (addressLine1, city, countryCode) are required")
+		return
+	}
+	st := site{ID: newID("site-"), Name: in.Name, Address: in.Address, CreatedAt: s.now().UTC()}
+	if s.update(w, func(tx *bolt.Tx) error { return put(tx, bSites, st.ID, st) }) {
+		writeJSON(w, http.StatusCreated, st)
+	}
+}
+
+func (s *server) listSites(w http.ResponseWriter, _ *http.Request, _ apiKey) {
+	var out []site
+	if s.view(w, func(tx *bolt.Tx) error {
+		return each(tx, bSites, func(_ []byte, v site) error { out = append(out, v); return nil })
+	}) {
+		writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+	}
+}
+
+func (s *server) getSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var st site
+	if s.view(w, func(tx *bolt.Tx) error { return get(tx, bSites, r.PathValue("id"), &st) }) {
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+func (s *server) getSiteAddress(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var st site
+	if s.view(w, func(tx *bolt.Tx) error { return get(tx, bSites, r.PathValue("id"), &st) }) {
+		writeJSON(w, http.StatusOK, st.Address)
+	}
+}
+
+func (s *server) createTemplate(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var t template
+	if !readJSON(w, r, manageBodyLimit, &t) {
+		return
+	}
+	t.Config.Version = 1
+	if err := t.Config.Validate(); err != nil || t.Name == "" {
+		writeError(w, http.StatusBadRequest, "invalid_configuration", "template needs a name and a valid configuration: "+errString(err))
+		return
+	}
+	t.ID = newID("tmpl-")
+	if s.update(w, func(tx *bolt.Tx) error { return put(tx, bTemplates, t.ID, t) }) {
+		writeJSON(w, http.StatusCreated, t)
+	}
+}
+
+func (s *server) listTemplates(w http.ResponseWriter, _ *http.Request, _ apiKey) {
+	var out []template
+	if s.view(w, func(tx *bolt.Tx) error {
+		return each(tx, bTemplates, func(_ []byte, v template) error { out = append(out, v); return nil })
+	}) {
+		writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+	}
+}
+
+func (s *server) createInstance(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var in struct {
+		Name string `json:"name"`
+		Site string `json:"siteId"`
+	}
+	if !readJSON(w, r, manageBodyLimit, &in) {
+		return
+	}
+	rec := instanceRecord{instance: instance{ID: newID("inst-"), Name: in.Name, Site: in.Site, State: stateNeedsConfig}}
+	if in.Name == "" {
+		writeError(w, http.StatusBadRequest, "bad_request", "name is required")
+		return
+	}
+	if s.update(w, func(tx *bolt.Tx) error {
+		if err := get(tx, bSites, in.Site, &site{}); err != nil {
+			return err
+		}
+		return s.db.putInstance(tx, rec)
+	}) {
+		writeJSON(w, http.StatusCreated, rec.instance)
+	}
+}
+
+func (s *server) listInstances(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	siteID := r.URL.Query().Get("siteId")
+	var out []instance
+	if s.view(w, func(tx *bolt.Tx) error {
+		return each(tx, bInstances, func(_ []byte, v instanceRecord) error {
+			if siteID == "" || v.Site == siteID {
+				out = append(out, v.instance)
+			}
+			return nil
+		})
+	}) {
+		writeJSON(w, http.StatusOK, map[string]any{"deviceInstances": out})
+	}
+}
+
+func (s *server) getInstance(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var rec instanceRecord
+	if s.view(w, func(tx *bolt.Tx) (err error) { rec, err = s.db.getInstance(tx, r.PathValue("id")); return err }) {
+		writeJSON(w, http.StatusOK, rec.instance)
+	}
+}
+
+// configureInstance applies a template or a configuration given in full;
+// the version always increases, so readers see the change.
+func (s *server) configureInstance(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var in struct {
+		Template string      `json:"templateId,omitempty"`
+		Config   *api.Config `json:"configuration,omitempty"`
+	}
+	if !readJSON(w, r, manageBodyLimit, &in) {
+		return
+	}
+	var rec instanceRecord
+	ok := s.update(w, func(tx *bolt.Tx) (err error) {
+		if rec, err = s.db.getInstance(tx, r.PathValue("id")); err != nil {
+			return err
+		}
+		cfg := in.Config
+		if in.Template != "" {
+			var t template
+			if err := get(tx, bTemplates, in.Template, &t); err != nil {
+				return err
+			}
+			cfg = &t.Config
+		}
+		if cfg == nil {
+			return errBadRequest("templateId or configuration is required")
+		}
+		next := *cfg
+		next.Version = 1
+		if rec.Config != nil {
+			next.Version = rec.Config.Version + 1
+		}
+		if err := next.Validate(); err != nil {
+			return errBadRequest(err.Error())
+		}
+		rec.Config = &next
+		if rec.State == stateNeedsConfig {
+			rec.State = stateReady
+		}
+		return s.db.putInstance(tx, rec)
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, rec.instance)
+	}
+}
+
+// createCode mints a one-time activation code for a configured instance
+// and returns it as text and as a PNG QR code.
+func (s *server) createCode(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	exp := s.now().Add(s.codeTTL)
+	var token string
+	ok := s.update(w, func(tx *bolt.Tx) error {
+		rec, err := s.db.getInstance(tx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if rec.State == stateNeedsConfig {
+			return errConflict("the device instance needs a configuration first")
+		}
+		token, err = activation.Mint(activation.Payload{
+			Service: s.url, Instance: rec.ID, Site: rec.Site,
+			Secret: base64.RawURLEncoding.EncodeToString(secret), Expires: exp.Unix(),
+		}, s.ca.activation)
+		if err != nil {
+			return err
+		}
+		return put(tx, bCodes, secretHash(base64.RawURLEncoding.EncodeToString(secret)), code{Instance: rec.ID, Expires: exp})
+	})
+	if !ok {
+		return
+	}
+	png, err := qrcode.Encode(token, qrcode.Medium, 512)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "qr", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "expires": exp.UTC(), "png": png})
+}
+
+func secretHash(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// tagResource merges tags into a site or an instance.
+func (s *server) tagResource(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	var tags map[string]string
+	if !readJSON(w, r, manageBodyLimit, &tags) {
+		return
+	}
+	id := r.PathValue("id")
+	ok := s.update(w, func(tx *bolt.Tx) error {
+		switch r.PathValue("kind") {
+		case "sites":
+			var st site
+			if err := get(tx, bSites, id, &st); err != nil {
+				return err
+			}
+			st.Tags = mergeTags(st.Tags, tags)
+			return put(tx, bSites, id, st)
+		case "instances":
+			rec, err := s.db.getInstance(tx, id)
+			if err != nil {
+				return err
+			}
+			rec.Tags = mergeTags(rec.Tags, tags)
+			return s.db.putInstance(tx, rec)
+		}
+		return errBadRequest("tags apply to sites or instances")
+	})
+	if ok {
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func mergeTags(dst, src map[string]string) map[string]string {
+	if dst == nil {
+		dst = map[string]string{}
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}
+
+func (s *server) listAudit(w http.ResponseWriter, _ *http.Request, _ apiKey) {
+	var out []auditEntry
+	if s.view(w, func(tx *bolt.Tx) error {
+		return each(tx, bAudit, func(_ []byte, v auditEntry) error { out = append(out, v); return nil })
+	}) {
+		writeJSON(w, http.StatusOK, map[string]any{"events": out})
+	}
+}
+
+// Errors handlers return from transactions, mapped to HTTP statuses.
+type httpErr struct {
+	code       int
+	short, msg string
+}
+
+func (e *httpErr) Error() string      { return e.msg }
+func errBadRequest(msg string) error  { return &httpErr{http.StatusBadRequest, "bad_request", msg} }
+func errConflict(msg string) error    { return &httpErr{http.StatusConflict, "conflict", msg} }
+func errForbidden(msg string) error   { return &httpErr{http.StatusForbidden, "forbidden", msg} }
+func errCode(short, msg string) error { return &httpErr{http.StatusConflict, short, msg} }
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// update and view run a transaction and answer the request on error.
+func (s *server) update(w http.ResponseWriter, f func(tx *bolt.Tx) error) bool {
+	return s.answer(w, s.db.b.Update(f))
+}
+
+func (s *server) view(w http.ResponseWriter, f func(tx *bolt.Tx) error) bool {
+	return s.answer(w, s.db.b.View(f))
+}
+
+func (s *server) answer(w http.ResponseWriter, err error) bool {
+	var he *httpErr
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &he):
+		writeError(w, he.code, he.short, he.msg)
+	case errors.Is(err, errNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	default:
+		s.log.Error("request failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error")
+	}
+	return false
+}
+

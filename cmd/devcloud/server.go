@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/palmd/palmd/firmware/api"
+)
+
+// server is the reference service: management API for people and tools,
+// device API for readers, one TLS listener.
+type server struct {
+	db        *db
+	ca        *authority
+	log       *slog.Logger
+	events    *publisher
+	url       string        // base URL put into activation codes
+	offline   time.Duration // a reader silent this long is DISCONNECTED
+	now       func() time.Time
+	mu        sync.Mutex // serialises gallery appends with their publication
+	codeTTL   time.Duration
+	maxUpload int64
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	s.manageRoutes(mux)
+	s.deviceRoutes(mux)
+	return mux
+}
+
+// tlsConfig serves the CA-issued certificate, asks for (but does not
+// require) client certificates: activation has none yet.
+func (s *server) tlsConfig() *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AddCert(s.ca.caCert)
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{s.ca.serverTLS},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    pool,
+	}
+}
+
+// serve runs the HTTPS server on l until ctx ends.
+func (s *server) serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{Handler: s.routes(), TLSConfig: s.tlsConfig(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	go s.watchConnectivity(ctx)
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	err := srv.ServeTLS(l, "", "")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, short, msg string) {
+	writeJSON(w, code, api.Error{Code: short, Message: msg})
+}
+
+// readJSON decodes a bounded body strictly.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "body: "+err.Error())
+		return false
+	}
+	return true
+}

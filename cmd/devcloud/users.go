@@ -1,0 +1,79 @@
+package main
+
+import (
+	"net/http"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/palmd/palmd/firmware/api"
+)
+
+// userView is an enrolled user without biometric data.
+type userView struct {
+	ID      string `json:"userId"`
+	Badge   string `json:"badge"`
+	Site    string `json:"siteId"`
+	Status  string `json:"userStatus"`
+	Created string `json:"createdTimestamp"`
+}
+
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	siteID := r.URL.Query().Get("siteId")
+	var out []userView
+	if s.view(w, func(tx *bolt.Tx) error {
+		return each(tx, bProfiles, func(_ []byte, p profile) error {
+			if siteID == "" || p.Site == siteID {
+				out = append(out, userView{p.ID, p.Badge, p.Site, p.Status, p.Created.Format("2006-01-02T15:04:05Z")})
+			}
+			return nil
+		})
+	}) {
+		writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	}
+}
+
+// deleteUser destroys a person's templates and tells every reader of the
+// site to drop them.
+func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, k apiKey) {
+	id := r.PathValue("id")
+	var p profile
+	ok := s.update(w, func(tx *bolt.Tx) error {
+		if err := get(tx, bProfiles, id, &p); err != nil {
+			return err
+		}
+		if p.Status == "DELETED" {
+			return errConflict("the user's biometrics are already deleted")
+		}
+		p.Status, p.Templates = "DELETED", nil
+		if err := put(tx, bProfiles, id, p); err != nil {
+			return err
+		}
+		_, err := appendSeq(tx, bGallery, galleryChange{Site: p.Site, Deleted: id})
+		return err
+	})
+	if !ok {
+		return
+	}
+	s.events.userEvent("New Successful Un-enrollment", p, k.Name)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// commandHandler queues a command for the instance's reader.
+func (s *server) commandHandler(kind string) func(http.ResponseWriter, *http.Request, apiKey) {
+	return func(w http.ResponseWriter, r *http.Request, _ apiKey) {
+		c := command{Command: api.Command{ID: newID("cmd-"), Kind: kind}, Instance: r.PathValue("id"), Created: s.now().UTC()}
+		ok := s.update(w, func(tx *bolt.Tx) error {
+			rec, err := s.db.getInstance(tx, c.Instance)
+			if err != nil {
+				return err
+			}
+			if rec.State != stateActive {
+				return errConflict("no device is associated with this instance")
+			}
+			return put(tx, bCommands, c.ID, c)
+		})
+		if ok {
+			writeJSON(w, http.StatusAccepted, c.Command)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+// Package api is the wire API between a reader and its service, version 1:
+// HTTPS with JSON bodies, always opened by the reader. docs/api.md is its
+// description; keep the two in step.
+//
+// Activation is the only call made without a client certificate (the
+// reader has none yet); it proves the one-time secret from the activation
+// code instead. Every other call uses mutual TLS with the device
+// certificate issued at activation, which names the device instance.
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the API version, the first element of every path.
+const Version = "v1"
+
+// Paths of the device API.
+const (
+	PathActivate    = "/v1/activate"     // POST ActivateRequest -> ActivateResponse
+	PathConfig      = "/v1/config"       // GET ?running=N -> Config (304 when N is current)
+	PathConfigState = "/v1/config/state" // POST ConfigState
+	PathHealth      = "/v1/health"       // POST Health
+	PathEvents      = "/v1/events"       // POST EventBatch -> EventAck
+	PathEnrollments = "/v1/enrollments"  // POST Enrollment
+	PathGallery     = "/v1/gallery"      // GET ?cursor=C -> GalleryChanges
+	PathCommands    = "/v1/commands"     // GET -> Commands; POST /v1/commands/{id}/ack CommandAck
+	PathSoftware    = "/v1/software"     // GET -> Software
+)
+
+// ActivateRequest binds a physical reader to a device instance.
+type ActivateRequest struct {
+	Token  string `json:"token"`  // the activation code, as scanned
+	Secret string `json:"secret"` // the code's one-time secret, proving possession
+	CSR    string `json:"csr"`    // PEM certificate signing request for a key made on the reader
+	Serial string `json:"serial"` // the reader's hardware serial number
+}
+
+// ActivateResponse carries the reader's identity and first configuration.
+type ActivateResponse struct {
+	Instance    string `json:"instance"`     // device instance ID
+	Certificate string `json:"certificate"`  // PEM device certificate
+	TrustBundle string `json:"trust_bundle"` // PEM CAs the reader trusts from now on
+	Config      Config `json:"config"`
+}
+
+// Config is a versioned device configuration.
+type Config struct {
+	Version  int64           `json:"version"`
+	Mode     string          `json:"mode"` // "entry" or "enrollment"
+	Panel    PanelConfig     `json:"panel"`
+	Badge    BadgeConfig     `json:"badge"`
+	Relay    RelayConfig     `json:"relay"`
+	Decision Duration        `json:"decision_timeout"`
+	Language string          `json:"language"`
+	WiFi     *WiFiConfig     `json:"wifi,omitempty"`
+}
+
+// PanelConfig says how the door controller is reached.
+type PanelConfig struct {
+	Protocol string `json:"protocol"` // "osdp" or "wiegand"
+	Address  int    `json:"osdp_address"`
+	Baud     int    `json:"osdp_baud"`
+	Secure   bool   `json:"osdp_secure_channel"`
+	PulseUS  int    `json:"wiegand_pulse_us"`
+	GapUS    int    `json:"wiegand_interval_us"`
+}
+
+// BadgeConfig names the badge format: a standard one or a custom layout.
+type BadgeConfig struct {
+	Format string `json:"format"`           // e.g. "h10301", or "custom"
+	Layout string `json:"layout,omitempty"` // wiegand.ParseLayout text when Format is "custom"
+}
+
+// RelayConfig says what the relay does on a grant.
+type RelayConfig struct {
+	Follow  string   `json:"follow"` // "panel" (OSDP OUT) or "grant" (pulse on a grant)
+	Unlock  Duration `json:"unlock"` // pulse length with "grant"
+	GPOFunc string   `json:"gpo"`    // "panel", "grant" or "off"
+}
+
+// WiFiConfig holds network credentials.
+type WiFiConfig struct {
+	SSID       string `json:"ssid"`
+	Passphrase string `json:"passphrase"`
+}
+
+// ConfigState reports which configuration runs, or why one was refused.
+type ConfigState struct {
+	Running  int64  `json:"running"`
+	Rejected int64  `json:"rejected,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Health is a health report; Failing names the checks that fail.
+type Health struct {
+	Status  string    `json:"status"` // "HEALTHY" or "CRITICAL"
+	Failing []string  `json:"failing,omitempty"`
+	At      time.Time `json:"at"`
+	Config  int64     `json:"config_version"`
+	Version string    `json:"software_version"`
+}
+
+// Event is one thing that happened on the reader, delivered at least once
+// and recognised by ID.
+type Event struct {
+	ID   string          `json:"id"`
+	Type string          `json:"type"` // a guide detail-type, e.g. "Successful Recognition"
+	Time time.Time       `json:"time"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// EventBatch carries events; EventAck lists the IDs the service now holds
+// (including ones it had already).
+type EventBatch struct {
+	Events []Event `json:"events"`
+}
+
+// EventAck acknowledges a batch.
+type EventAck struct {
+	Accepted []string `json:"accepted"`
+}
+
+// Enrollment uploads a person enrolled at this reader.
+type Enrollment struct {
+	ID        string    `json:"id"` // idempotency key
+	Badge     string    `json:"badge"`
+	Templates [][]byte  `json:"templates"`
+	At        time.Time `json:"at"`
+}
+
+// Profile is a person in the site's gallery.
+type Profile struct {
+	ID        string   `json:"id"`
+	Badge     string   `json:"badge"`
+	Templates [][]byte `json:"templates"`
+}
+
+// GalleryChanges are the additions and deletions after a cursor. Pass
+// Cursor back to get the next changes; More says there are more now.
+type GalleryChanges struct {
+	Cursor  string    `json:"cursor"`
+	Added   []Profile `json:"added,omitempty"`
+	Deleted []string  `json:"deleted,omitempty"`
+	More    bool      `json:"more,omitempty"`
+}
+
+// Command kinds.
+const (
+	CommandReboot     = "reboot"
+	CommandDeactivate = "deactivate"
+	CommandRefresh    = "refresh"
+)
+
+// Command is an instruction from the service, executed once and
+// acknowledged by ID.
+type Command struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+}
+
+// Commands lists the commands waiting for the reader.
+type Commands struct {
+	Commands []Command `json:"commands"`
+}
+
+// CommandAck reports the outcome of a command.
+type CommandAck struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Software describes the newest release for this reader.
+type Software struct {
+	Version  string `json:"version"`
+	URL      string `json:"url"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+	Manifest string `json:"manifest"` // signed release metadata
+}
+
+// Error is the body of every non-2xx response.
+type Error struct {
+	Code    string `json:"code"` // machine-readable, e.g. "code_used"
+	Message string `json:"message"`
+}
+
+// Duration is a time.Duration written as a Go duration string.
+type Duration struct{ time.Duration }
+
+// MarshalText writes the duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses a duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}

@@ -1,0 +1,81 @@
+package cloud
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/store"
+)
+
+// batchSize is how many events go in one delivery.
+const batchSize = 200
+
+// NewEvent makes an event with a fresh unique ID.
+func NewEvent(kind string, data any, at time.Time) (api.Event, error) {
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return api.Event{}, err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return api.Event{}, err
+	}
+	return api.Event{ID: hex.EncodeToString(id), Type: kind, Time: at.UTC(), Data: raw}, nil
+}
+
+// Record puts ev in the persistent outbox; it leaves only when the service
+// has acknowledged its ID.
+func Record(db *store.DB, ev api.Event) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := db.Enqueue(ev.ID, b); err != nil {
+		return fmt.Errorf("cloud: outbox: %w", err)
+	}
+	return nil
+}
+
+// Flush delivers the outbox in batches until it is empty. An event leaves
+// the outbox only after the service acknowledged it; if the reader stops
+// between delivery and removal, the event goes again and the service
+// recognises its ID.
+func (s *Syncer) Flush(ctx context.Context) error {
+	for {
+		entries, err := s.Store.Pending(batchSize)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		batch := api.EventBatch{Events: make([]api.Event, 0, len(entries))}
+		seqByID := map[string]uint64{}
+		for _, e := range entries {
+			var ev api.Event
+			if err := json.Unmarshal(e.Payload, &ev); err != nil {
+				return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
+			}
+			batch.Events = append(batch.Events, ev)
+			seqByID[ev.ID] = e.Seq
+		}
+		var ack api.EventAck
+		if _, err := s.client.do(ctx, "POST", api.PathEvents, batch, &ack); err != nil {
+			return err
+		}
+		var done []uint64
+		for _, id := range ack.Accepted {
+			if seq, ok := seqByID[id]; ok {
+				done = append(done, seq)
+			}
+		}
+		if len(done) == 0 {
+			return fmt.Errorf("cloud: the service accepted none of %d events", len(entries))
+		}
+		if err := s.Store.Ack(done...); err != nil {
+			return err
+		}
+	}
+}

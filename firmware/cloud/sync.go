@@ -1,0 +1,304 @@
+package cloud
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/identity"
+	"github.com/palmd/palmd/firmware/store"
+)
+
+// Device is what the service changes on the reader.
+type Device interface {
+	// ApplyConfig switches to c as one step, or returns why it cannot
+	// (the running configuration then stays).
+	ApplyConfig(c api.Config) error
+	// Health is the current health report.
+	Health() api.Health
+	// Execute carries out reboot and refresh; deactivation is the Syncer's.
+	Execute(c api.Command) error
+	// Wipe destroys templates, configuration and events on deactivation.
+	Wipe() error
+}
+
+// Gallery is the local copy of the site's enrolled people.
+type Gallery interface {
+	Add(p api.Profile) error
+	Delete(ids ...string) error
+}
+
+// ErrDeactivated is returned by Run once the service has deactivated the
+// reader and its identity is gone.
+var ErrDeactivated = errors.New("cloud: reader deactivated")
+
+// Keys in the store.
+const (
+	keyConfig  = "cloud/config"
+	keyCursor  = "cloud/gallery-cursor"
+	keyCmdDone = "cloud/command-done/"
+)
+
+// Syncer keeps an activated reader in step with the service.
+type Syncer struct {
+	Service  string
+	Anchors  *x509.CertPool // used when the identity carries no trust bundle
+	Identity *identity.Dir
+	Store    *store.DB
+	Device   Device
+	Gallery  Gallery
+	Log      *slog.Logger
+	// Interval between polls for configuration, commands and gallery
+	// changes; default 5 s. Health goes on change and every HealthEvery
+	// (default 60 s).
+	Interval, HealthEvery time.Duration
+	// MinBackoff and MaxBackoff bound the wait after a failure; defaults
+	// 500 ms and 1 min, with full jitter.
+	MinBackoff, MaxBackoff time.Duration
+
+	client     *clientState
+	lastHealth *api.Health
+	healthAt   time.Time
+}
+
+type clientState struct {
+	do   func(ctx context.Context, method, path string, in, out any) (bool, error)
+	base string
+}
+
+// RunningConfig returns the configuration the reader last applied.
+func RunningConfig(db *store.DB) (api.Config, bool) {
+	var c api.Config
+	b, err := db.Get(keyConfig)
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		return api.Config{}, false
+	}
+	return c, true
+}
+
+// SaveRunning records c as applied (after activation or a sync).
+func SaveRunning(db *store.DB, c api.Config) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return db.Put(keyConfig, b)
+}
+
+func (s *Syncer) defaults() {
+	if s.Interval <= 0 {
+		s.Interval = 5 * time.Second
+	}
+	if s.HealthEvery <= 0 {
+		s.HealthEvery = time.Minute
+	}
+	if s.MinBackoff <= 0 {
+		s.MinBackoff = 500 * time.Millisecond
+	}
+	if s.MaxBackoff <= 0 {
+		s.MaxBackoff = time.Minute
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run syncs until ctx ends or the reader is deactivated. Network failures
+// are retried with exponential backoff; nothing queued is lost.
+func (s *Syncer) Run(ctx context.Context) error {
+	s.defaults()
+	if err := s.connect(); err != nil {
+		return err
+	}
+	backoff := s.MinBackoff
+	for {
+		err := s.Round(ctx)
+		if errors.Is(err, ErrDeactivated) || ctx.Err() != nil {
+			return err
+		}
+		wait := s.Interval
+		if err != nil {
+			s.Log.Warn("cloud: sync failed; retrying", "err", err, "in", backoff)
+			wait = time.Duration(rand.Int64N(int64(backoff)) + 1) // full jitter
+			backoff = min(backoff*2, s.MaxBackoff)
+		} else {
+			backoff = s.MinBackoff
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// connect builds the mutual-TLS client from the stored identity.
+func (s *Syncer) connect() error {
+	s.defaults()
+	id, cert, err := s.Identity.Load()
+	if err != nil {
+		return err
+	}
+	anchors := s.Anchors
+	if id.TrustBundle != "" {
+		anchors = x509.NewCertPool()
+		if !anchors.AppendCertsFromPEM([]byte(id.TrustBundle)) {
+			return errors.New("cloud: the stored trust bundle holds no certificate")
+		}
+	}
+	c := httpClient(tlsPolicy(anchors, &cert))
+	s.client = &clientState{base: s.Service, do: func(ctx context.Context, method, path string, in, out any) (bool, error) {
+		return call(ctx, c, method, s.Service+path, in, out)
+	}}
+	return nil
+}
+
+// Round does one full sync: configuration, commands, gallery, health,
+// events. It stops at the first failure.
+func (s *Syncer) Round(ctx context.Context) error {
+	if s.client == nil {
+		if err := s.connect(); err != nil {
+			return err
+		}
+	}
+	steps := []func(context.Context) error{s.syncConfig, s.syncCommands, s.syncGallery, s.syncHealth, s.Flush}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncConfig fetches a newer configuration, applies it if it is valid and
+// reports which one runs.
+func (s *Syncer) syncConfig(ctx context.Context) error {
+	cur, _ := RunningConfig(s.Store)
+	var next api.Config
+	changed, err := s.client.do(ctx, "GET", api.PathConfig+"?running="+fmt.Sprint(cur.Version), nil, &next)
+	if err != nil || !changed {
+		return err
+	}
+	state := api.ConfigState{Running: cur.Version}
+	if err := next.Validate(); err != nil {
+		state.Rejected, state.Reason = next.Version, err.Error()
+	} else if err := s.Device.ApplyConfig(next); err != nil {
+		state.Rejected, state.Reason = next.Version, err.Error()
+	} else if err := SaveRunning(s.Store, next); err != nil {
+		return err
+	} else {
+		state.Running = next.Version
+	}
+	if state.Rejected != 0 {
+		s.Log.Warn("cloud: configuration refused; the previous one stays", "version", next.Version, "reason", state.Reason)
+	}
+	_, err = s.client.do(ctx, "POST", api.PathConfigState, state, nil)
+	return err
+}
+
+// syncCommands executes each command once and acknowledges it.
+func (s *Syncer) syncCommands(ctx context.Context) error {
+	var cs api.Commands
+	if _, err := s.client.do(ctx, "GET", api.PathCommands, nil, &cs); err != nil {
+		return err
+	}
+	for _, c := range cs.Commands {
+		if err := s.runCommand(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Syncer) runCommand(ctx context.Context, c api.Command) error {
+	ackPath := api.PathCommands + "/" + url.PathEscape(c.ID) + "/ack"
+	if c.Kind == api.CommandDeactivate {
+		// Acknowledge while the certificate still works, then forget.
+		if _, err := s.client.do(ctx, "POST", ackPath, api.CommandAck{OK: true}, nil); err != nil {
+			return err
+		}
+		s.Log.Warn("cloud: deactivated by the service; wiping identity, templates and configuration")
+		return errors.Join(ErrDeactivated, s.Identity.Wipe(), s.Device.Wipe())
+	}
+	var ack api.CommandAck
+	if b, err := s.Store.Get(keyCmdDone + c.ID); err == nil {
+		_ = json.Unmarshal(b, &ack) // done before a restart: only the ack is missing
+	} else {
+		ack.OK = true
+		if err := s.Device.Execute(c); err != nil {
+			ack.OK, ack.Error = false, err.Error()
+		}
+		b, _ := json.Marshal(ack)
+		if err := s.Store.Put(keyCmdDone+c.ID, b); err != nil {
+			return err
+		}
+	}
+	_, err := s.client.do(ctx, "POST", ackPath, ack, nil)
+	return err
+}
+
+// syncGallery applies the site's additions and deletions after the stored
+// cursor, page by page.
+func (s *Syncer) syncGallery(ctx context.Context) error {
+	for {
+		cursor := "0"
+		if b, err := s.Store.Get(keyCursor); err == nil {
+			cursor = string(b)
+		}
+		var ch api.GalleryChanges
+		if _, err := s.client.do(ctx, "GET", api.PathGallery+"?cursor="+url.QueryEscape(cursor), nil, &ch); err != nil {
+			return err
+		}
+		for _, p := range ch.Added {
+			if err := s.Gallery.Add(p); err != nil {
+				return fmt.Errorf("cloud: gallery add: %w", err)
+			}
+		}
+		if len(ch.Deleted) > 0 {
+			if err := s.Gallery.Delete(ch.Deleted...); err != nil {
+				return fmt.Errorf("cloud: gallery delete: %w", err)
+			}
+		}
+		if err := s.Store.Put(keyCursor, []byte(ch.Cursor)); err != nil {
+			return err
+		}
+		if !ch.More {
+			return nil
+		}
+	}
+}
+
+// syncHealth reports on a change of status or failing checks, and every
+// HealthEvery.
+func (s *Syncer) syncHealth(ctx context.Context) error {
+	h := s.Device.Health()
+	same := s.lastHealth != nil && s.lastHealth.Status == h.Status && slices.Equal(s.lastHealth.Failing, h.Failing)
+	if same && time.Since(s.healthAt) < s.HealthEvery {
+		return nil
+	}
+	if _, err := s.client.do(ctx, "POST", api.PathHealth, h, nil); err != nil {
+		return err
+	}
+	s.lastHealth, s.healthAt = &h, time.Now()
+	return nil
+}
+
+// Enroll uploads a person enrolled at this reader; the enrollment ID makes
+// a retry harmless.
+func (s *Syncer) Enroll(ctx context.Context, e api.Enrollment) error {
+	if s.client == nil {
+		if err := s.connect(); err != nil {
+			return err
+		}
+	}
+	_, err := s.client.do(ctx, "POST", api.PathEnrollments, e, nil)
+	return err
+}

@@ -1,0 +1,160 @@
+// Package identity keeps a reader's identity after activation: the private
+// key made on the reader (it never leaves), the device certificate, the
+// trust bundle and the device instance it is bound to. Dir keeps them as
+// files readable by the owner only; a secure element can implement the
+// same methods later.
+package identity
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ErrNotActivated means there is no identity: the reader must be activated.
+var ErrNotActivated = errors.New("identity: this reader is not activated")
+
+// Identity is what activation gives a reader.
+type Identity struct {
+	Instance    string `json:"instance"`
+	Certificate string `json:"certificate"`  // PEM
+	TrustBundle string `json:"trust_bundle"` // PEM
+}
+
+// Dir stores the identity in a directory.
+type Dir struct{ path string }
+
+// NewDir uses path (created 0700 when missing).
+func NewDir(path string) (*Dir, error) {
+	if err := os.MkdirAll(path, 0o700); err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	return &Dir{path: path}, nil
+}
+
+const (
+	fileKey      = "device-key.pem"
+	filePending  = "device-key.pending.pem"
+	fileIdentity = "identity.json"
+)
+
+// NewKey makes a fresh P-256 key for the next activation and returns it.
+// It becomes the device key only when Save succeeds.
+func (d *Dir) NewKey() (crypto.Signer, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("identity: key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(filepath.Join(d.path, filePending), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// CSR makes a certificate signing request for key, naming the serial.
+func CSR(key crypto.Signer, serial string) (string, error) {
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{SerialNumber: serial}}, key)
+	if err != nil {
+		return "", fmt.Errorf("identity: csr: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
+}
+
+// Save makes the pending key the device key and stores id; the certificate
+// must be for that key.
+func (d *Dir) Save(id Identity) error {
+	keyPEM, err := os.ReadFile(filepath.Join(d.path, filePending))
+	if err != nil {
+		return fmt.Errorf("identity: no pending key: %w", err)
+	}
+	if _, err := tls.X509KeyPair([]byte(id.Certificate), keyPEM); err != nil {
+		return fmt.Errorf("identity: certificate does not match the key: %w", err)
+	}
+	b, err := json.Marshal(id)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(d.path, fileIdentity), b); err != nil {
+		return err
+	}
+	return os.Rename(filepath.Join(d.path, filePending), filepath.Join(d.path, fileKey))
+}
+
+// Load returns the stored identity and its TLS certificate.
+func (d *Dir) Load() (Identity, tls.Certificate, error) {
+	var id Identity
+	b, err := os.ReadFile(filepath.Join(d.path, fileIdentity))
+	if errors.Is(err, os.ErrNotExist) {
+		return id, tls.Certificate{}, ErrNotActivated
+	}
+	if err != nil {
+		return id, tls.Certificate{}, fmt.Errorf("identity: %w", err)
+	}
+	if err := json.Unmarshal(b, &id); err != nil {
+		return id, tls.Certificate{}, fmt.Errorf("identity: corrupt: %w", err)
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(d.path, fileKey))
+	if err != nil {
+		return id, tls.Certificate{}, fmt.Errorf("identity: key: %w", err)
+	}
+	cert, err := tls.X509KeyPair([]byte(id.Certificate), keyPEM)
+	if err != nil {
+		return id, tls.Certificate{}, fmt.Errorf("identity: %w", err)
+	}
+	return id, cert, nil
+}
+
+// Wipe forgets the identity and destroys the keys (deactivation).
+func (d *Dir) Wipe() error {
+	var errs []error
+	for _, f := range []string{fileIdentity, fileKey, filePending} {
+		if err := os.Remove(filepath.Join(d.path, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeAtomic writes a 0600 file through a synced temporary and a rename,
+// so a power cut leaves the old file or the new one.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("identity: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("identity: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}
