@@ -336,4 +336,3 @@ func (s *server) answer(w http.ResponseWriter, err error) bool {
 	}
 	return false
 }
-

@@ -47,14 +47,14 @@ type ActivateResponse struct {
 
 // Config is a versioned device configuration.
 type Config struct {
-	Version  int64           `json:"version"`
-	Mode     string          `json:"mode"` // "entry" or "enrollment"
-	Panel    PanelConfig     `json:"panel"`
-	Badge    BadgeConfig     `json:"badge"`
-	Relay    RelayConfig     `json:"relay"`
-	Decision Duration        `json:"decision_timeout"`
-	Language string          `json:"language"`
-	WiFi     *WiFiConfig     `json:"wifi,omitempty"`
+	Version  int64       `json:"version"`
+	Mode     string      `json:"mode"` // "entry" or "enrollment"
+	Panel    PanelConfig `json:"panel"`
+	Badge    BadgeConfig `json:"badge"`
+	Relay    RelayConfig `json:"relay"`
+	Decision Duration    `json:"decision_timeout"`
+	Language string      `json:"language"`
+	WiFi     *WiFiConfig `json:"wifi,omitempty"`
 }
 
 // PanelConfig says how the door controller is reached.
