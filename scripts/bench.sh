@@ -15,6 +15,8 @@ fixed=(
   # package            benchmark                    iterations
   "./wiegand           ^BenchmarkTransmitterTiming$  1000x"
   "./osdp              ^BenchmarkPDReplyLatency$     1000x"
+  "./cmd/devcloud      ^BenchmarkActivation$         50x"
+  "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
 )
 for row in "${fixed[@]}"; do
   read -r pkg bench n <<<"$row"

@@ -29,7 +29,7 @@ import (
 
 // service is a devcloud running on loopback for one test.
 type service struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	addr   string
 	srv    *server
@@ -38,7 +38,7 @@ type service struct {
 	admin  *manager
 }
 
-func startService(t *testing.T, dir, addr string) *service {
+func startService(t testing.TB, dir, addr string) *service {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -123,20 +123,26 @@ func (s *service) qrToken(instanceID string) string {
 		PNG   []byte
 	}
 	s.must("POST", "/manage/instances/"+instanceID+"/activation-code", nil, &out)
-	img, err := png.Decode(bytes.NewReader(out.PNG))
+	if decodePNG(s.t, out.PNG) != out.Token {
+		s.t.Fatal("QR image holds a different token")
+	}
+	return out.Token
+}
+
+// decodePNG reads a QR code from a PNG.
+func decodePNG(t testing.TB, b []byte) string {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
 	if err != nil {
-		s.t.Fatalf("QR image does not decode: %v", err)
-	}
-	if res.GetText() != out.Token {
-		s.t.Fatal("QR image holds a different token")
+		t.Fatalf("QR image does not decode: %v", err)
 	}
 	return res.GetText()
 }
@@ -150,7 +156,7 @@ func (s *service) instance(id string) instance {
 
 // reader is a palmd's cloud side with a fake device.
 type reader struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	db    *store.DB
 	ids   *identity.Dir
@@ -159,7 +165,7 @@ type reader struct {
 	syncr *cloud.Syncer
 }
 
-func newReader(t *testing.T, svc *service, dir string) *reader {
+func newReader(t testing.TB, svc *service, dir string) *reader {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -183,7 +189,7 @@ func newReader(t *testing.T, svc *service, dir string) *reader {
 
 // trust reads the anchor and the activation key as an installer would
 // copy them into the local configuration.
-func trust(t *testing.T, dir string) (*x509.CertPool, ed25519.PublicKey) {
+func trust(t testing.TB, dir string) (*x509.CertPool, ed25519.PublicKey) {
 	t.Helper()
 	caPEM, err := os.ReadFile(filepath.Join(dir, fileCA))
 	if err != nil {

@@ -46,6 +46,9 @@ func Record(db *store.DB, ev api.Event) error {
 // between delivery and removal, the event goes again and the service
 // recognises its ID.
 func (s *Syncer) Flush(ctx context.Context) error {
+	if err := s.ensureClient(); err != nil {
+		return err
+	}
 	for {
 		entries, err := s.Store.Pending(batchSize)
 		if err != nil || len(entries) == 0 {

@@ -161,13 +161,18 @@ func (s *Syncer) connect() error {
 	return nil
 }
 
+func (s *Syncer) ensureClient() error {
+	if s.client != nil {
+		return nil
+	}
+	return s.connect()
+}
+
 // Round does one full sync: configuration, commands, gallery, health,
 // events. It stops at the first failure.
 func (s *Syncer) Round(ctx context.Context) error {
-	if s.client == nil {
-		if err := s.connect(); err != nil {
-			return err
-		}
+	if err := s.ensureClient(); err != nil {
+		return err
 	}
 	steps := []func(context.Context) error{s.syncConfig, s.syncCommands, s.syncGallery, s.syncHealth, s.Flush}
 	for _, step := range steps {
@@ -294,10 +299,8 @@ func (s *Syncer) syncHealth(ctx context.Context) error {
 // Enroll uploads a person enrolled at this reader; the enrollment ID makes
 // a retry harmless.
 func (s *Syncer) Enroll(ctx context.Context, e api.Enrollment) error {
-	if s.client == nil {
-		if err := s.connect(); err != nil {
-			return err
-		}
+	if err := s.ensureClient(); err != nil {
+		return err
 	}
 	_, err := s.client.do(ctx, "POST", api.PathEnrollments, e, nil)
 	return err
