@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -18,11 +19,13 @@ import (
 const simUsage = `usage: palmctl sim [--addr HOST:PORT] pins
        palmctl sim [--addr HOST:PORT] set PIN high|low [--pulse 200ms]
        palmctl sim [--addr HOST:PORT] identify FACILITY:CARD
+       palmctl sim [--addr HOST:PORT] camera IMAGE.png|IMAGE.jpg
 
 Drives a palmd running on simulated hardware through its loopback control
 endpoint (simulate.control in the local config). PIN is a line name from the
 [pins] table, e.g. TAMPER or GPI. identify plays a person recognised with
-that badge: palmd sends it to the (simulated) door panel.`
+that badge: palmd sends it to the (simulated) door panel. camera puts an
+image in front of the camera, e.g. the activation QR code from devcloud.`
 
 // runSim talks to the simulator's control endpoint.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -39,6 +42,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(rest) == 1 && rest[0] == "pins":
 		return simCall(ctx, client, http.MethodGet, base+"/pins", nil, stdout, stderr)
+	case len(rest) == 2 && rest[0] == "camera":
+		img, err := os.ReadFile(rest[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "palmctl sim:", err)
+			return 1
+		}
+		return simCall(ctx, client, http.MethodPost, base+"/camera", img, stdout, stderr)
 	case len(rest) == 2 && rest[0] == "identify":
 		body, err := identifyBody(rest[1])
 		if err != nil {

@@ -31,6 +31,7 @@ func TestSimCommand(t *testing.T) {
 		{[]string{"--addr", addr, "frobnicate"}, 2, "usage"},
 		{[]string{"--addr", addr, "identify", "12-3456"}, 2, "FACILITY:CARD"},
 		{[]string{"--addr", addr, "identify", "12:3456"}, 1, "404"},
+		{[]string{"--addr", addr, "camera", "/nonexistent.png"}, 1, "no such file"},
 		{[]string{"--addr", "127.0.0.1:1", "pins"}, 1, "is palmd running"},
 	}
 	for _, tt := range tests {

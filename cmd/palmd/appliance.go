@@ -31,6 +31,8 @@ type appliance struct {
 	board *ioboard.Board
 	sim   *pinsim.Board // nil on real hardware
 	panel *panelLink    // nil without [rs485]
+	cloud *cloudLink    // nil without [service]
+	db    *store.DB
 
 	control   net.Listener // nil unless simulate.control is set
 	started   chan struct{}
@@ -38,7 +40,7 @@ type appliance struct {
 }
 
 func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*appliance, error) {
-	a := &appliance{log: log, started: make(chan struct{})}
+	a := &appliance{log: log, started: make(chan struct{}), db: db}
 	var src ioboard.Pins
 	if cfg.Device.Backend == localconfig.BackendSim {
 		a.sim = simulatedBoard(cfg)
@@ -66,6 +68,16 @@ func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*app
 	if a.panel, err = openPanel(cfg, db, board, src, log); err != nil {
 		board.Close()
 		return nil, fmt.Errorf("panel: %w", err)
+	}
+	if a.cloud, err = openCloud(cfg, db, log); err != nil {
+		a.closeHardware()
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	if a.cloud != nil {
+		a.cloud.health, a.cloud.applyFn = a.health, a.applyConfig
+	}
+	if a.panel != nil {
+		a.panel.recognised = a.recordRecognition
 	}
 	if addr := cfg.Simulate.Control; addr != "" {
 		if a.control, err = net.Listen("tcp", addr); err != nil {
@@ -103,6 +115,10 @@ func (a *appliance) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	cloudDone := make(chan error, 1)
+	if a.cloud != nil {
+		go func() { cloudDone <- a.cloud.Run(ctx) }()
+	}
 	if a.control != nil {
 		srv := &http.Server{Handler: a.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(a.control)
@@ -124,6 +140,15 @@ func (a *appliance) Run(ctx context.Context) error {
 			a.onInput(ev)
 		case <-tick.C:
 			a.beat()
+		case err := <-cloudDone:
+			if errors.Is(err, errReboot) {
+				cancel()
+				<-boardDone
+				return &rebootError{device: a.sim == nil}
+			}
+			if ctx.Err() == nil {
+				a.log.Error("service link stopped", "err", err)
+			}
 		case <-ctx.Done():
 			<-boardDone
 			return ctx.Err()
@@ -153,6 +178,9 @@ func (a *appliance) controlHandler() http.Handler {
 	mux.Handle("/pins/", a.sim.Handler())
 	if a.panel != nil {
 		mux.HandleFunc("POST /identify", a.panel.handleIdentify)
+	}
+	if a.cloud != nil {
+		mux.HandleFunc("POST /camera", a.cloud.handleFrame)
 	}
 	return mux
 }

@@ -25,10 +25,27 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
+	var rb *rebootError
+	if errors.As(err, &rb) {
+		err = restart(rb.device)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palmd:", err)
 		os.Exit(1)
 	}
+}
+
+// restart reboots the reader, or in simulation replaces this process with
+// a fresh palmd, as a reboot would.
+func restart(device bool) error {
+	if device {
+		return rebootDevice()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(exe, os.Args, os.Environ())
 }
 
 // run is main without the process: flags, config, logging, then serve until

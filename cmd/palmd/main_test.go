@@ -47,9 +47,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// writeConfig copies the simulator config with a private state dir and a
-// free loopback port for the control endpoint.
+// writeConfig copies the simulator config with a private state dir, a
+// free loopback port for the control endpoint and no service.
 func writeConfig(t *testing.T) (path, control string) {
+	return writeConfigWith(t, "")
+}
+
+// writeConfigWith puts service (a [service] table, or "" for none) in
+// place of the simulator's.
+func writeConfigWith(t *testing.T, service string) (path, control string) {
 	t.Helper()
 	b, err := os.ReadFile("../../configs/simulator.toml")
 	if err != nil {
@@ -64,6 +70,9 @@ func writeConfig(t *testing.T) (path, control string) {
 	dir := t.TempDir()
 	s := strings.Replace(string(b), `state_dir = "var/palmd"`, `state_dir = "`+filepath.Join(dir, "state")+`"`, 1)
 	s = strings.Replace(s, `control = "127.0.0.1:7070"`, `control = "`+control+`"`, 1)
+	start := strings.Index(s, "[service]")
+	end := start + strings.Index(s[start:], "\n\n")
+	s = s[:start] + service + s[end:]
 	path = filepath.Join(dir, "palmd.toml")
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)

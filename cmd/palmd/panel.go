@@ -37,6 +37,8 @@ type panelLink struct {
 	closers []io.Closer
 	door    *doorpanel.Panel // simulation only
 	doorEnd osdp.Link
+	// recognised, if set, records a recognition (an event for the service).
+	recognised func(badge string)
 }
 
 // openPanel sets up OSDP when [rs485] names a device.
@@ -183,6 +185,9 @@ func (p *panelLink) handleIdentify(w http.ResponseWriter, r *http.Request) {
 	if err := p.pd.Send(wiegand.Badge{Facility: req.Facility, Card: req.Card}); err != nil {
 		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 		return
+	}
+	if p.recognised != nil {
+		p.recognised(fmt.Sprintf("%d:%d", req.Facility, req.Card))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)

@@ -24,7 +24,9 @@ type Device interface {
 	ApplyConfig(c api.Config) error
 	// Health is the current health report.
 	Health() api.Health
-	// Execute carries out reboot and refresh; deactivation is the Syncer's.
+	// Execute carries out a reboot (after the acknowledgement has gone
+	// out, or the reader would reboot forever); refresh and deactivation
+	// are the Syncer's.
 	Execute(c api.Command) error
 	// Wipe destroys templates, configuration and events on deactivation.
 	Wipe() error
@@ -63,6 +65,9 @@ type Syncer struct {
 	// MinBackoff and MaxBackoff bound the wait after a failure; defaults
 	// 500 ms and 1 min, with full jitter.
 	MinBackoff, MaxBackoff time.Duration
+	// AfterRound, if set, runs after every successful round; an error ends
+	// Run with that error (a reboot waits for its acknowledgement so).
+	AfterRound func() error
 
 	client     *clientState
 	lastHealth *api.Health
@@ -123,6 +128,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 		err := s.Round(ctx)
 		if errors.Is(err, ErrDeactivated) || ctx.Err() != nil {
 			return err
+		}
+		if err == nil && s.AfterRound != nil {
+			if stop := s.AfterRound(); stop != nil {
+				return stop
+			}
 		}
 		wait := s.Interval
 		if err != nil {
@@ -238,7 +248,7 @@ func (s *Syncer) runCommand(ctx context.Context, c api.Command) error {
 		_ = json.Unmarshal(b, &ack) // done before a restart: only the ack is missing
 	} else {
 		ack.OK = true
-		if err := s.Device.Execute(c); err != nil {
+		if err := s.execute(c); err != nil {
 			ack.OK, ack.Error = false, err.Error()
 		}
 		b, _ := json.Marshal(ack)
@@ -248,6 +258,16 @@ func (s *Syncer) runCommand(ctx context.Context, c api.Command) error {
 	}
 	_, err := s.client.do(ctx, "POST", ackPath, ack, nil)
 	return err
+}
+
+// execute carries out a command: refresh is the Syncer's own (fetch the
+// whole gallery again, report health now), the rest the device's.
+func (s *Syncer) execute(c api.Command) error {
+	if c.Kind != api.CommandRefresh {
+		return s.Device.Execute(c)
+	}
+	s.lastHealth = nil
+	return s.Store.Put(keyCursor, []byte("0"))
 }
 
 // syncGallery applies the site's additions and deletions after the stored

@@ -36,6 +36,7 @@ type Config struct {
 	Tamper   Input    `toml:"tamper"`
 	Wiegand  Wiegand  `toml:"wiegand"`
 	RS485    RS485    `toml:"rs485"`
+	Service  Service  `toml:"service"`
 	Simulate Simulate `toml:"simulate"`
 }
 
@@ -93,6 +94,15 @@ type RS485 struct {
 	// "kernel" (the UART drives DE from RTS) or "gpio" (palmd drives DEPin).
 	Direction string `toml:"direction"`
 	DEPin     string `toml:"de_pin"`
+}
+
+// Service is where the reader's service is and how it is recognised: the
+// endpoint, the CAs its TLS certificate must chain to, and the key that
+// signs activation codes. Left out, the reader runs without a service.
+type Service struct {
+	URL           string `toml:"url"`            // https://host:port
+	TrustAnchor   string `toml:"trust_anchor"`   // PEM file of CA certificates
+	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
 }
 
 // Simulate configures the simulated hardware (backend "sim" only).

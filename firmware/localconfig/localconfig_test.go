@@ -65,6 +65,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"de pin shared", `direction = "auto"`, `direction = "gpio"` + "\nde_pin = \"GPO\"", "already used"},
 		{"rs485 without device", `device = "sim"`, `device = ""`, "rs485.device"},
 		{"bad grant", `"12:1001"`, `"12-1001"`, "simulate.panel_grants"},
+		{"plain http service", `url = "https://127.0.0.1:8443"`, `url = "http://127.0.0.1:8443"`, "service.url"},
+		{"service without anchor", `trust_anchor = "var/devcloud/ca.pem"`, `trust_anchor = ""`, "service.trust_anchor"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {

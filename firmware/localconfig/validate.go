@@ -3,6 +3,7 @@ package localconfig
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ func (c *Config) validate() error {
 		func() error { return validateDebounce("tamper.debounce", c.Tamper.Debounce) },
 		func() error { return oneOf("wiegand.led_grant_level", c.Wiegand.LEDGrantLevel, "low", "high") },
 		c.validateRS485,
+		c.validateService,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -87,6 +89,24 @@ func (c *Config) validateRS485() error {
 		if r.DEPin != "" && r.DEPin == used {
 			return invalid("rs485.de_pin", fmt.Sprintf("line %q is already used in [pins]", used))
 		}
+	}
+	return nil
+}
+
+func (c *Config) validateService() error {
+	s := c.Service
+	if s == (Service{}) {
+		return nil
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return invalid("service.url", "must be an https URL: the reader never speaks plain HTTP")
+	}
+	if s.TrustAnchor == "" {
+		return invalid("service.trust_anchor", "is required with service.url")
+	}
+	if s.ActivationKey == "" {
+		return invalid("service.activation_key", "is required with service.url")
 	}
 	return nil
 }

@@ -87,11 +87,21 @@ func (p *OSDP) Online() bool { return p.pd.Online() }
 // Decisions delivers the panel's grant or deny after each card read.
 func (p *OSDP) Decisions() <-chan Decision { return p.decisions }
 
+// SetFormat switches the badge format (a new configuration).
+func (p *OSDP) SetFormat(f *wiegand.Format) {
+	p.mu.Lock()
+	p.format = f
+	p.mu.Unlock()
+}
+
 // Send queues a recognised person's badge for the panel's next poll.
 func (p *OSDP) Send(b wiegand.Badge) error {
-	bits, err := p.format.Encode(b)
+	p.mu.Lock()
+	format := p.format
+	p.mu.Unlock()
+	bits, err := format.Encode(b)
 	if err != nil {
-		return fmt.Errorf("panel: badge does not fit %s: %w", p.format.Name(), err)
+		return fmt.Errorf("panel: badge does not fit %s: %w", format.Name(), err)
 	}
 	if err := p.pd.Present(osdp.Card{Bits: len(bits), Data: packBits(bits)}); err != nil {
 		return fmt.Errorf("panel: %w", err)

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // camera stills in the simulator
+	_ "image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/cloud"
+	"github.com/palmd/palmd/firmware/identity"
+	"github.com/palmd/palmd/firmware/localconfig"
+	"github.com/palmd/palmd/firmware/store"
+)
+
+// errReboot ends palmd so that the reader restarts (the service asked).
+var errReboot = errors.New("palmd: reboot requested by the service")
+
+// rebootError carries errReboot out of the appliance to main, which
+// reboots the device, or in simulation starts palmd afresh.
+type rebootError struct{ device bool }
+
+func (e *rebootError) Error() string { return errReboot.Error() }
+func (e *rebootError) Unwrap() error { return errReboot }
+
+// cloudLink is the reader's life with its service: waiting for an
+// activation code, activating, then staying in sync until deactivated.
+type cloudLink struct {
+	log     *slog.Logger
+	db      *store.DB
+	ids     *identity.Dir
+	act     *cloud.Activator
+	sync    *cloud.Syncer
+	frames  chan image.Image
+	config  atomic.Pointer[api.Config]
+	reboot  atomic.Bool
+	health  func() api.Health
+	applyFn func(api.Config) error
+}
+
+// openCloud sets up the service link when [service] is configured.
+func openCloud(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*cloudLink, error) {
+	s := cfg.Service
+	if s.URL == "" {
+		return nil, nil
+	}
+	anchors, err := loadAnchors(s.TrustAnchor)
+	if err != nil {
+		return nil, err
+	}
+	pin, err := loadActivationKey(s.ActivationKey)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := identity.NewDir(filepath.Join(cfg.Device.StateDir, "identity"))
+	if err != nil {
+		return nil, err
+	}
+	c := &cloudLink{log: log, db: db, ids: ids, frames: make(chan image.Image, 1)}
+	c.act = &cloud.Activator{Service: s.URL, Anchors: anchors, PinnedKey: pin, Serial: cfg.Device.Name, Identity: ids}
+	c.sync = &cloud.Syncer{Service: s.URL, Anchors: anchors, Identity: ids, Store: db, Device: c,
+		Gallery: cloud.StoreGallery{DB: db}, Log: log, AfterRound: c.afterRound}
+	if running, ok := cloud.RunningConfig(db); ok {
+		c.config.Store(&running)
+	}
+	return c, nil
+}
+
+func loadAnchors(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("service.trust_anchor: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("service.trust_anchor: %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+func loadActivationKey(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("service.activation_key: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || len(blk.Bytes) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("service.activation_key: %s is not a PEM Ed25519 public key", path)
+	}
+	return ed25519.PublicKey(blk.Bytes), nil
+}
+
+// Run activates when needed and syncs until ctx ends; a deactivation
+// returns to waiting for a code.
+func (c *cloudLink) Run(ctx context.Context) error {
+	for {
+		if _, _, err := c.ids.Load(); errors.Is(err, identity.ErrNotActivated) {
+			if err := c.awaitActivation(ctx); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		c.log.Info("service: in sync", "url", c.act.Service)
+		err := c.sync.Run(ctx)
+		if !errors.Is(err, cloud.ErrDeactivated) {
+			return err
+		}
+		c.config.Store(nil)
+	}
+}
+
+// awaitActivation reads camera frames until one holds a code that
+// activates the reader. Each refusal is logged as the screen shows it.
+func (c *cloudLink) awaitActivation(ctx context.Context) error {
+	c.log.Info("Scan QR code")
+	for {
+		var frame image.Image
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case frame = <-c.frames:
+		}
+		token, err := readQR(frame)
+		if err != nil {
+			c.log.Info("no activation code in view")
+			continue
+		}
+		start := time.Now()
+		_, cfg, err := c.act.Activate(ctx, token)
+		if err != nil {
+			c.log.Warn("activation refused", "reason", err)
+			continue
+		}
+		if err := c.ApplyConfig(cfg); err == nil {
+			err = cloud.SaveRunning(c.db, cfg)
+		}
+		if err != nil {
+			c.log.Error("activation: first configuration", "err", err)
+		}
+		c.log.Info("Activation complete!", "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+}
+
+// readQR finds a QR code in a camera frame.
+func readQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// ApplyConfig implements cloud.Device: the whole configuration switches
+// at once.
+func (c *cloudLink) ApplyConfig(cfg api.Config) error {
+	if c.applyFn != nil {
+		if err := c.applyFn(cfg); err != nil {
+			return err
+		}
+	}
+	c.config.Store(&cfg)
+	c.log.Info("configuration applied", "version", cfg.Version, "mode", cfg.Mode, "panel", cfg.Panel.Protocol, "badge_format", cfg.Badge.Format)
+	return nil
+}
+
+// Health implements cloud.Device.
+func (c *cloudLink) Health() api.Health { return c.health() }
+
+// Execute implements cloud.Device: a reboot happens after the round that
+// acknowledged it.
+func (c *cloudLink) Execute(cmd api.Command) error {
+	if cmd.Kind != api.CommandReboot {
+		return fmt.Errorf("unknown command %q", cmd.Kind)
+	}
+	c.log.Warn("service: reboot requested")
+	c.reboot.Store(true)
+	return nil
+}
+
+func (c *cloudLink) afterRound() error {
+	if c.reboot.Load() {
+		return errReboot
+	}
+	return nil
+}
+
+// Wipe implements cloud.Device: templates, configuration, events and keys
+// of the state store go with the identity.
+func (c *cloudLink) Wipe() error { return c.db.Wipe() }
+
+// handleFrame is POST /camera on the simulator endpoint: an image (PNG or
+// JPEG) the camera sees, e.g. a phone showing an activation code.
+func (c *cloudLink) handleFrame(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	img, _, err := image.Decode(bytes.NewReader(raw))
+	if err != nil {
+		http.Error(w, "camera: not a PNG or JPEG image: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	select {
+	case c.frames <- img:
+	default: // the reader is busy with the previous frame, as a camera drops frames
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintln(w, `{"frame":"accepted"}`)
+}
+
+var _ cloud.Device = (*cloudLink)(nil)

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// devcloud is the reference service run from its binary, as a person
+// would, and driven through its command line.
+type devcloud struct {
+	t        *testing.T
+	bin, dir string
+	url      string
+}
+
+func startDevcloud(t *testing.T) *devcloud {
+	t.Helper()
+	d := &devcloud{t: t, bin: filepath.Join(t.TempDir(), "devcloud"), dir: t.TempDir()}
+	if out, err := exec.Command("go", "build", "-o", d.bin, "../devcloud").CombinedOutput(); err != nil {
+		t.Fatalf("build devcloud: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, d.bin, "serve", "--dir", d.dir, "--addr", "127.0.0.1:0")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("devcloud said nothing: %v", err)
+	}
+	if _, err := fmt.Sscanf(line, "devcloud serving %s", &d.url); err != nil {
+		t.Fatalf("devcloud: %q", line)
+	}
+	return d
+}
+
+// cli runs a devcloud command and decodes its JSON output.
+func (d *devcloud) cli(out any, args ...string) {
+	d.t.Helper()
+	b, err := exec.Command(d.bin, append([]string{"--dir", d.dir}, args...)...).Output()
+	if err != nil {
+		d.t.Fatalf("devcloud %v: %v", args, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			d.t.Fatalf("devcloud %v: %v: %s", args, err, b)
+		}
+	}
+}
+
+// TestActivationInSimulation: an installer creates a site, a template and
+// an instance with the devcloud command line, shows the QR code PNG to the
+// simulated camera; palmd activates, syncs, and its recognition events
+// reach the service.
+func TestActivationInSimulation(t *testing.T) {
+	dc := startDevcloud(t)
+	var site struct{ SiteID string }
+	dc.cli(&site, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
+	var tmpl struct{ TemplateID string }
+	dc.cli(&tmpl, "template", "create", "entry")
+	var inst struct{ DeviceInstanceID string }
+	dc.cli(&inst, "instance", "create", "Front door", "--site", site.SiteID)
+	dc.cli(nil, "instance", "configure", inst.DeviceInstanceID, "--template", tmpl.TemplateID)
+	pngPath := filepath.Join(t.TempDir(), "code.png")
+	dc.cli(nil, "qr", inst.DeviceInstanceID, "--png", pngPath)
+
+	service := fmt.Sprintf("[service]\nurl = %q\ntrust_anchor = %q\nactivation_key = %q",
+		dc.url, filepath.Join(dc.dir, "ca.pem"), filepath.Join(dc.dir, "activation.pub"))
+	cfg, control := writeConfigWith(t, service)
+	t.Setenv("NOTIFY_SOCKET", "")
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", cfg}, &logs) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	waitLog(t, &logs, "Scan QR code")
+	post(t, "http://"+control+"/camera", "image/png", mustRead(t, filepath.Join("testdata", "no-code.png")))
+	waitLog(t, &logs, "no activation code in view")
+	post(t, "http://"+control+"/camera", "image/png", mustRead(t, pngPath))
+	waitLog(t, &logs, "Activation complete!")
+	waitLog(t, &logs, "service: in sync")
+
+	var got struct {
+		State    string
+		AssetTag string `json:"assetTagId"`
+	}
+	dc.cli(&got, "GET", "/manage/instances/"+inst.DeviceInstanceID)
+	if got.State != "ACTIVE" || got.AssetTag != "sim-reader-1" {
+		t.Fatalf("instance %+v", got)
+	}
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(logs.String(), "installed a secure channel key"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the door panel never adopted the reader")
+		}
+	}
+	post(t, "http://"+control+"/identify", "application/json", []byte(`{"facility":12,"card":3456}`))
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(readFile(t, filepath.Join(dc.dir, "events.jsonl")), `"detail-type":"Successful Recognition"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("recognition event never reached the service:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func post(t *testing.T, url, ctype string, body []byte) {
+	t.Helper()
+	resp, err := http.Post(url, ctype, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST %s: %s", url, resp.Status)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func readFile(t *testing.T, path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
