@@ -20,7 +20,7 @@ build: deps
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 run: build
-	$(BIN)/palmd -config $(CONFIG)
+	bash scripts/run.sh $(CONFIG)
 
 vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

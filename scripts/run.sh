@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make run`: the whole appliance in simulation. Starts the reference
+# service (cmd/devcloud) on 127.0.0.1:8443, creates a site, a configuration
+# template and a device instance on first run, writes the instance's
+# activation QR code to var/activation.png, then runs palmd on simulated
+# hardware (GPIO, the door panel on a pty) until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+config=${1:-configs/simulator.toml}
+dc="bin/devcloud --dir var/devcloud"
+mkdir -p var
+bin/devcloud serve --dir var/devcloud --addr 127.0.0.1:8443 >>var/devcloud.log 2>&1 &
+dcpid=$!
+trap 'kill $dcpid 2>/dev/null; wait $dcpid 2>/dev/null' EXIT
+for _ in $(seq 100); do
+  $dc GET /manage/sites >/dev/null 2>&1 && break
+  kill -0 $dcpid 2>/dev/null || { echo "devcloud did not start; see var/devcloud.log" >&2; exit 1; }
+  sleep 0.1
+done
+field() { sed -n "s/.*\"$1\": \"\([^\"]*\)\".*/\1/p" | head -1; }
+if [ ! -s var/devcloud/instance ]; then
+  site=$($dc site create "Headquarters" --line1 "1 Main Street" --city Springfield --country US | field siteId)
+  tmpl=$($dc template create "Entry over OSDP" | field templateId)
+  inst=$($dc instance create "Front door" --site "$site" | field deviceInstanceId)
+  $dc instance configure "$inst" --template "$tmpl" >/dev/null
+  echo "$inst" >var/devcloud/instance
+fi
+inst=$(cat var/devcloud/instance)
+$dc qr "$inst" --png var/activation.png >/dev/null || true
+cat <<MSG
+devcloud:     https://127.0.0.1:8443 (log var/devcloud.log, events var/devcloud/events.jsonl,
+              keys var/devcloud/{admin,readonly,installer}.key)
+activate:     bin/palmctl sim camera var/activation.png   (code valid 15 min; new one: bin/devcloud --dir var/devcloud qr $inst --png var/activation.png)
+play:         bin/palmctl sim identify 12:3456            (granted by the simulated door panel; 12:7 is denied)
+              bin/palmctl sim set TAMPER high             (open the case)
+MSG
+bin/palmd -config "$config"
