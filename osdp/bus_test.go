@@ -107,10 +107,7 @@ func newDevice() *device {
 func (d *device) Status() osdp.DeviceStatus {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := d.st
-	st.Inputs = append([]bool(nil), d.st.Inputs...)
-	st.Outputs = append([]bool(nil), d.st.Outputs...)
-	return st
+	return d.st.Clone()
 }
 
 func (d *device) Output(o osdp.OutputControl) error {

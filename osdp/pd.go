@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,6 +38,12 @@ type Device interface {
 type DeviceStatus struct {
 	Tamper, PowerFailure bool
 	Inputs, Outputs      []bool
+}
+
+// Clone returns a copy that shares no slices with st.
+func (st DeviceStatus) Clone() DeviceStatus {
+	st.Inputs, st.Outputs = slices.Clone(st.Inputs), slices.Clone(st.Outputs)
+	return st
 }
 
 // Card is one credential read to hand to the panel: Bits bits of Data

@@ -114,8 +114,8 @@ func (pd *PD) poll() reply {
 }
 
 func cloneStatus(st DeviceStatus) *DeviceStatus {
-	st.Inputs, st.Outputs = slices.Clone(st.Inputs), slices.Clone(st.Outputs)
-	return &st
+	c := st.Clone()
+	return &c
 }
 
 // nextCard moves the oldest queued read in flight.

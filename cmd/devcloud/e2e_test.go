@@ -175,10 +175,7 @@ func TestEventsSurviveOutageAndRestart(t *testing.T) {
 // TestInvalidConfigurationKeptOut: a configuration the reader cannot run
 // is refused and reported; the previous one stays.
 func TestInvalidConfigurationKeptOut(t *testing.T) {
-	svc := startService(t, "", "")
-	_, inst := svc.door("", "Garage")
-	r := newReader(t, svc, "")
-	r.activate(svc.qrToken(inst))
+	svc, inst, r := activeReader(t, "Garage")
 	r.mustRound()
 	// A configuration the API would refuse, written straight into the
 	// service's state: what a reader must survive from a buggy service.
@@ -284,10 +281,7 @@ func TestAccessLevels(t *testing.T) {
 // TestCommandsOnceAndDeactivation: reboot runs once; deactivation wipes
 // the reader and its certificate stops working.
 func TestCommandsOnceAndDeactivation(t *testing.T) {
-	svc := startService(t, "", "")
-	_, inst := svc.door("", "Vault")
-	r := newReader(t, svc, "")
-	r.activate(svc.qrToken(inst))
+	svc, inst, r := activeReader(t, "Vault")
 	svc.must("POST", "/manage/instances/"+inst+"/reboot", nil, nil)
 	r.mustRound()
 	r.mustRound()
@@ -313,10 +307,7 @@ func TestCommandsOnceAndDeactivation(t *testing.T) {
 // TestHealthEventsInGuideShape: a change to CRITICAL is published as the
 // guide's sample event.
 func TestHealthEventsInGuideShape(t *testing.T) {
-	svc := startService(t, "", "")
-	_, inst := svc.door("", "Dock")
-	r := newReader(t, svc, "")
-	r.activate(svc.qrToken(inst))
+	svc, inst, r := activeReader(t, "Dock")
 	r.mustRound()
 	r.dev.mu.Lock()
 	r.dev.health = api.Health{Status: "CRITICAL", Failing: []string{"tamper"}}
@@ -337,4 +328,15 @@ func TestHealthEventsInGuideShape(t *testing.T) {
 	if got := svc.instance(inst); fmt.Sprint(got.Failing) != "[tamper]" {
 		t.Fatalf("failing checks %v", got.Failing)
 	}
+}
+
+// activeReader starts a service with one configured door and a reader
+// activated for it.
+func activeReader(t *testing.T, door string) (*service, string, *reader) {
+	t.Helper()
+	svc := startService(t, "", "")
+	_, inst := svc.door("", door)
+	r := newReader(t, svc, "")
+	r.activate(svc.qrToken(inst))
+	return svc, inst, r
 }

@@ -70,13 +70,26 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	}
 }
 
-func (s *server) listSites(w http.ResponseWriter, _ *http.Request, _ apiKey) {
-	var out []site
+// list answers with the view of every record of a bucket that keep
+// accepts, as a JSON array under name.
+func list[T any](s *server, w http.ResponseWriter, bucket []byte, name string, keep func(T) (any, bool)) {
+	out := []any{}
 	if s.view(w, func(tx *bolt.Tx) error {
-		return each(tx, bSites, func(_ []byte, v site) error { out = append(out, v); return nil })
+		return each(tx, bucket, func(_ []byte, v T) error {
+			if view, ok := keep(v); ok {
+				out = append(out, view)
+			}
+			return nil
+		})
 	}) {
-		writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+		writeJSON(w, http.StatusOK, map[string]any{name: out})
 	}
+}
+
+func all[T any](v T) (any, bool) { return v, true }
+
+func (s *server) listSites(w http.ResponseWriter, _ *http.Request, _ apiKey) {
+	list(s, w, bSites, "sites", all[site])
 }
 
 func (s *server) getSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
@@ -110,12 +123,7 @@ func (s *server) createTemplate(w http.ResponseWriter, r *http.Request, _ apiKey
 }
 
 func (s *server) listTemplates(w http.ResponseWriter, _ *http.Request, _ apiKey) {
-	var out []template
-	if s.view(w, func(tx *bolt.Tx) error {
-		return each(tx, bTemplates, func(_ []byte, v template) error { out = append(out, v); return nil })
-	}) {
-		writeJSON(w, http.StatusOK, map[string]any{"templates": out})
-	}
+	list(s, w, bTemplates, "templates", all[template])
 }
 
 func (s *server) createInstance(w http.ResponseWriter, r *http.Request, _ apiKey) {
@@ -143,17 +151,9 @@ func (s *server) createInstance(w http.ResponseWriter, r *http.Request, _ apiKey
 
 func (s *server) listInstances(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	siteID := r.URL.Query().Get("siteId")
-	var out []instance
-	if s.view(w, func(tx *bolt.Tx) error {
-		return each(tx, bInstances, func(_ []byte, v instanceRecord) error {
-			if siteID == "" || v.Site == siteID {
-				out = append(out, v.instance)
-			}
-			return nil
-		})
-	}) {
-		writeJSON(w, http.StatusOK, map[string]any{"deviceInstances": out})
-	}
+	list(s, w, bInstances, "deviceInstances", func(v instanceRecord) (any, bool) {
+		return v.instance, siteID == "" || v.Site == siteID
+	})
 }
 
 func (s *server) getInstance(w http.ResponseWriter, r *http.Request, _ apiKey) {
@@ -308,12 +308,7 @@ func mergeTags(dst, src map[string]string) map[string]string {
 }
 
 func (s *server) listAudit(w http.ResponseWriter, _ *http.Request, _ apiKey) {
-	var out []auditEntry
-	if s.view(w, func(tx *bolt.Tx) error {
-		return each(tx, bAudit, func(_ []byte, v auditEntry) error { out = append(out, v); return nil })
-	}) {
-		writeJSON(w, http.StatusOK, map[string]any{"events": out})
-	}
+	list(s, w, bAudit, "events", all[auditEntry])
 }
 
 // Errors handlers return from transactions, mapped to HTTP statuses.

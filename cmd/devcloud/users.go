@@ -19,17 +19,9 @@ type userView struct {
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	siteID := r.URL.Query().Get("siteId")
-	var out []userView
-	if s.view(w, func(tx *bolt.Tx) error {
-		return each(tx, bProfiles, func(_ []byte, p profile) error {
-			if siteID == "" || p.Site == siteID {
-				out = append(out, userView{p.ID, p.Badge, p.Site, p.Status, p.Created.Format("2006-01-02T15:04:05Z")})
-			}
-			return nil
-		})
-	}) {
-		writeJSON(w, http.StatusOK, map[string]any{"users": out})
-	}
+	list(s, w, bProfiles, "users", func(p profile) (any, bool) {
+		return userView{p.ID, p.Badge, p.Site, p.Status, p.Created.Format("2006-01-02T15:04:05Z")}, siteID == "" || p.Site == siteID
+	})
 }
 
 // deleteUser destroys a person's templates and tells every reader of the

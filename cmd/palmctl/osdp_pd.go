@@ -22,10 +22,7 @@ type lineDevice struct {
 func (d *lineDevice) Status() osdp.DeviceStatus {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := d.st
-	st.Inputs = append([]bool(nil), d.st.Inputs...)
-	st.Outputs = append([]bool(nil), d.st.Outputs...)
-	return st
+	return d.st.Clone()
 }
 
 func (d *lineDevice) Output(o osdp.OutputControl) error {

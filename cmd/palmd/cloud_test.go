@@ -80,23 +80,13 @@ func TestActivationInSimulation(t *testing.T) {
 	service := fmt.Sprintf("[service]\nurl = %q\ntrust_anchor = %q\nactivation_key = %q",
 		dc.url, filepath.Join(dc.dir, "ca.pem"), filepath.Join(dc.dir, "activation.pub"))
 	cfg, control := writeConfigWith(t, service)
-	t.Setenv("NOTIFY_SOCKET", "")
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-config", cfg}, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	waitLog(t, &logs, "Scan QR code")
+	logs := startPalmd(t, cfg)
+	waitLog(t, logs, "Scan QR code")
 	post(t, "http://"+control+"/camera", "image/png", mustRead(t, filepath.Join("testdata", "no-code.png")))
-	waitLog(t, &logs, "no activation code in view")
+	waitLog(t, logs, "no activation code in view")
 	post(t, "http://"+control+"/camera", "image/png", mustRead(t, pngPath))
-	waitLog(t, &logs, "Activation complete!")
-	waitLog(t, &logs, "service: in sync")
+	waitLog(t, logs, "Activation complete!")
+	waitLog(t, logs, "service: in sync")
 
 	var got struct {
 		State    string

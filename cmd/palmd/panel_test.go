@@ -14,18 +14,8 @@ import (
 // with a fresh Secure Channel key first, and palmd logs the panel's answer.
 func TestEntryOverOSDPInSimulation(t *testing.T) {
 	cfg, control := writeConfig(t)
-	t.Setenv("NOTIFY_SOCKET", "")
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-config", cfg}, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	waitLog(t, &logs, "installed a secure channel key")
+	logs := startPalmd(t, cfg)
+	waitLog(t, logs, "installed a secure channel key")
 	for _, tc := range []struct{ body, want string }{
 		{`{"facility":12,"card":3456}`, "access granted"},
 		{`{"facility":12,"card":7}`, "access denied"},
@@ -38,7 +28,7 @@ func TestEntryOverOSDPInSimulation(t *testing.T) {
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("identify %s: HTTP %d", tc.body, resp.StatusCode)
 		}
-		waitLog(t, &logs, tc.want)
+		waitLog(t, logs, tc.want)
 	}
 	resp, err := http.Post("http://"+control+"/identify", "application/json", strings.NewReader(`{"facility":1000,"card":1}`))
 	if err != nil {
@@ -48,6 +38,23 @@ func TestEntryOverOSDPInSimulation(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("badge outside the format: HTTP %d, want 422", resp.StatusCode)
 	}
+}
+
+// startPalmd runs palmd on cfg until the test ends and returns its log.
+func startPalmd(t *testing.T, cfg string) *syncBuffer {
+	t.Helper()
+	t.Setenv("NOTIFY_SOCKET", "")
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", cfg}, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return logs
 }
 
 // waitLog waits until the log contains want, and consumes it so a second
