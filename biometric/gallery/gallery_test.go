@@ -1,0 +1,96 @@
+package gallery
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
+)
+
+// population enrols n synthetic people with two captures each and returns
+// their identities for probing.
+func population(t testing.TB, g *Gallery, rng *rand.Rand, n int) []*templatetest.Identity {
+	ids := make([]*templatetest.Identity, n)
+	for i := range ids {
+		ids[i] = templatetest.NewIdentity(rng)
+		p := Person{ID: fmt.Sprint("p", i), Badge: fmt.Sprint("12:", i), Templates: []template.Template{
+			ids[i].Capture(rng, 0.15, 1), ids[i].Capture(rng, 0.15, 1),
+		}}
+		if err := g.Put(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+const threshold = 0.32
+
+func TestIdentifyAndDelete(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	g := New()
+	ids := population(t, g, rng, 500)
+	if people, templates := g.Len(); people != 500 || templates != 1000 {
+		t.Fatalf("Len = %d, %d", people, templates)
+	}
+	probe := []template.Template{ids[42].Capture(rng, 0.2, 2)}
+	r := g.Identify(probe, Options{Threshold: threshold, Shortlist: DefaultShortlist})
+	if !r.Matched || r.ID != "p42" || r.Badge != "12:42" {
+		t.Fatalf("probe of p42: %+v", r)
+	}
+	g.Delete("p42")
+	r = g.Identify(probe, Options{Threshold: threshold, Shortlist: DefaultShortlist})
+	if r.ID == "p42" || r.Matched {
+		t.Fatalf("deleted person still matched: %+v", r)
+	}
+	if people, templates := g.Len(); people != 499 || templates != 998 {
+		t.Fatalf("after delete Len = %d, %d", people, templates)
+	}
+	// Re-enrol into the freed slot.
+	if err := g.Put(Person{ID: "p42", Badge: "12:4242", Templates: probe}); err != nil {
+		t.Fatal(err)
+	}
+	if r := g.Identify([]template.Template{ids[42].Capture(rng, 0.2, 2)}, Options{Threshold: threshold}); r.Badge != "12:4242" {
+		t.Fatalf("after re-enrolment: %+v", r)
+	}
+	if err := g.Put(Person{ID: "empty"}); err == nil {
+		t.Fatal("enrolled a person without templates")
+	}
+}
+
+// TestShortlistKeepsAccuracy: the coarse-to-fine search misses no more
+// genuine matches than exhaustive search, by more than 0.1 point.
+func TestShortlistKeepsAccuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	g := New()
+	ids := population(t, g, rng, 1000)
+	const probes = 300
+	missFast, missAll, falseFast := 0, 0, 0
+	for i := range probes {
+		want := fmt.Sprint("p", i*3)
+		probe := []template.Template{ids[i*3].Capture(rng, 0.25, 2)}
+		fast := g.Identify(probe, Options{Threshold: threshold, Shortlist: DefaultShortlist, Workers: 2})
+		all := g.Identify(probe, Options{Threshold: threshold})
+		if !fast.Matched || fast.ID != want {
+			missFast++
+		}
+		if !all.Matched || all.ID != want {
+			missAll++
+		}
+		if fast.Matched && fast.ID != want {
+			falseFast++
+		}
+	}
+	fnirFast, fnirAll := float64(missFast)/probes, float64(missAll)/probes
+	t.Logf("FNIR shortlist %.4f, exhaustive %.4f, wrong-person matches %d", fnirFast, fnirAll, falseFast)
+	if fnirFast > fnirAll+0.001 || falseFast != 0 {
+		t.Errorf("shortlist FNIR %.4f vs exhaustive %.4f; %d wrong matches", fnirFast, fnirAll, falseFast)
+	}
+}
+
+func TestIdentifyOnEmpty(t *testing.T) {
+	if r := New().Identify(nil, Options{Threshold: threshold}); r.Matched {
+		t.Fatal("matched in an empty gallery")
+	}
+}

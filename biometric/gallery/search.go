@@ -1,0 +1,148 @@
+package gallery
+
+import (
+	"container/heap"
+	"runtime"
+	"sync"
+
+	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/template"
+)
+
+// Options tune a search.
+type Options struct {
+	// Threshold: a best distance below it is a match.
+	Threshold float64
+	// Shortlist is how many templates the coarse pass keeps for the fine
+	// comparison; 0 compares every template finely (exhaustive search).
+	Shortlist int
+	// MaxShift is the fine comparison's shift search in cells; default 2.
+	MaxShift int
+	// Workers splits the coarse pass over goroutines; 0 or 1 uses one.
+	Workers int
+}
+
+// DefaultShortlist keeps 0.2 % of 100,000 templates.
+const DefaultShortlist = 200
+
+// Result is the outcome of an identification.
+type Result struct {
+	ID, Badge string
+	Distance  float64 // best fine distance
+	Matched   bool    // Distance < Threshold
+}
+
+// Identify finds the closest person to a probe given as one or more
+// templates (the same capture at a few rotations: the smallest distance
+// counts, which absorbs residual rotation).
+func (g *Gallery) Identify(probes []template.Template, o Options) Result {
+	if o.MaxShift == 0 {
+		o.MaxShift = 2
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	res := Result{Distance: 1}
+	if len(probes) == 0 || len(g.entries) == 0 {
+		return res
+	}
+	candidates := g.shortlist(&probes[0], o)
+	for _, i := range candidates {
+		e := &g.entries[i]
+		for k := range probes {
+			if d := match.Fine(&probes[k], &e.t, o.MaxShift); d < res.Distance {
+				res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge
+			}
+		}
+	}
+	res.Matched = res.Distance < o.Threshold
+	return res
+}
+
+// coarseShifts are the probe offsets (in cells) of the coarse pass: half a
+// block either way, since blocks are 4 cells and misalignment up to 2.
+var coarseShifts = []int{-2, 0, 2}
+
+// shortlist returns the indexes of the templates to compare finely.
+func (g *Gallery) shortlist(probe *template.Template, o Options) []int {
+	var variants []template.Template
+	for _, dy := range coarseShifts {
+		for _, dx := range coarseShifts {
+			variants = append(variants, probe.Shifted(dx, dy))
+		}
+	}
+	n := len(g.entries)
+	if o.Shortlist <= 0 || o.Shortlist >= n {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	workers := max(1, min(o.Workers, runtime.NumCPU(), n/1024+1))
+	parts := make([]topK, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = g.coarse(variants, lo, hi, o.Shortlist)
+		}()
+	}
+	wg.Wait()
+	best := parts[0]
+	for _, p := range parts[1:] {
+		for _, c := range p {
+			best.offer(c, o.Shortlist)
+		}
+	}
+	out := make([]int, len(best))
+	for i, c := range best {
+		out[i] = c.index
+	}
+	return out
+}
+
+// coarse scores entries [lo, hi) by block summary, the best over the
+// probe's variants, and keeps the k best.
+func (g *Gallery) coarse(variants []template.Template, lo, hi, k int) topK {
+	top := make(topK, 0, k+1)
+	for i := lo; i < hi; i++ {
+		best := 1.0
+		for v := range variants {
+			best = min(best, match.Coarse(&variants[v], &g.entries[i].t))
+		}
+		top.offer(candidate{index: i, dist: best}, k)
+	}
+	return top
+}
+
+type candidate struct {
+	index int
+	dist  float64
+}
+
+// topK is a max-heap on distance holding the k smallest seen.
+type topK []candidate
+
+func (h topK) Len() int           { return len(h) }
+func (h topK) Less(i, j int) bool { return h[i].dist > h[j].dist }
+func (h topK) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *topK) Push(x any)        { *h = append(*h, x.(candidate)) }
+func (h *topK) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
+}
+
+func (h *topK) offer(c candidate, k int) {
+	if len(*h) < k {
+		heap.Push(h, c)
+		return
+	}
+	if c.dist < (*h)[0].dist {
+		(*h)[0] = c
+		heap.Fix(h, 0)
+	}
+}

@@ -1,0 +1,70 @@
+package match
+
+import (
+	"math/bits"
+
+	"github.com/palmd/palmd/biometric/template"
+)
+
+// MinOverlap is the fewest cells valid in both templates for a comparison
+// to count; with less, the distance is 1 (no evidence).
+const MinOverlap = template.Rows * template.Cols / 4
+
+// Fine returns the distance between two templates: the smallest fraction
+// of disagreeing code bits over all shifts of b by up to maxShift cells in
+// each direction, counting only cells valid in both. Searching shifts is
+// what absorbs the residual misalignment the palm frame leaves.
+func Fine(a, b *template.Template, maxShift int) float64 {
+	best := 1.0
+	for dy := -maxShift; dy <= maxShift; dy++ {
+		for dx := -maxShift; dx <= maxShift; dx++ {
+			if d := shifted(a, b, dx, dy); d < best {
+				best = d
+			}
+		}
+	}
+	return best
+}
+
+// shifted compares cell (r, c) of a with cell (r+dy, c+dx) of b.
+func shifted(a, b *template.Template, dx, dy int) float64 {
+	diff, valid := 0, 0
+	for r := max(0, -dy); r < min(template.Rows, template.Rows-dy); r++ {
+		rb := r + dy
+		m := a.Mask[r] & shift(b.Mask[rb], dx)
+		if m == 0 {
+			continue
+		}
+		valid += bits.OnesCount32(m)
+		for p := range template.Planes {
+			diff += bits.OnesCount32((a.Code[p][r] ^ shift(b.Code[p][rb], dx)) & m)
+		}
+	}
+	if valid < MinOverlap {
+		return 1
+	}
+	return float64(diff) / float64(template.Planes*valid)
+}
+
+// shift moves bit c+dx of row to bit c; bits from outside the row are 0.
+func shift(row uint32, dx int) uint32 {
+	if dx >= 0 {
+		return row >> uint(dx)
+	}
+	return row << uint(-dx)
+}
+
+// Coarse compares the block summaries: the fraction of disagreeing bits
+// over blocks valid in both, 1 when fewer than a quarter are.
+func Coarse(a, b *template.Template) float64 {
+	m := a.Coarse[3] & b.Coarse[3]
+	valid := bits.OnesCount64(m)
+	if valid < template.CoarseBlocks*template.CoarseBlocks/4 {
+		return 1
+	}
+	diff := 0
+	for p := range template.Planes {
+		diff += bits.OnesCount64((a.Coarse[p] ^ b.Coarse[p]) & m)
+	}
+	return float64(diff) / float64(template.Planes*valid)
+}

@@ -1,0 +1,63 @@
+package template_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
+)
+
+func TestRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 2)
+	b, err := tm.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != template.Size || len(b) > 2048 {
+		t.Fatalf("template is %d bytes", len(b))
+	}
+	var back template.Template
+	if err := back.UnmarshalBinary(b); err != nil || back != tm {
+		t.Fatalf("round trip: %v", err)
+	}
+	b[2] = 9
+	if err := back.UnmarshalBinary(b); !errors.Is(err, template.ErrFormat) {
+		t.Fatalf("version 9 accepted: %v", err)
+	}
+}
+
+func TestOrientationCode(t *testing.T) {
+	var tm template.Template
+	for o := range template.Orientations {
+		tm.Set(0, o, o)
+		if got, ok := tm.Orientation(0, o); !ok || got != o {
+			t.Errorf("cell %d: orientation %d %v", o, got, ok)
+		}
+	}
+	if _, ok := tm.Orientation(1, 0); ok {
+		t.Error("an unset cell is valid")
+	}
+	if tm.Valid() != template.Orientations {
+		t.Errorf("valid cells %d", tm.Valid())
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	var tm template.Template
+	tm.Set(3, 4, 2)
+	b, _ := tm.MarshalBinary()
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v template.Template
+		if v.UnmarshalBinary(b) != nil {
+			return
+		}
+		again, _ := v.MarshalBinary()
+		if string(again) != string(b) {
+			t.Fatal("decode/encode changed the bytes")
+		}
+	})
+}
