@@ -107,6 +107,15 @@ func (g *Gallery) deleteLocked(id string) {
 	g.entries = kept
 }
 
+// Clear forgets everyone (deactivation).
+func (g *Gallery) Clear() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.entries)
+	g.entries, g.people, g.free = nil, nil, nil
+	g.byID = map[string]int32{}
+}
+
 // Len returns the number of people and of templates.
 func (g *Gallery) Len() (people, templates int) {
 	g.mu.RLock()

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/palmd/palmd/biometric/gallery"
+	palm "github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
 	"github.com/palmd/palmd/firmware/activation"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
@@ -219,16 +223,25 @@ func TestDeletionReachesOtherReaders(t *testing.T) {
 	ra, rb := newReader(t, svc, ""), newReader(t, svc, "")
 	ra.activate(svc.qrToken(a))
 	rb.activate(svc.qrToken(b))
-	e := api.Enrollment{ID: "person-1", Badge: "12:3456", Templates: [][]byte{{1, 2, 3}}, At: time.Now()}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	hand := templatetest.NewIdentity(rng)
+	enrolled := hand.Capture(rng, 0.1, 1)
+	raw, _ := enrolled.MarshalBinary()
+	e := api.Enrollment{ID: "person-1", Badge: "12:3456", Templates: [][]byte{raw}, At: time.Now()}
 	if err := ra.syncr.Enroll(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	rb.mustRound()
-	if _, err := rb.db.GetProfile("person-1"); err != nil {
-		t.Fatalf("profile not on the other reader: %v", err)
+	probe := []palm.Template{hand.Capture(rng, 0.2, 2)}
+	opts := gallery.Options{Threshold: 0.32}
+	if m := rb.people.Gallery.Identify(probe, opts); !m.Matched || m.Badge != "12:3456" {
+		t.Fatalf("the other reader does not recognise the person: %+v", m)
 	}
 	svc.must("DELETE", "/manage/users/person-1", nil, nil)
 	rb.mustRound()
+	if m := rb.people.Gallery.Identify(probe, opts); m.Matched {
+		t.Fatalf("deleted person still recognised: %+v", m)
+	}
 	if _, err := rb.db.GetProfile("person-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted profile still on the reader: %v", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/identity"
+	"github.com/palmd/palmd/firmware/people"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -156,13 +157,14 @@ func (s *service) instance(id string) instance {
 
 // reader is a palmd's cloud side with a fake device.
 type reader struct {
-	t     testing.TB
-	dir   string
-	db    *store.DB
-	ids   *identity.Dir
-	act   *cloud.Activator
-	dev   *fakeDevice
-	syncr *cloud.Syncer
+	t      testing.TB
+	dir    string
+	db     *store.DB
+	ids    *identity.Dir
+	act    *cloud.Activator
+	people *people.Directory
+	dev    *fakeDevice
+	syncr  *cloud.Syncer
 }
 
 func newReader(t testing.TB, svc *service, dir string) *reader {
@@ -180,10 +182,14 @@ func newReader(t testing.TB, svc *service, dir string) *reader {
 		t.Fatal(err)
 	}
 	anchors, pin := trust(t, svc.dir)
-	r := &reader{t: t, dir: dir, db: db, ids: ids, dev: &fakeDevice{health: api.Health{Status: "HEALTHY"}}}
+	dirPeople, err := people.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reader{t: t, dir: dir, db: db, ids: ids, people: dirPeople, dev: &fakeDevice{health: api.Health{Status: "HEALTHY"}}}
 	r.act = &cloud.Activator{Service: "https://" + svc.addr, Anchors: anchors, PinnedKey: pin, Serial: "PLM-0001", Identity: ids}
 	r.syncr = &cloud.Syncer{Service: "https://" + svc.addr, Anchors: anchors, Identity: ids, Store: db, Device: r.dev,
-		Gallery: cloud.StoreGallery{DB: db}, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+		Gallery: dirPeople, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 	return r
 }
 

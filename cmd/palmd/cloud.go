@@ -26,6 +26,7 @@ import (
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/identity"
 	"github.com/palmd/palmd/firmware/localconfig"
+	"github.com/palmd/palmd/firmware/people"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -45,6 +46,7 @@ type cloudLink struct {
 	log     *slog.Logger
 	db      *store.DB
 	ids     *identity.Dir
+	people  *people.Directory
 	act     *cloud.Activator
 	sync    *cloud.Syncer
 	frames  chan image.Image
@@ -72,10 +74,14 @@ func openCloud(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*cloudL
 	if err != nil {
 		return nil, err
 	}
-	c := &cloudLink{log: log, db: db, ids: ids, frames: make(chan image.Image, 1)}
+	dir, err := people.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	c := &cloudLink{log: log, db: db, ids: ids, people: dir, frames: make(chan image.Image, 1)}
 	c.act = &cloud.Activator{Service: s.URL, Anchors: anchors, PinnedKey: pin, Serial: cfg.Device.Name, Identity: ids}
 	c.sync = &cloud.Syncer{Service: s.URL, Anchors: anchors, Identity: ids, Store: db, Device: c,
-		Gallery: cloud.StoreGallery{DB: db}, Log: log, AfterRound: c.afterRound}
+		Gallery: dir, Log: log, AfterRound: c.afterRound}
 	if running, ok := cloud.RunningConfig(db); ok {
 		c.config.Store(&running)
 	}
@@ -208,7 +214,10 @@ func (c *cloudLink) afterRound() error {
 
 // Wipe implements cloud.Device: templates, configuration, events and keys
 // of the state store go with the identity.
-func (c *cloudLink) Wipe() error { return c.db.Wipe() }
+func (c *cloudLink) Wipe() error {
+	c.people.Gallery.Clear()
+	return c.db.Wipe()
+}
 
 // handleFrame is POST /camera on the simulator endpoint: an image (PNG or
 // JPEG) the camera sees, e.g. a phone showing an activation code.

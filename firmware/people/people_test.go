@@ -1,0 +1,61 @@
+package people
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/store"
+)
+
+func TestAddReloadDelete(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	id := templatetest.NewIdentity(rng)
+	enrolled := id.Capture(rng, 0.1, 1)
+	raw, _ := enrolled.MarshalBinary()
+	if err := d.Add(api.Profile{ID: "p1", Badge: "12:3456", Templates: [][]byte{raw}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Add(api.Profile{ID: "bad", Badge: "1:1", Templates: [][]byte{{1, 2, 3}}}); err == nil {
+		t.Fatal("stored a profile with a broken template")
+	}
+	if _, err := db.GetProfile("bad"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the refused profile reached the store")
+	}
+	// A restart loads the gallery from the store.
+	db.Close()
+	if db, err = store.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d, err = Open(db); err != nil {
+		t.Fatal(err)
+	}
+	probe := []template.Template{id.Capture(rng, 0.2, 2)}
+	opts := gallery.Options{Threshold: 0.32}
+	if r := d.Gallery.Identify(probe, opts); !r.Matched || r.Badge != "12:3456" {
+		t.Fatalf("after reload: %+v", r)
+	}
+	if err := d.Delete("p1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Gallery.Identify(probe, opts); r.Matched {
+		t.Fatalf("deleted person matched: %+v", r)
+	}
+	if _, err := db.GetProfile("p1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("deleted profile still stored")
+	}
+}
