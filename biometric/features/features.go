@@ -1,0 +1,228 @@
+// Package features turns a palm region of interest into a template: the
+// competitive code of Kong and Zhang ("Competitive coding scheme for
+// palmprint verification", ICPR 2004). Six real Gabor filters at 0°, 30°,
+// … 150° are run over the ROI; palm lines are dark, so in each cell the
+// orientation whose filter responds most negatively wins. Cells without
+// texture (flat skin, outside the hand) are masked out.
+//
+// OpenCV does the filtering; every Mat made here is closed before return
+// and results leave as Go values.
+package features
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/palmd/palmd/biometric/template"
+)
+
+// ROISize is the side of the square ROI the extractor takes, in pixels:
+// 4 pixels a template cell.
+const ROISize = template.Cols * 4
+
+// Filter parameters, for principal lines and creases 3–6 pixels wide at
+// ROISize: ω in radians per pixel, one octave of bandwidth (κ), 17×17 taps.
+const (
+	omega      = 0.45
+	kernelSide = 17
+)
+
+// ErrSize is returned for an ROI that is not ROISize square.
+var ErrSize = fmt.Errorf("features: ROI must be %d×%d", ROISize, ROISize)
+
+// Extractor holds the filter bank. It is not safe for concurrent use;
+// make one per goroutine.
+type Extractor struct {
+	kernels [template.Orientations]gocv.Mat
+	// MinContrast masks cells whose strongest and weakest orientation
+	// responses differ by less than this fraction of the ROI's median
+	// difference, and MinResponse those below this absolute difference
+	// (about a line this many grey levels deep): flat skin carries no code.
+	MinContrast, MinResponse float64
+}
+
+// NewExtractor builds the filter bank; Close releases it.
+func NewExtractor() (*Extractor, error) {
+	e := &Extractor{MinContrast: 0.25, MinResponse: 8}
+	for o := range template.Orientations {
+		k, err := gaborKernel(float64(o) * math.Pi / template.Orientations)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.kernels[o] = k
+	}
+	return e, nil
+}
+
+// Close frees the kernels.
+func (e *Extractor) Close() error {
+	for i := range e.kernels {
+		if !e.kernels[i].Empty() {
+			e.kernels[i].Close()
+		}
+	}
+	return nil
+}
+
+// gaborKernel is the zero-DC real Gabor filter of Lee (1996) used by the
+// competitive code, at orientation theta.
+func gaborKernel(theta float64) (gocv.Mat, error) {
+	kappa := math.Sqrt(2*math.Ln2) * 3 // one octave: (2^1+1)/(2^1-1) = 3
+	half := kernelSide / 2
+	data := make([]float32, kernelSide*kernelSide)
+	var sum float64
+	for y := -half; y <= half; y++ {
+		for x := -half; x <= half; x++ {
+			xr := float64(x)*math.Cos(theta) + float64(y)*math.Sin(theta)
+			yr := -float64(x)*math.Sin(theta) + float64(y)*math.Cos(theta)
+			env := omega / (math.Sqrt(2*math.Pi) * kappa) * math.Exp(-omega*omega/(8*kappa*kappa)*(4*xr*xr+yr*yr))
+			v := env * (math.Cos(omega*xr) - math.Exp(-kappa*kappa/2))
+			data[(y+half)*kernelSide+x+half] = float32(v)
+			sum += v
+		}
+	}
+	// Remove what DC the truncation left, so brightness never votes.
+	for i := range data {
+		data[i] -= float32(sum / float64(len(data)))
+	}
+	return gocv.NewMatFromBytes(kernelSide, kernelSide, gocv.MatTypeCV32F, float32Bytes(data))
+}
+
+// Template computes the code of one ROI. Pixels of value 0 are outside
+// the hand; a cell with any of them is masked.
+func (e *Extractor) Template(roi *image.Gray) (template.Template, error) {
+	var t template.Template
+	if roi.Rect.Dx() != ROISize || roi.Rect.Dy() != ROISize {
+		return t, ErrSize
+	}
+	src, err := gocv.ImageGrayToMatGray(roi)
+	if err != nil {
+		return t, fmt.Errorf("features: %w", err)
+	}
+	defer src.Close()
+	srcF := gocv.NewMat()
+	defer srcF.Close()
+	src.ConvertTo(&srcF, gocv.MatTypeCV32F)
+	var cells [template.Orientations][]float32
+	for o := range e.kernels {
+		if cells[o], err = e.cellResponses(srcF, o); err != nil {
+			return t, err
+		}
+	}
+	e.code(&t, cells, outside(roi))
+	t.Summarise()
+	return t, nil
+}
+
+// cellResponses filters with kernel o and averages over each cell.
+func (e *Extractor) cellResponses(src gocv.Mat, o int) ([]float32, error) {
+	resp := gocv.NewMat()
+	defer resp.Close()
+	gocv.Filter2D(src, &resp, gocv.MatTypeCV32F, e.kernels[o], image.Pt(-1, -1), 0, gocv.BorderReflect)
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(resp, &small, image.Pt(template.Cols, template.Rows), 0, 0, gocv.InterpolationArea)
+	v, err := small.DataPtrFloat32()
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	return append([]float32(nil), v...), nil
+}
+
+// code sets each valid cell to its winning orientation.
+func (e *Extractor) code(t *template.Template, cells [template.Orientations][]float32, out [template.Rows * template.Cols]bool) {
+	contrast := make([]float64, template.Rows*template.Cols)
+	winner := make([]int, len(contrast))
+	for i := range contrast {
+		lo, hi := cells[0][i], cells[0][i]
+		for o := 1; o < template.Orientations; o++ {
+			if cells[o][i] < lo {
+				lo, winner[i] = cells[o][i], o
+			}
+			hi = max(hi, cells[o][i])
+		}
+		contrast[i] = float64(hi - lo)
+	}
+	floor := max(e.MinContrast*median(contrast), e.MinResponse)
+	for i, c := range contrast {
+		if out[i] || c <= floor {
+			continue
+		}
+		t.Set(i/template.Cols, i%template.Cols, winner[i])
+	}
+}
+
+// outside marks cells that touch a zero (non-hand) pixel.
+func outside(roi *image.Gray) (out [template.Rows * template.Cols]bool) {
+	for y := range ROISize {
+		row := roi.Pix[y*roi.Stride : y*roi.Stride+ROISize]
+		for x, v := range row {
+			if v == 0 {
+				out[(y/4)*template.Cols+x/4] = true
+			}
+		}
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	for i := 1; i < len(s); i++ { // insertion sort: 1024 values
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
+
+// Rotations returns the ROI's template at each angle (degrees), rotating
+// about the centre: a probe compared at a few small rotations absorbs the
+// residual rotation the palm frame leaves.
+func (e *Extractor) Rotations(roi *image.Gray, degrees []float64) ([]template.Template, error) {
+	if roi.Rect.Dx() != ROISize || roi.Rect.Dy() != ROISize {
+		return nil, ErrSize
+	}
+	out := make([]template.Template, 0, len(degrees))
+	for _, d := range degrees {
+		img := roi
+		if d != 0 {
+			var err error
+			if img, err = rotate(roi, d); err != nil {
+				return nil, err
+			}
+		}
+		t, err := e.Template(img)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func rotate(roi *image.Gray, degrees float64) (*image.Gray, error) {
+	src, err := gocv.ImageGrayToMatGray(roi)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	m := gocv.GetRotationMatrix2D(image.Pt(ROISize/2, ROISize/2), degrees, 1)
+	defer m.Close()
+	dst := gocv.NewMat()
+	defer dst.Close()
+	gocv.WarpAffineWithParams(src, &dst, m, image.Pt(ROISize, ROISize), gocv.InterpolationLinear, gocv.BorderReflect, color0)
+	img, err := dst.ToImage()
+	if err != nil {
+		return nil, err
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return nil, errors.New("features: rotation did not give a gray image")
+	}
+	return g, nil
+}

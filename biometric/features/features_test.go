@@ -1,0 +1,169 @@
+package features
+
+import (
+	"errors"
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/template"
+)
+
+// stripes draws dark lines 3 px wide every 32 px along direction phi
+// (degrees) on a mid-grey ROI with a little noise; onLine reports whether
+// a cell's centre lies on a line.
+func stripes(phi float64, seed uint64) *image.Gray {
+	img, _ := stripesAndLines(phi, seed)
+	return img
+}
+
+func stripesAndLines(phi float64, seed uint64) (*image.Gray, func(r, c int) bool) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	img := image.NewGray(image.Rect(0, 0, ROISize, ROISize))
+	nx, ny := -math.Sin(phi*math.Pi/180), math.Cos(phi*math.Pi/180) // normal to the lines
+	for y := range ROISize {
+		for x := range ROISize {
+			v := 150.0
+			if lineDist(float64(x), float64(y), nx, ny) < 1.5 {
+				v = 70
+			}
+			img.Pix[y*img.Stride+x] = uint8(v + rng.NormFloat64()*6)
+		}
+	}
+	return img, func(r, c int) bool { return lineDist(float64(c*4)+1.5, float64(r*4)+1.5, nx, ny) < 2 }
+}
+
+// lineDist is the distance from (x, y) to the nearest line centre.
+func lineDist(x, y, nx, ny float64) float64 {
+	d := math.Mod(x*nx+y*ny+1000*32, 32)
+	return min(d, 32-d)
+}
+
+func extractor(t testing.TB) *Extractor {
+	e, err := NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// TestOrientationOfLines: lines along phi win the filter at phi-90°.
+func TestOrientationOfLines(t *testing.T) {
+	e := extractor(t)
+	for k := range template.Orientations {
+		phi := float64(k) * 30
+		want := ((k + 3) % template.Orientations)
+		img, onLine := stripesAndLines(phi, uint64(k))
+		tm, err := e.Template(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree, valid := 0, 0
+		for r := range template.Rows {
+			for c := range template.Cols {
+				if o, ok := tm.Orientation(r, c); ok && onLine(r, c) {
+					valid++
+					if o == want {
+						agree++
+					}
+				}
+			}
+		}
+		if valid < 20 || float64(agree) < 0.9*float64(valid) {
+			t.Errorf("lines at %v°: %d of %d valid cells on the lines say orientation %d", phi, agree, valid, want)
+		}
+	}
+}
+
+func TestFlatAndOutsideAreMasked(t *testing.T) {
+	e := extractor(t)
+	img := stripes(45, 1)
+	for y := range ROISize {
+		for x := range ROISize / 2 {
+			img.Pix[y*img.Stride+x] = 0 // left half outside the hand
+		}
+	}
+	tm, err := e.Template(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range template.Rows {
+		for c := range template.Cols / 2 {
+			if _, ok := tm.Orientation(r, c); ok {
+				t.Fatalf("cell (%d,%d) outside the hand is valid", r, c)
+			}
+		}
+	}
+	flat := image.NewGray(image.Rect(0, 0, ROISize, ROISize))
+	for i := range flat.Pix {
+		flat.Pix[i] = 120
+	}
+	if tm, _ := e.Template(flat); tm.Valid() != 0 {
+		t.Errorf("a flat ROI has %d valid cells", tm.Valid())
+	}
+	if _, err := e.Template(image.NewGray(image.Rect(0, 0, 64, 64))); !errors.Is(err, ErrSize) {
+		t.Errorf("64×64 ROI: %v", err)
+	}
+}
+
+// TestRotationsAbsorbRotation: an ROI rotated by 12° matches its original
+// best at the -12° variant.
+func TestRotationsAbsorbRotation(t *testing.T) {
+	e := extractor(t)
+	base := curves(3)
+	ref, err := e.Template(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turned, err := rotate(base, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variants, err := e.Rotations(turned, []float64{-12, 0, 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := make([]float64, len(variants))
+	for i := range variants {
+		d[i] = match.Fine(&ref, &variants[i], 2)
+	}
+	if d[0] >= d[1] || d[0] >= d[2] || d[0] > 0.2 {
+		t.Errorf("distances at -12°, 0°, +12°: %.3f %.3f %.3f", d[0], d[1], d[2])
+	}
+}
+
+// curves draws a palm-like pattern: a few dark arcs of different
+// curvature over grey skin.
+func curves(seed uint64) *image.Gray {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	img := image.NewGray(image.Rect(0, 0, ROISize, ROISize))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(150 + rng.NormFloat64()*5)
+	}
+	for range 9 {
+		cx, cy := rng.Float64()*ROISize*2-ROISize/2, rng.Float64()*ROISize*2-ROISize/2
+		rad := 40 + rng.Float64()*120
+		for a := 0.0; a < 2*math.Pi; a += 0.002 {
+			for w := -1.5; w <= 1.5; w += 0.5 {
+				x, y := int(cx+(rad+w)*math.Cos(a)), int(cy+(rad+w)*math.Sin(a))
+				if x >= 0 && y >= 0 && x < ROISize && y < ROISize {
+					img.Pix[y*img.Stride+x] = 70
+				}
+			}
+		}
+	}
+	return img
+}
+
+func BenchmarkTemplate(b *testing.B) {
+	e := extractor(b)
+	img := curves(1)
+	for b.Loop() {
+		if _, err := e.Template(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
