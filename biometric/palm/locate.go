@@ -1,0 +1,118 @@
+package palm
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"sync"
+
+	"gocv.io/x/gocv"
+)
+
+// Locator turns frames into observations. It remembers the previous
+// frame's palm to tell a still hand from a moving one; it is safe for
+// concurrent use but frames should come in order.
+type Locator struct {
+	cfg  Config
+	mu   sync.Mutex
+	last *Observation
+}
+
+// NewLocator returns a locator with cfg.
+func NewLocator(cfg Config) *Locator { return &Locator{cfg: cfg} }
+
+// ErrFrame is returned for frames that cannot be processed at all.
+var ErrFrame = errors.New("palm: empty frame")
+
+// Locate finds the palm in frame and cuts its ROI when the frame is good.
+func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
+	b := frame.Bounds()
+	if b.Dx() < 64 || b.Dy() < 64 {
+		return Observation{}, ErrFrame
+	}
+	src, err := gocv.ImageGrayToMatGray(frame)
+	if err != nil {
+		return Observation{}, fmt.Errorf("palm: %w", err)
+	}
+	defer src.Close()
+	mask, contour, ok := segment(src)
+	defer mask.Close()
+	if !ok {
+		return Observation{Hints: []Hint{HintNoHand}}, nil
+	}
+	obs := Observation{}
+	obs.Centre, obs.Radius = palmCentre(mask)
+	h := float64(b.Dy())
+	l.checkPose(&obs, b, h)
+	valleys := fingerValleys(contour, obs.Centre, obs.Radius)
+	a, c, found := axisFrom(valleys, obs.Centre)
+	if !found {
+		obs.Hints = append(obs.Hints, HintFingersClosed)
+	} else {
+		obs.Axis = [2]image.Point{a, c}
+		if span := dist(a, c); obs.Radius/span < 0.55 || obs.Radius/span > 1.6 {
+			obs.Hints = append(obs.Hints, HintTilted)
+		}
+	}
+	l.checkLight(&obs, src, mask)
+	l.checkMotion(&obs, h)
+	if len(obs.Hints) == 0 {
+		roi, err := cutROI(src, mask, a, c)
+		if err != nil {
+			// The ROI runs out of the hand or the frame: partly out of view.
+			obs.Hints = append(obs.Hints, HintOffCentre)
+			return obs, nil
+		}
+		obs.ROI = roi
+	}
+	return obs, nil
+}
+
+func (l *Locator) checkPose(obs *Observation, b image.Rectangle, h float64) {
+	switch r := obs.Radius / h; {
+	case r < l.cfg.MinRadius:
+		obs.Hints = append(obs.Hints, HintTooFar)
+	case r > l.cfg.MaxRadius:
+		obs.Hints = append(obs.Hints, HintTooClose)
+	}
+	mid := image.Pt(b.Min.X+b.Dx()/2, b.Min.Y+b.Dy()/2)
+	if dist(obs.Centre, mid) > l.cfg.MaxOffCentre*h {
+		obs.Hints = append(obs.Hints, HintOffCentre)
+	}
+}
+
+// checkLight looks at the palm disc's grey levels.
+func (l *Locator) checkLight(obs *Observation, src, mask gocv.Mat) {
+	disc := gocv.NewMatWithSize(src.Rows(), src.Cols(), gocv.MatTypeCV8U)
+	defer disc.Close()
+	gocv.Circle(&disc, obs.Centre, int(obs.Radius), white, -1)
+	gocv.BitwiseAnd(disc, mask, &disc)
+	n := gocv.CountNonZero(disc)
+	if n == 0 {
+		return
+	}
+	mean := src.MeanWithMask(disc)
+	bright := gocv.NewMat()
+	defer bright.Close()
+	gocv.Threshold(src, &bright, 249, 255, gocv.ThresholdBinary)
+	gocv.BitwiseAnd(bright, disc, &bright)
+	switch {
+	case mean.Val1 < l.cfg.MinMean:
+		obs.Hints = append(obs.Hints, HintTooDark)
+	case float64(gocv.CountNonZero(bright))/float64(n) > l.cfg.MaxSaturate:
+		obs.Hints = append(obs.Hints, HintTooBright)
+	}
+}
+
+func (l *Locator) checkMotion(obs *Observation, h float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last != nil && dist(l.last.Centre, obs.Centre) > l.cfg.MoveFraction*h {
+		obs.Hints = append(obs.Hints, HintMoving)
+	}
+	o := *obs
+	l.last = &o
+}
+
+func dist(a, b image.Point) float64 { return math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y)) }

@@ -1,0 +1,81 @@
+package palm
+
+import (
+	"errors"
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+)
+
+// ROI geometry relative to the valley span L: the square starts 0.15 L
+// below the valley line and is 1.1 L wide.
+const (
+	roiGap  = 0.15
+	roiSide = 1.1
+)
+
+// cutROI warps the square below the axis a→c to ROISize, normalises its
+// contrast over the hand, and zeroes what is not hand.
+func cutROI(src, mask gocv.Mat, a, c image.Point) (*image.Gray, error) {
+	ax, ay := float64(c.X-a.X), float64(c.Y-a.Y)
+	span := math.Hypot(ax, ay)
+	ux, uy := ax/span, ay/span // along the valleys
+	nx, ny := -uy, ux          // towards the palm (cross > 0 side)
+	side := roiSide * span
+	mx, my := float64(a.X+c.X)/2+nx*roiGap*span, float64(a.Y+c.Y)/2+ny*roiGap*span
+	corner := func(s, t float64) gocv.Point2f {
+		return gocv.Point2f{X: float32(mx + ux*s*side + nx*t*side), Y: float32(my + uy*s*side + ny*t*side)}
+	}
+	from := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{corner(-0.5, 0), corner(0.5, 0), corner(-0.5, 1)})
+	defer from.Close()
+	to := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: ROISize - 1, Y: 0}, {X: 0, Y: ROISize - 1}})
+	defer to.Close()
+	m := gocv.GetAffineTransform2f(from, to)
+	defer m.Close()
+	size := image.Pt(ROISize, ROISize)
+	roi, roiMask := gocv.NewMat(), gocv.NewMat()
+	defer roi.Close()
+	defer roiMask.Close()
+	gocv.WarpAffineWithParams(src, &roi, m, size, gocv.InterpolationLinear, gocv.BorderConstant, black)
+	gocv.WarpAffineWithParams(mask, &roiMask, m, size, gocv.InterpolationNearestNeighbor, gocv.BorderConstant, black)
+	return normalise(roi, roiMask)
+}
+
+// normalise maps the hand's pixels to mean 128 and standard deviation 40,
+// keeping 0 for "not hand" (features masks those cells).
+func normalise(roi, mask gocv.Mat) (*image.Gray, error) {
+	img, err := roi.ToImage()
+	if err != nil {
+		return nil, err
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return nil, errors.New("palm: ROI is not grey")
+	}
+	m, err := mask.ToImage()
+	if err != nil {
+		return nil, err
+	}
+	mg := m.(*image.Gray)
+	var sum, sq, n float64
+	for i, v := range g.Pix {
+		if mg.Pix[i] != 0 {
+			f := float64(v)
+			sum, sq, n = sum+f, sq+f*f, n+1
+		}
+	}
+	if n < ROISize*ROISize/4 {
+		return nil, errors.New("palm: ROI is mostly outside the hand")
+	}
+	mean := sum / n
+	std := math.Max(math.Sqrt(sq/n-mean*mean), 1)
+	for i, v := range g.Pix {
+		if mg.Pix[i] == 0 {
+			g.Pix[i] = 0
+			continue
+		}
+		g.Pix[i] = uint8(math.Max(1, math.Min(255, 128+(float64(v)-mean)/std*40)))
+	}
+	return g, nil
+}
