@@ -9,12 +9,13 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 )
 
 func BenchmarkLocate(b *testing.B) {
-	img := newTestHand(1).render(centred, 1)
+	img := palmtest.NewHand(1).Render(palmtest.Centred, 1)
 	l := NewLocator(DefaultConfig)
 	for b.Loop() {
 		if obs, err := l.Locate(img); err != nil || !obs.Good() {
@@ -39,11 +40,11 @@ func BenchmarkFrameToDecision10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.Close()
-	hand := newTestHand(3)
-	enrolObs, _ := NewLocator(DefaultConfig).Locate(hand.render(centred, 1))
+	hand := palmtest.NewHand(3)
+	enrolObs, _ := NewLocator(DefaultConfig).Locate(hand.Render(palmtest.Centred, 1))
 	enrolled, _ := e.Template(enrolObs.ROI)
 	_ = g.Put(gallery.Person{ID: "me", Badge: "12:3456", Templates: []template.Template{enrolled}})
-	frame := hand.render(pose{deg: 9, scale: 160, cx: 330, cy: 300}, 2)
+	frame := hand.Render(palmtest.Pose{Deg: 9, Scale: 160, CX: 330, CY: 300}, 2)
 	var took []time.Duration
 	for b.Loop() {
 		start := time.Now()

@@ -7,12 +7,13 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/template"
 )
 
 func TestGoodFrame(t *testing.T) {
 	l := NewLocator(DefaultConfig)
-	obs, err := l.Locate(newTestHand(1).render(centred, 1))
+	obs, err := l.Locate(palmtest.NewHand(1).Render(palmtest.Centred, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,21 +23,21 @@ func TestGoodFrame(t *testing.T) {
 }
 
 func TestHints(t *testing.T) {
-	closed := newTestHand(1)
-	closed.fingerGap = 0
-	dark := newTestHand(1)
-	dark.skin = 35
+	closed := palmtest.NewHand(1)
+	closed.FingerGap = 0
+	dark := palmtest.NewHand(1)
+	dark.Skin = 35
 	for _, tc := range []struct {
 		name string
 		img  *image.Gray
 		want Hint
 	}{
 		{"empty", image.NewGray(image.Rect(0, 0, 640, 480)), HintNoHand},
-		{"far", newTestHand(1).render(pose{0, 70, 320, 260}, 2), HintTooFar},
-		{"close", newTestHand(1).render(pose{0, 320, 320, 330}, 3), HintTooClose},
-		{"off centre", newTestHand(1).render(pose{0, 120, 150, 280}, 4), HintOffCentre},
-		{"fingers closed", closed.render(centred, 5), HintFingersClosed},
-		{"dark", dark.render(centred, 6), HintTooDark},
+		{"far", palmtest.NewHand(1).Render(palmtest.Pose{Scale: 70, CX: 320, CY: 260}, 2), HintTooFar},
+		{"close", palmtest.NewHand(1).Render(palmtest.Pose{Scale: 320, CX: 320, CY: 330}, 3), HintTooClose},
+		{"off centre", palmtest.NewHand(1).Render(palmtest.Pose{Scale: 120, CX: 150, CY: 280}, 4), HintOffCentre},
+		{"fingers closed", closed.Render(palmtest.Centred, 5), HintFingersClosed},
+		{"dark", dark.Render(palmtest.Centred, 6), HintTooDark},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			obs, err := NewLocator(DefaultConfig).Locate(tc.img)
@@ -52,13 +53,13 @@ func TestHints(t *testing.T) {
 
 func TestMoving(t *testing.T) {
 	l := NewLocator(DefaultConfig)
-	h := newTestHand(2)
-	if obs, _ := l.Locate(h.render(centred, 1)); !obs.Good() {
+	h := palmtest.NewHand(2)
+	if obs, _ := l.Locate(h.Render(palmtest.Centred, 1)); !obs.Good() {
 		t.Fatalf("first frame: %v", obs.Hints)
 	}
-	moved := centred
-	moved.cx += 40
-	if obs, _ := l.Locate(h.render(moved, 2)); !slices.Contains(obs.Hints, HintMoving) {
+	moved := palmtest.Centred
+	moved.CX += 40
+	if obs, _ := l.Locate(h.Render(moved, 2)); !slices.Contains(obs.Hints, HintMoving) {
 		t.Fatalf("a hand 40 px away from the last frame: %v", obs.Hints)
 	}
 }
@@ -71,9 +72,9 @@ func TestAlignmentCancelsPose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	code := func(h testHand, p pose, seed uint64) []template.Template {
+	code := func(h palmtest.Hand, p palmtest.Pose, seed uint64) []template.Template {
 		t.Helper()
-		obs, err := NewLocator(DefaultConfig).Locate(h.render(p, seed))
+		obs, err := NewLocator(DefaultConfig).Locate(h.Render(p, seed))
 		if err != nil || !obs.Good() {
 			t.Fatalf("pose %+v: %v %v", p, obs.Hints, err)
 		}
@@ -83,10 +84,10 @@ func TestAlignmentCancelsPose(t *testing.T) {
 		}
 		return ts
 	}
-	a, b := newTestHand(10), newTestHand(11)
-	ref := code(a, centred, 1)
-	same := code(a, pose{deg: 17, scale: 165, cx: 340, cy: 290}, 2)
-	other := code(b, pose{deg: -12, scale: 140, cx: 300, cy: 300}, 3)
+	a, b := palmtest.NewHand(10), palmtest.NewHand(11)
+	ref := code(a, palmtest.Centred, 1)
+	same := code(a, palmtest.Pose{Deg: 17, Scale: 165, CX: 340, CY: 290}, 2)
+	other := code(b, palmtest.Pose{Deg: -12, Scale: 140, CX: 300, CY: 300}, 3)
 	best := func(x, y []template.Template) float64 {
 		d := 1.0
 		for i := range y {

@@ -24,6 +24,7 @@ var commands = map[string]command{
 	"wiegand": {"encode and decode Wiegand badge frames", runWiegand},
 	"sim":     {"drive a palmd running on simulated hardware", runSim},
 	"osdp":    {"run an OSDP reader (pd) or panel (cp) on a serial line, JSON lines out", runOSDP},
+	"eval":    {"measure recognition accuracy on an evaluation set (manifest.csv)", runEval},
 }
 
 func main() {

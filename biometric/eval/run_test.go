@@ -1,0 +1,107 @@
+package eval
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/palm/palmtest"
+)
+
+// writeSet renders a small evaluation set: people × captures of one hand,
+// a missing file, and two negatives.
+func writeSet(t *testing.T, people, captures int) string {
+	t.Helper()
+	dir := t.TempDir()
+	var manifest strings.Builder
+	manifest.WriteString("path,identity,hand,capture\n")
+	poses := []palmtest.Pose{
+		palmtest.Centred,
+		{Deg: 12, Scale: 160, CX: 330, CY: 295},
+		{Deg: -10, Scale: 140, CX: 310, CY: 305},
+		{Deg: 5, Scale: 150, CX: 325, CY: 300},
+	}
+	for p := range people {
+		h := palmtest.NewHand(uint64(100 + p))
+		for c := range captures {
+			name := fmt.Sprintf("p%d_c%d.png", p, c)
+			writePNG(t, filepath.Join(dir, name), h.Render(poses[c%len(poses)], uint64(p*10+c)))
+			fmt.Fprintf(&manifest, "%s,person%d,right,%d\n", name, p, c)
+		}
+	}
+	manifest.WriteString("gone.png,person0,right,99\n")
+	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	neg := filepath.Join(dir, "_negatives")
+	if err := os.MkdirAll(neg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(neg, "empty.png"), image.NewGray(image.Rect(0, 0, 640, 480)))
+	writePNG(t, filepath.Join(neg, "stranger.png"), palmtest.NewHand(999).Render(palmtest.Centred, 1))
+	return dir
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRun(t *testing.T) {
+	dir := writeSet(t, 5, 4)
+	var warn bytes.Buffer
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{-4, 0, 4}, MaxShift: 2}, &warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), "gone.png") {
+		t.Errorf("missing file not named: %q", warn.String())
+	}
+	if rep.Images != 21 || rep.Acquired != 20 || rep.Hands != 5 || rep.FailedToEnroll != 0 {
+		t.Fatalf("images %d acquired %d hands %d FTE %d", rep.Images, rep.Acquired, rep.Hands, rep.FailedToEnroll)
+	}
+	if rep.Probes != 10 || rep.Genuine != 10 || rep.Impostor != 40 {
+		t.Fatalf("probes %d genuine %d impostor %d", rep.Probes, rep.Genuine, rep.Impostor)
+	}
+	// Five simple test hands: the runner's bookkeeping is under test here,
+	// not the pipeline's accuracy (that is palmctl eval on a generated set).
+	if rep.EER > 0.1 {
+		t.Errorf("EER %.3f", rep.EER)
+	}
+	if rep.Negatives != 2 || rep.NegAcquired != 1 || rep.NegMatched != 0 {
+		t.Errorf("negatives %d acquired %d matched %d", rep.Negatives, rep.NegAcquired, rep.NegMatched)
+	}
+	if rep.FNMR["1e-03"] != nil {
+		t.Error("FNMR at 1e-3 claimed from 40 impostor comparisons")
+	}
+	if !(rep.MedianMS > 0) {
+		t.Error("no timing")
+	}
+}
+
+func TestManifestErrors(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"file,id,hand,n\n", "header"},
+		{"path,identity,hand,capture\na.png,p,right,first\n", "line 2"},
+		{"path,identity,hand,capture\na.png,p\n", "line 2"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadManifest(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.body, err, tc.want)
+		}
+	}
+}

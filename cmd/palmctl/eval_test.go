@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/palm/palmtest"
+)
+
+func TestEvalCommand(t *testing.T) {
+	dir := t.TempDir()
+	manifest := "path,identity,hand,capture\n"
+	for p := range 3 {
+		h := palmtest.NewHand(uint64(50 + p))
+		for c := range 3 {
+			name := fmt.Sprintf("%d_%d.png", p, c)
+			f, err := os.Create(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pose := palmtest.Centred
+			pose.Deg = float64(c * 5)
+			if err := png.Encode(f, h.Render(pose, uint64(c))); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			manifest += fmt.Sprintf("%s,id%d,left,%d\n", name, p, c)
+		}
+	}
+	manifest += "broken.png,id0,left,9\n"
+	if err := os.WriteFile(filepath.Join(dir, "broken.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"eval", "--json", "--threshold", "0.32", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep struct {
+		Images, Acquired, Probes int
+		FTA                      float64
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Images != 10 || rep.Acquired != 9 || rep.Probes != 3 || !strings.Contains(errb.String(), "broken.png") {
+		t.Fatalf("report %+v, stderr %q", rep, errb.String())
+	}
+	out.Reset()
+	if code := dispatch(context.Background(), []string{"eval", "--threshold", "0.32", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "EER") {
+		t.Fatalf("text report: %d %q", code, out.String())
+	}
+	if code := dispatch(context.Background(), []string{"eval", t.TempDir()}, &out, &errb); code != 1 {
+		t.Errorf("a directory without manifest: exit %d", code)
+	}
+}
