@@ -29,6 +29,7 @@ vet: deps
 test: vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
+	$(GO) test -count=1 -tags matprofile -run NoMatLeft ./drivers/camera ./biometric/...
 
 bench: build
 	bash scripts/bench.sh

@@ -1,0 +1,48 @@
+//go:build matprofile
+
+package palm
+
+import (
+	"image"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/palm/palmtest"
+)
+
+// TestNoMatLeft: with gocv's Mat profile on (make test builds this file
+// with -tags matprofile), locating and coding good and bad frames leaves
+// no Mat open.
+func TestNoMatLeft(t *testing.T) {
+	closed := palmtest.NewHand(1)
+	closed.FingerGap = 0
+	frames := []*image.Gray{
+		palmtest.NewHand(1).Render(palmtest.Centred, 1),
+		closed.Render(palmtest.Centred, 2),
+		image.NewGray(image.Rect(0, 0, 640, 480)),
+	}
+	before := gocv.MatProfile.Count()
+	e, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		for _, img := range frames {
+			obs, err := NewLocator(DefaultConfig).Locate(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if obs.Good() {
+				if _, err := e.Rotations(obs.ROI, []float64{-4, 0, 4}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	e.Close()
+	if after := gocv.MatProfile.Count(); after != before {
+		t.Fatalf("%d Mats left open", after-before)
+	}
+}
