@@ -10,6 +10,10 @@ import (
 
 var white = color.RGBA{255, 255, 255, 0}
 
+// minForeground is the lowest Otsu split that can separate a lit hand from
+// the dark beyond it; below it the scene is empty (or uniformly dark).
+const minForeground = 16
+
 // minHandArea is the smallest blob, as a fraction of the frame, that can
 // be a hand.
 const minHandArea = 0.02
@@ -22,10 +26,12 @@ func segment(src gocv.Mat) (gocv.Mat, []image.Point, bool) {
 	gocv.GaussianBlur(src, &blur, image.Pt(7, 7), 0, 0, gocv.BorderDefault)
 	bin := gocv.NewMat()
 	defer bin.Close()
-	gocv.Threshold(blur, &bin, 0, 255, gocv.ThresholdBinary+gocv.ThresholdOtsu)
+	mask := gocv.NewMatWithSize(src.Rows(), src.Cols(), gocv.MatTypeCV8U)
+	if th := gocv.Threshold(blur, &bin, 0, 255, gocv.ThresholdBinary+gocv.ThresholdOtsu); th < minForeground {
+		return mask, nil, false // nothing lit: the illuminator reaches no hand
+	}
 	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxNone)
 	defer contours.Close()
-	mask := gocv.NewMatWithSize(src.Rows(), src.Cols(), gocv.MatTypeCV8U)
 	best, bestArea := -1, minHandArea*float64(src.Rows()*src.Cols())
 	for i := range contours.Size() {
 		if a := gocv.ContourArea(contours.At(i)); a > bestArea {

@@ -12,11 +12,13 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/drivers/output"
 	"github.com/palmd/palmd/drivers/pins"
 	"github.com/palmd/palmd/drivers/pinsim"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/localconfig"
+	"github.com/palmd/palmd/firmware/people"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -27,12 +29,14 @@ const heartbeatEvery = time.Second
 // appliance is the running reader: its I/O board and, in simulation, the
 // control endpoint that plays the hardware.
 type appliance struct {
-	log   *slog.Logger
-	board *ioboard.Board
-	sim   *pinsim.Board // nil on real hardware
-	panel *panelLink    // nil without [rs485]
-	cloud *cloudLink    // nil without [service]
-	db    *store.DB
+	log    *slog.Logger
+	board  *ioboard.Board
+	sim    *pinsim.Board // nil on real hardware
+	panel  *panelLink    // nil without [rs485]
+	cloud  *cloudLink    // nil without [service]
+	db     *store.DB
+	people *people.Directory
+	vision *vision // nil without a camera
 
 	control   net.Listener // nil unless simulate.control is set
 	started   chan struct{}
@@ -69,7 +73,11 @@ func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*app
 		board.Close()
 		return nil, fmt.Errorf("panel: %w", err)
 	}
-	if a.cloud, err = openCloud(cfg, db, log); err != nil {
+	if a.people, err = people.Open(db); err != nil {
+		a.closeHardware()
+		return nil, err
+	}
+	if a.cloud, err = openCloud(cfg, db, a.people, log); err != nil {
 		a.closeHardware()
 		return nil, fmt.Errorf("service: %w", err)
 	}
@@ -77,7 +85,11 @@ func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*app
 		a.cloud.health, a.cloud.applyFn = a.health, a.applyConfig
 	}
 	if a.panel != nil {
-		a.panel.recognised = a.recordRecognition
+		a.panel.recognised = func(badge string) { a.record("Successful Recognition", badge) }
+	}
+	if a.vision, err = a.openVision(cfg); err != nil {
+		a.closeHardware()
+		return nil, err
 	}
 	if addr := cfg.Simulate.Control; addr != "" {
 		if a.control, err = net.Listen("tcp", addr); err != nil {
@@ -118,6 +130,13 @@ func (a *appliance) Run(ctx context.Context) error {
 	cloudDone := make(chan error, 1)
 	if a.cloud != nil {
 		go func() { cloudDone <- a.cloud.Run(ctx) }()
+	}
+	if a.vision != nil {
+		go func() {
+			if err := a.vision.Run(ctx); err != nil {
+				a.log.Error("vision stopped", "err", err)
+			}
+		}()
 	}
 	if a.control != nil {
 		srv := &http.Server{Handler: a.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
@@ -179,10 +198,36 @@ func (a *appliance) controlHandler() http.Handler {
 	if a.panel != nil {
 		mux.HandleFunc("POST /identify", a.panel.handleIdentify)
 	}
-	if a.cloud != nil {
-		mux.HandleFunc("POST /camera", a.cloud.handleFrame)
+	if a.vision != nil && a.vision.sim != nil {
+		mux.HandleFunc("POST /camera", a.vision.handleFrame)
 	}
 	return mux
+}
+
+// openVision starts the camera: simulated, or the configured device.
+func (a *appliance) openVision(cfg *localconfig.Config) (*vision, error) {
+	v := &vision{log: a.log, cloud: a.cloud}
+	switch {
+	case cfg.Device.Backend == localconfig.BackendSim:
+		v.sim = camera.NewSim(640, 480, 15)
+		v.cam = v.sim
+	case cfg.Camera.Device != "":
+		c := cfg.Camera
+		cam, err := camera.OpenDevice(camera.DeviceConfig{Path: c.Device, Width: c.Width, Height: c.Height, FPS: c.FPS, Exposure: c.Exposure})
+		if err != nil {
+			return nil, err
+		}
+		v.cam = cam
+	default:
+		return nil, nil
+	}
+	e, err := newEntry(a.log, a.people, a.panel, a.record)
+	if err != nil {
+		v.cam.Close()
+		return nil, err
+	}
+	v.entry = e
+	return v, nil
 }
 
 // closeHardware leaves the outputs safe and closes the serial lines.

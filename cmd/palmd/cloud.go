@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -9,11 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // camera stills in the simulator
-	_ "image/png"
-	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -43,21 +38,22 @@ func (e *rebootError) Unwrap() error { return errReboot }
 // cloudLink is the reader's life with its service: waiting for an
 // activation code, activating, then staying in sync until deactivated.
 type cloudLink struct {
-	log     *slog.Logger
-	db      *store.DB
-	ids     *identity.Dir
-	people  *people.Directory
-	act     *cloud.Activator
-	sync    *cloud.Syncer
-	frames  chan image.Image
-	config  atomic.Pointer[api.Config]
-	reboot  atomic.Bool
-	health  func() api.Health
-	applyFn func(api.Config) error
+	log      *slog.Logger
+	db       *store.DB
+	ids      *identity.Dir
+	people   *people.Directory
+	act      *cloud.Activator
+	sync     *cloud.Syncer
+	frames   chan image.Image
+	awaiting atomic.Bool
+	config   atomic.Pointer[api.Config]
+	reboot   atomic.Bool
+	health   func() api.Health
+	applyFn  func(api.Config) error
 }
 
 // openCloud sets up the service link when [service] is configured.
-func openCloud(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*cloudLink, error) {
+func openCloud(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log *slog.Logger) (*cloudLink, error) {
 	s := cfg.Service
 	if s.URL == "" {
 		return nil, nil
@@ -71,10 +67,6 @@ func openCloud(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*cloudL
 		return nil, err
 	}
 	ids, err := identity.NewDir(filepath.Join(cfg.Device.StateDir, "identity"))
-	if err != nil {
-		return nil, err
-	}
-	dir, err := people.Open(db)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +128,8 @@ func (c *cloudLink) Run(ctx context.Context) error {
 // activates the reader. Each refusal is logged as the screen shows it.
 func (c *cloudLink) awaitActivation(ctx context.Context) error {
 	c.log.Info("Scan QR code")
+	c.awaiting.Store(true)
+	defer c.awaiting.Store(false)
 	for {
 		var frame image.Image
 		select {
@@ -219,26 +213,16 @@ func (c *cloudLink) Wipe() error {
 	return c.db.Wipe()
 }
 
-// handleFrame is POST /camera on the simulator endpoint: an image (PNG or
-// JPEG) the camera sees, e.g. a phone showing an activation code.
-func (c *cloudLink) handleFrame(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	img, _, err := image.Decode(bytes.NewReader(raw))
-	if err != nil {
-		http.Error(w, "camera: not a PNG or JPEG image: "+err.Error(), http.StatusBadRequest)
-		return
-	}
+// scanning reports whether the reader waits for an activation code.
+func (c *cloudLink) scanning() bool { return c.awaiting.Load() }
+
+// offer hands a camera frame to the activation scan; frames that arrive
+// while the previous one is being read are dropped, as a camera's are.
+func (c *cloudLink) offer(img *image.Gray) {
 	select {
 	case c.frames <- img:
-	default: // the reader is busy with the previous frame, as a camera drops frames
+	default:
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusAccepted)
-	fmt.Fprintln(w, `{"frame":"accepted"}`)
 }
 
 var _ cloud.Device = (*cloudLink)(nil)

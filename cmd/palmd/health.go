@@ -47,9 +47,14 @@ func (a *appliance) applyConfig(c api.Config) error {
 	return nil
 }
 
-// recordRecognition puts a Successful Recognition event in the outbox.
-func (a *appliance) recordRecognition(badge string) {
-	ev, err := cloud.NewEvent("Successful Recognition", map[string]string{"associatedIdType": "badge", "associatedIdValue": badge}, time.Now())
+// record puts a recognition event in the outbox; badge is empty when
+// nobody was recognised.
+func (a *appliance) record(kind, badge string) {
+	data := map[string]string{}
+	if badge != "" {
+		data = map[string]string{"associatedIdType": "badge", "associatedIdValue": badge}
+	}
+	ev, err := cloud.NewEvent(kind, data, time.Now())
 	if err == nil {
 		err = cloud.Record(a.db, ev)
 	}

@@ -37,6 +37,7 @@ type Config struct {
 	Wiegand  Wiegand  `toml:"wiegand"`
 	RS485    RS485    `toml:"rs485"`
 	Service  Service  `toml:"service"`
+	Camera   Camera   `toml:"camera"`
 	Simulate Simulate `toml:"simulate"`
 }
 
@@ -103,6 +104,16 @@ type Service struct {
 	URL           string `toml:"url"`            // https://host:port
 	TrustAnchor   string `toml:"trust_anchor"`   // PEM file of CA certificates
 	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
+}
+
+// Camera is the near-infrared camera (backend "real"; the simulator has
+// its own). Zero size, rate and exposure keep the driver's defaults.
+type Camera struct {
+	Device   string  `toml:"device"` // "/dev/video0"
+	Width    int     `toml:"width"`
+	Height   int     `toml:"height"`
+	FPS      float64 `toml:"fps"`
+	Exposure float64 `toml:"exposure"`
 }
 
 // Simulate configures the simulated hardware (backend "sim" only).

@@ -23,6 +23,7 @@ func (c *Config) validate() error {
 		func() error { return oneOf("wiegand.led_grant_level", c.Wiegand.LEDGrantLevel, "low", "high") },
 		c.validateRS485,
 		c.validateService,
+		c.validateCamera,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -107,6 +108,21 @@ func (c *Config) validateService() error {
 	}
 	if s.ActivationKey == "" {
 		return invalid("service.activation_key", "is required with service.url")
+	}
+	return nil
+}
+
+func (c *Config) validateCamera() error {
+	k := c.Camera
+	switch {
+	case k == (Camera{}):
+		return nil
+	case k.Device == "":
+		return invalid("camera.device", "is required in a [camera] section")
+	case c.Device.Backend == BackendSim:
+		return invalid("camera.device", `is not used with device.backend = "sim": the simulator has its own camera`)
+	case k.Width < 0 || k.Height < 0 || k.FPS < 0 || k.Exposure < 0:
+		return invalid("camera", "sizes, rate and exposure cannot be negative")
 	}
 	return nil
 }
