@@ -51,7 +51,7 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 		obs.Hints = append(obs.Hints, HintFingersClosed)
 	} else {
 		obs.Axis = [2]image.Point{a, c}
-		if span := dist(a, c); obs.Radius/span < 0.55 || obs.Radius/span > 1.6 {
+		if span := dist(a, c); obs.Radius/span < 0.45 || obs.Radius/span > 2 {
 			obs.Hints = append(obs.Hints, HintTilted)
 		}
 	}

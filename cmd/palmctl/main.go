@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"sim":     {"drive a palmd running on simulated hardware", runSim},
 	"osdp":    {"run an OSDP reader (pd) or panel (cp) on a serial line, JSON lines out", runOSDP},
 	"eval":    {"measure recognition accuracy on an evaluation set (manifest.csv)", runEval},
+	"synth":   {"render an evaluation set of synthetic people's hands", runSynth},
 }
 
 func main() {
