@@ -3,12 +3,8 @@ package eval
 import (
 	"fmt"
 	"image"
-	"image/draw"
-	_ "image/jpeg" // evaluation sets may hold JPEGs
-	_ "image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -21,6 +17,7 @@ import (
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/drivers/camera"
 )
 
 // Options configure a run.
@@ -115,7 +112,7 @@ func collect(dir string, samples []Sample, enroll int, c *coder, rep *Report, wa
 		h := &hand{key: k}
 		for i, s := range g {
 			rep.Images++
-			img, err := loadGray(filepath.Join(dir, s.Path))
+			img, err := camera.ReadGray(filepath.Join(dir, s.Path))
 			if err != nil {
 				fmt.Fprintf(warn, "eval: %s: %v\n", s.Path, err)
 				continue
@@ -141,24 +138,6 @@ func collect(dir string, samples []Sample, enroll int, c *coder, rep *Report, wa
 		hands = append(hands, h)
 	}
 	return hands, times
-}
-
-func loadGray(path string) (*image.Gray, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, err
-	}
-	if g, ok := img.(*image.Gray); ok {
-		return g, nil
-	}
-	g := image.NewGray(img.Bounds())
-	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
-	return g, nil
 }
 
 // distance is a probe's best distance to a hand's enrolled templates.
@@ -299,7 +278,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 	files, _ := filepath.Glob(filepath.Join(dir, "_negatives", "*"))
 	for _, f := range files {
 		r.Negatives++
-		img, err := loadGray(f)
+		img, err := camera.ReadGray(f)
 		if err != nil {
 			fmt.Fprintf(warn, "eval: %s: %v\n", f, err)
 			continue

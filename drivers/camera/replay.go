@@ -127,7 +127,7 @@ func (r *replay) nextFile() (*image.Gray, error) {
 	}
 	path := r.files[r.next]
 	r.next++
-	img, err := decodeGray(path)
+	img, err := ReadGray(path)
 	if err != nil {
 		return nil, fmt.Errorf("camera: replay %s: %w", path, err)
 	}
@@ -149,8 +149,8 @@ func (r *replay) nextVideo(ctx context.Context) (*image.Gray, error) {
 	return f.Image, nil
 }
 
-// decodeGray reads an image file as grey.
-func decodeGray(path string) (*image.Gray, error) {
+// ReadGray reads a PNG or JPEG file as a grey frame.
+func ReadGray(path string) (*image.Gray, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
