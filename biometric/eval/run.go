@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -27,6 +28,10 @@ type Options struct {
 	FMR       float64 // per-comparison false-match rate for calibration
 	Rotations []float64
 	MaxShift  int
+	// Impostors is how many other hands each probe is compared with for
+	// the impostor distribution (drawn at random, the same for every
+	// run); 0 compares with all of them.
+	Impostors int
 }
 
 // Report holds the figures, as palmctl eval prints them.
@@ -84,16 +89,17 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 	defer ext.Close()
 	c := &coder{ext: ext, rot: o.Rotations}
 	rep := &Report{}
-	hands, times := collect(dir, samples, o.Enroll, c, rep, warn)
-	scores, best := compare(hands, o.MaxShift)
-	rep.finish(scores, best, o)
+	hands, times := collect(dir, samples, o.Enroll, o.Rotations, rep, warn)
+	scores := compare(hands, o.MaxShift, o.Impostors)
+	rep.finish(scores, hands, o)
 	rep.timing(times, hands, o)
 	rep.negatives(dir, c, hands, o, warn)
 	return rep, nil
 }
 
-// collect codes every image, hand by hand, in capture order.
-func collect(dir string, samples []Sample, enroll int, c *coder, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
+// collect codes every image, hand by hand in capture order, one worker
+// (with its own filter bank) per CPU.
+func collect(dir string, samples []Sample, enroll int, rot []float64, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
 	groups := map[string][]Sample{}
 	var keys []string
 	for _, s := range samples {
@@ -104,40 +110,80 @@ func collect(dir string, samples []Sample, enroll int, c *coder, rep *Report, wa
 		groups[k] = append(groups[k], s)
 	}
 	sort.Strings(keys)
+	type coded struct {
+		h        *hand
+		images   int
+		acquired int
+		times    []time.Duration
+		failed   []string
+	}
+	out := make([]coded, len(keys))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ext, err := features.NewExtractor()
+			if err != nil {
+				return
+			}
+			defer ext.Close()
+			c := &coder{ext: ext, rot: rot}
+			for i := range next {
+				out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, c)
+			}
+		}()
+	}
+	for i := range keys {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var hands []*hand
 	var times []time.Duration
-	for _, k := range keys {
-		g := groups[k]
-		sort.Slice(g, func(i, j int) bool { return g[i].Capture < g[j].Capture })
-		h := &hand{key: k}
-		for i, s := range g {
-			rep.Images++
-			img, err := camera.ReadGray(filepath.Join(dir, s.Path))
-			if err != nil {
-				fmt.Fprintf(warn, "eval: %s: %v\n", s.Path, err)
-				continue
-			}
-			start := time.Now()
-			ts, ok := c.code(img)
-			if !ok {
-				continue
-			}
-			rep.Acquired++
-			if i < enroll {
-				h.enrolled = append(h.enrolled, ts[len(ts)/2]) // the unrotated one
-			} else {
-				h.probes = append(h.probes, ts)
-				times = append(times, time.Since(start))
-			}
+	for _, o := range out {
+		for _, f := range o.failed {
+			fmt.Fprintln(warn, f)
 		}
+		rep.Images += o.images
+		rep.Acquired += o.acquired
 		rep.Hands++
-		if len(h.enrolled) == 0 {
+		if o.h == nil || len(o.h.enrolled) == 0 {
 			rep.FailedToEnroll++
 			continue
 		}
-		hands = append(hands, h)
+		hands = append(hands, o.h)
+		times = append(times, o.times...)
 	}
 	return hands, times
+}
+
+// codeHand codes one hand's images: the first enroll captures enrol.
+func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, images, acquired int, times []time.Duration, failed []string) {
+	sort.Slice(g, func(i, j int) bool { return g[i].Capture < g[j].Capture })
+	h = &hand{key: key}
+	for i, s := range g {
+		images++
+		img, err := camera.ReadGray(filepath.Join(dir, s.Path))
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("eval: %s: %v", s.Path, err))
+			continue
+		}
+		start := time.Now()
+		ts, ok := c.code(img)
+		if !ok {
+			continue
+		}
+		acquired++
+		if i < enroll {
+			h.enrolled = append(h.enrolled, ts[len(ts)/2]) // the unrotated one
+		} else {
+			h.probes = append(h.probes, ts)
+			times = append(times, time.Since(start))
+		}
+	}
+	return h, images, acquired, times, failed
 }
 
 // distance is a probe's best distance to a hand's enrolled templates.
@@ -151,20 +197,11 @@ func distance(probe, enrolled []template.Template, shift int) float64 {
 	return d
 }
 
-// bestNonMated records, per probe, the best distance to any other hand:
-// the outcome of a search that must find nobody.
-type probeResult struct {
-	genuine, nonMated float64
-}
-
-// compare scores every probe against its own hand and every other, with
+// compare scores every probe against its own hand and against others
+// (all of them, or a fixed random sample of impostors per probe), with
 // one goroutine per CPU.
-func compare(hands []*hand, shift int) (Scores, []probeResult) {
-	type part struct {
-		s   Scores
-		res []probeResult
-	}
-	parts := make([]part, len(hands))
+func compare(hands []*hand, shift, impostors int) Scores {
+	parts := make([]Scores, len(hands))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.NumCPU() {
@@ -172,7 +209,7 @@ func compare(hands []*hand, shift int) (Scores, []probeResult) {
 		go func() {
 			defer wg.Done()
 			for pi := range next {
-				parts[pi].s, parts[pi].res = compareHand(hands, pi, shift)
+				parts[pi] = compareHand(hands, pi, shift, impostors)
 			}
 		}()
 	}
@@ -182,42 +219,42 @@ func compare(hands []*hand, shift int) (Scores, []probeResult) {
 	close(next)
 	wg.Wait()
 	var s Scores
-	var res []probeResult
 	for _, p := range parts {
-		s.Genuine = append(s.Genuine, p.s.Genuine...)
-		s.Impostor = append(s.Impostor, p.s.Impostor...)
-		res = append(res, p.res...)
+		s.Genuine = append(s.Genuine, p.Genuine...)
+		s.Impostor = append(s.Impostor, p.Impostor...)
 	}
 	s.Sort()
-	return s, res
+	return s
 }
 
 // compareHand scores the probes of hands[pi].
-func compareHand(hands []*hand, pi, shift int) (Scores, []probeResult) {
+func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 	var s Scores
-	var res []probeResult
 	ph := hands[pi]
+	rng := rand.New(rand.NewPCG(uint64(pi), 42))
 	for _, probe := range ph.probes {
-		r := probeResult{genuine: distance(probe, ph.enrolled, shift), nonMated: 1}
-		s.Genuine = append(s.Genuine, r.genuine)
-		for ei, eh := range hands {
-			if ei == pi {
+		s.Genuine = append(s.Genuine, distance(probe, ph.enrolled, shift))
+		others := rng.Perm(len(hands))
+		if impostors > 0 && impostors < len(others) {
+			others = others[:impostors+1]
+		}
+		n := 0
+		for _, ei := range others {
+			if ei == pi || (impostors > 0 && n == impostors) {
 				continue
 			}
-			d := distance(probe, eh.enrolled, shift)
-			s.Impostor = append(s.Impostor, d)
-			r.nonMated = min(r.nonMated, d)
+			s.Impostor = append(s.Impostor, distance(probe, hands[ei].enrolled, shift))
+			n++
 		}
-		res = append(res, r)
 	}
-	return s, res
+	return s
 }
 
-func (r *Report) finish(s Scores, res []probeResult, o Options) {
+func (r *Report) finish(s Scores, hands []*hand, o Options) {
 	if r.Images > 0 {
 		r.FTA = 1 - float64(r.Acquired)/float64(r.Images)
 	}
-	r.Probes, r.Genuine, r.Impostor = len(res), len(s.Genuine), len(s.Impostor)
+	r.Genuine, r.Impostor = len(s.Genuine), len(s.Impostor)
 	r.EER, r.EERThreshold = s.EER()
 	r.FNMR = map[string]*float64{}
 	for _, t := range []float64{1e-3, 1e-4, 1e-5} {
@@ -231,29 +268,46 @@ func (r *Report) finish(s Scores, res []probeResult, o Options) {
 	if r.Threshold == 0 {
 		r.Threshold, _ = match.Threshold(s.Impostor, o.FMR)
 	}
+	r.identification(hands, o)
+}
+
+// identification runs every probe as the reader would, through the
+// gallery of all enrolled hands: a mated search (FNIR: not found, or
+// someone else found) and a non-mated one with its own hand left out
+// (FPIR: anyone found).
+func (r *Report) identification(hands []*hand, o Options) {
+	g := newGallery(hands)
 	miss, falsePos := 0, 0
-	for _, p := range res {
-		// A mated search fails when the own hand is not below threshold
-		// or another hand scores better.
-		if p.genuine >= r.Threshold || p.nonMated < p.genuine {
-			miss++
-		}
-		if p.nonMated < r.Threshold {
-			falsePos++
+	for _, h := range hands {
+		for _, p := range h.probes {
+			r.Probes++
+			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
+			if m := g.Identify(p, opts); !m.Matched || m.ID != h.key {
+				miss++
+			}
+			opts.Exclude = h.key
+			if g.Identify(p, opts).Matched {
+				falsePos++
+			}
 		}
 	}
-	if len(res) > 0 {
-		r.FNIR, r.FPIR = float64(miss)/float64(len(res)), float64(falsePos)/float64(len(res))
+	if r.Probes > 0 {
+		r.FNIR, r.FPIR = float64(miss)/float64(r.Probes), float64(falsePos)/float64(r.Probes)
 	}
+}
+
+func newGallery(hands []*hand) *gallery.Gallery {
+	g := gallery.New()
+	for _, h := range hands {
+		_ = g.Put(gallery.Person{ID: h.key, Templates: h.enrolled})
+	}
+	return g
 }
 
 // timing replays each probe's search through a gallery of every enrolled
 // hand and adds it to the time its frame took to code.
 func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
-	g := gallery.New()
-	for _, h := range hands {
-		_ = g.Put(gallery.Person{ID: h.key, Templates: h.enrolled})
-	}
+	g := newGallery(hands)
 	var total []time.Duration
 	i := 0
 	for _, h := range hands {

@@ -20,6 +20,8 @@ type Options struct {
 	MaxShift int
 	// Workers splits the coarse pass over goroutines; 0 or 1 uses one.
 	Workers int
+	// Exclude leaves one person out: a non-mated search for evaluation.
+	Exclude string
 }
 
 // DefaultShortlist keeps 0.2 % of 100,000 templates.
@@ -45,9 +47,16 @@ func (g *Gallery) Identify(probes []template.Template, o Options) Result {
 	if len(probes) == 0 || len(g.entries) == 0 {
 		return res
 	}
+	skip := int32(-1)
+	if slot, ok := g.byID[o.Exclude]; ok && o.Exclude != "" {
+		skip = slot
+	}
 	candidates := g.shortlist(&probes[0], o)
 	for _, i := range candidates {
 		e := &g.entries[i]
+		if e.person == skip {
+			continue
+		}
 		for k := range probes {
 			if d := match.Fine(&probes[k], &e.t, o.MaxShift); d < res.Distance {
 				res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge

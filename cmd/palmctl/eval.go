@@ -14,7 +14,9 @@ const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fmr F] [-
 
 Evaluates the palm pipeline on DIR/manifest.csv (path,identity,hand,capture):
 the first N captures of each hand enrol, the rest probe, every probe is also
-compared with every other hand, and DIR/_negatives/* are probed too. Prints
+compared with other hands (--impostors of them, drawn at random, or all),
+and searched for in the gallery of all enrolled hands with and without its
+own (FNIR, FPIR); DIR/_negatives/* are probed too. Prints
 the ISO/IEC 19795-1 figures. Missing or unreadable images count as failures
 to acquire and are named on stderr.`
 
@@ -26,6 +28,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	threshold := fs.Float64("threshold", 0, "decision threshold (0: calibrate for --fmr)")
 	fmr := fs.Float64("fmr", 1e-9, "per-comparison false-match rate to calibrate for: 1e-9 gives under 1 false accept in 100,000 searches of 10,000 people")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -34,7 +37,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, Rotations: []float64{-4, 0, 4}, MaxShift: 2,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, Rotations: []float64{-4, 0, 4}, MaxShift: 2, Impostors: *impostors,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
