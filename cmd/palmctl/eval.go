@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/palmd/palmd/biometric/eval"
 )
@@ -28,16 +30,19 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	threshold := fs.Float64("threshold", 0, "decision threshold (0: calibrate for --fmr)")
 	fmr := fs.Float64("fmr", 1e-9, "per-comparison false-match rate to calibrate for: 1e-9 gives under 1 false accept in 100,000 searches of 10,000 people")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
+	rotations := fs.String("rotations", "-4,0,4", "probe rotations in degrees, comma-separated")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 || *enroll < 1 {
+	rots, err := parseFloats(*rotations)
+	if fs.NArg() != 1 || *enroll < 1 || err != nil || len(rots) == 0 {
 		fs.Usage()
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, Rotations: []float64{-4, 0, 4}, MaxShift: 2, Impostors: *impostors,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, Rotations: rots, MaxShift: *maxShift, Impostors: *impostors,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -67,4 +72,16 @@ func printReport(w io.Writer, r *eval.Report) {
 	fmt.Fprintf(w, "1:N at threshold %.4f  FNIR %s, FPIR %s\n", r.Threshold, pct(r.FNIR), pct(r.FPIR))
 	fmt.Fprintf(w, "per probe              median %.1f ms, p95 %.1f ms (frame in, decision out)\n", r.MedianMS, r.P95MS)
 	fmt.Fprintf(w, "negatives              %d (acquired %d, matched anyone %d)\n", r.Negatives, r.NegAcquired, r.NegMatched)
+}
+
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
