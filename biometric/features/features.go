@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"gocv.io/x/gocv"
 
@@ -43,11 +44,14 @@ type Extractor struct {
 	// difference, and MinResponse those below this absolute difference
 	// (about a line this many grey levels deep): flat skin carries no code.
 	MinContrast, MinResponse float64
+	// NoiseFactor masks cells within this factor of the ROI's quietest
+	// tenth of cells.
+	NoiseFactor float64
 }
 
 // NewExtractor builds the filter bank; Close releases it.
 func NewExtractor() (*Extractor, error) {
-	e := &Extractor{MinContrast: 0.25, MinResponse: 8}
+	e := &Extractor{MinContrast: 0.25, MinResponse: 8, NoiseFactor: 2.5}
 	for o := range template.Orientations {
 		k, err := gaborKernel(float64(o) * math.Pi / template.Orientations)
 		if err != nil {
@@ -148,7 +152,10 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 		}
 		contrast[i] = float64(hi - lo)
 	}
-	floor := max(e.MinContrast*median(contrast), e.MinResponse)
+	// The quietest cells show what noise alone does here (after the ROI's
+	// contrast stretch, which amplifies it): cells not clearly above that
+	// carry no code.
+	floor := max(e.MinContrast*median(contrast), e.MinResponse, e.NoiseFactor*quantile(contrast, 0.1))
 	for i, c := range contrast {
 		if out[i] || c <= floor {
 			continue
@@ -170,14 +177,13 @@ func outside(roi *image.Gray) (out [template.Rows * template.Cols]bool) {
 	return out
 }
 
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	for i := 1; i < len(s); i++ { // insertion sort: 1024 values
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[len(s)/2]
+func median(v []float64) float64 { return quantile(v, 0.5) }
+
+// quantile returns the q-quantile of v (nearest rank).
+func quantile(v []float64, q float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1))]
 }
 
 // Rotations returns the ROI's template at each angle (degrees), rotating

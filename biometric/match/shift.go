@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/palmd/palmd/biometric/template"
@@ -8,7 +9,11 @@ import (
 
 // MinOverlap is the fewest cells valid in both templates for a comparison
 // to count; with less, the distance is 1 (no evidence).
-const MinOverlap = template.Rows * template.Cols / 4
+const MinOverlap = 96
+
+// refOverlap is the overlap at which distances are taken as they are;
+// comparisons on fewer cells are pulled towards 0.5 (see normalise).
+const refOverlap = 400
 
 // Fine returns the distance between two templates: the smallest fraction
 // of disagreeing code bits over all shifts of b by up to maxShift cells in
@@ -43,7 +48,15 @@ func shifted(a, b *template.Template, dx, dy int) float64 {
 	if valid < MinOverlap {
 		return 1
 	}
-	return float64(diff) / float64(template.Planes*valid)
+	return normalise(float64(diff)/float64(template.Planes*valid), valid)
+}
+
+// normalise rescales a distance measured on n cells as Daugman does for
+// iris codes ("How iris recognition works", 2004): few cells agree by
+// chance more easily, so their distance is pulled towards the impostor
+// mean 0.5 in proportion to sqrt(n / refOverlap) (never pushed past it).
+func normalise(hd float64, n int) float64 {
+	return 0.5 - (0.5-hd)*math.Min(1, math.Sqrt(float64(n)/refOverlap))
 }
 
 // shift moves bit c+dx of row to bit c; bits from outside the row are 0.
