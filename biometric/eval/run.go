@@ -118,28 +118,16 @@ func collect(dir string, samples []Sample, enroll int, rot []float64, rep *Repor
 		failed   []string
 	}
 	out := make([]coded, len(keys))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ext, err := features.NewExtractor()
-			if err != nil {
-				return
-			}
-			defer ext.Close()
-			c := &coder{ext: ext, rot: rot}
-			for i := range next {
-				out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, c)
-			}
-		}()
-	}
-	for i := range keys {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(keys), func() (func(int), func()) {
+		ext, err := features.NewExtractor()
+		if err != nil {
+			return func(i int) { out[i].failed = []string{"eval: " + err.Error()} }, func() {}
+		}
+		c := &coder{ext: ext, rot: rot}
+		return func(i int) {
+			out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, c)
+		}, func() { ext.Close() }
+	})
 	var hands []*hand
 	var times []time.Duration
 	for _, o := range out {
@@ -197,27 +185,37 @@ func distance(probe, enrolled []template.Template, shift int) float64 {
 	return d
 }
 
-// compare scores every probe against its own hand and against others
-// (all of them, or a fixed random sample of impostors per probe), with
-// one goroutine per CPU.
-func compare(hands []*hand, shift, impostors int) Scores {
-	parts := make([]Scores, len(hands))
+// parallel runs work(i) for every i in [0, n) on one goroutine per CPU;
+// each goroutine makes its own worker (and releases it with done).
+func parallel(n int, newWorker func() (work func(i int), done func())) {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.NumCPU() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for pi := range next {
-				parts[pi] = compareHand(hands, pi, shift, impostors)
+			work, done := newWorker()
+			defer done()
+			for i := range next {
+				work(i)
 			}
 		}()
 	}
-	for pi := range hands {
-		next <- pi
+	for i := range n {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
+}
+
+// compare scores every probe against its own hand and against others
+// (all of them, or a fixed random sample of impostors per probe), with
+// one goroutine per CPU.
+func compare(hands []*hand, shift, impostors int) Scores {
+	parts := make([]Scores, len(hands))
+	parallel(len(hands), func() (func(int), func()) {
+		return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors) }, func() {}
+	})
 	var s Scores
 	for _, p := range parts {
 		s.Genuine = append(s.Genuine, p.Genuine...)
