@@ -30,6 +30,9 @@ type Conditions struct {
 	Gradient float64 // illumination change across the frame, fraction
 	Noise    float64 // sensor noise, grey levels (σ)
 	Blur     float64 // defocus, pixels (σ); 0 sharp
+	Curl     float64 // finger curl 0..1: fingers foreshortened by this fraction
+	Motion   float64 // motion blur, pixels of travel during the exposure; 0 still
+	MotionAt float64 // direction of that travel, degrees
 	Seed     uint64  // sensor noise
 }
 
@@ -38,12 +41,13 @@ var Nominal = Conditions{Scale: 1, Spread: 1, Gain: 1, Noise: 3}
 
 // Variation draws Conditions in the ranges a reader sees: rotation ±20°,
 // hover scale 0.85–1.15, a few tens of pixels off centre, and modest
-// changes of spread, light, noise and focus.
+// changes of spread, curl, light, noise, focus and (in one capture in
+// four) a little movement.
 type Variation struct{}
 
 // Draw picks one capture's conditions.
 func (Variation) Draw(rng *rand.Rand) Conditions {
-	return Conditions{
+	c := Conditions{
 		Rotation: rng.Float64()*40 - 20,
 		Scale:    0.85 + rng.Float64()*0.3,
 		DX:       rng.NormFloat64() * 15, DY: rng.NormFloat64() * 12,
@@ -52,8 +56,13 @@ func (Variation) Draw(rng *rand.Rand) Conditions {
 		Gradient: rng.NormFloat64() * 0.1,
 		Noise:    2 + rng.Float64()*4,
 		Blur:     rng.Float64() * 1.2,
+		Curl:     rng.Float64() * 0.2,
 		Seed:     rng.Uint64(),
 	}
+	if rng.Float64() < 0.25 {
+		c.Motion, c.MotionAt = 1+rng.Float64()*2.5, rng.Float64()*180
+	}
+	return c
 }
 
 // texture returns the palm's skin detail, darkening 0..1, in hand space;
@@ -99,7 +108,7 @@ func (h *Hand) Capture(c Conditions) *image.Gray {
 	if h.Side == Left {
 		mirror = -1
 	}
-	digits := h.posed(c.Spread)
+	digits := h.posed(c.Spread, c.Curl)
 	for y := range Height {
 		for x := range Width {
 			dx, dy := (float64(x)-cx)/scale, (float64(y)-cy)/scale
@@ -113,8 +122,8 @@ func (h *Hand) Capture(c Conditions) *image.Gray {
 			img.Pix[y*img.Stride+x] = uint8(math.Max(0, math.Min(255, val)))
 		}
 	}
-	if c.Blur > 0.3 {
-		blur(img, c.Blur)
+	if c.Blur > 0.3 || c.Motion >= 1 {
+		optics(img, c)
 	}
 	return img
 }
@@ -141,15 +150,20 @@ type posedDigit struct {
 	sin, cos float64
 }
 
-// posed spreads the fingers (and swings the thumb) for a capture.
-func (h *Hand) posed(spread float64) [5]posedDigit {
+// posed spreads the fingers (and swings the thumb) for a capture; a
+// curled finger bends towards the camera, so from above it looks shorter
+// (the little finger curls most, the thumb least).
+func (h *Hand) posed(spread, curl float64) [5]posedDigit {
+	curl = math.Max(0, math.Min(0.6, curl))
 	var d [5]posedDigit
 	for i, f := range h.fingers {
 		f.angle *= spread
+		f.length *= 1 - curl*(0.8+0.1*float64(i))
 		d[i].finger = f
 	}
 	t := h.thumb
 	t.angle = 0.55 + (t.angle-0.55)*spread
+	t.length *= 1 - 0.5*curl
 	d[4].finger = t
 	for i := range d {
 		d[i].sin, d[i].cos = math.Sincos(d[i].angle)
@@ -193,17 +207,42 @@ func (f *posedDigit) contains(u, v float64) bool {
 	return math.Abs(across) <= w
 }
 
-// blur defocuses img in place with OpenCV.
-func blur(img *image.Gray, sigma float64) {
+// optics defocuses and smears img in place with OpenCV: a Gaussian for
+// defocus, then a line kernel for movement during the exposure. A frame
+// OpenCV cannot take is left sharp (the render is still a valid frame).
+func optics(img *image.Gray, c Conditions) {
 	m, err := gocv.ImageGrayToMatGray(img)
 	if err != nil {
 		return
 	}
 	defer m.Close()
-	out := gocv.NewMat()
-	defer out.Close()
-	gocv.GaussianBlur(m, &out, image.Pt(0, 0), sigma, sigma, gocv.BorderReflect)
-	if b, err := out.DataPtrUint8(); err == nil && len(b) == len(img.Pix) {
+	if c.Blur > 0.3 {
+		gocv.GaussianBlur(m, &m, image.Pt(0, 0), c.Blur, c.Blur, gocv.BorderReflect)
+	}
+	if c.Motion >= 1 {
+		k := motionKernel(c.Motion, c.MotionAt)
+		defer k.Close()
+		gocv.Filter2D(m, &m, -1, k, image.Pt(-1, -1), 0, gocv.BorderReflect)
+	}
+	if b, err := m.DataPtrUint8(); err == nil && len(b) == len(img.Pix) {
 		copy(img.Pix, b)
 	}
+}
+
+// motionKernel is a normalised line of the given length (pixels) and
+// direction (degrees): the path of a point during the exposure.
+func motionKernel(length, deg float64) gocv.Mat {
+	size := 2*int(math.Ceil(length/2)) + 1
+	k := gocv.NewMatWithSize(size, size, gocv.MatTypeCV32F)
+	k.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	sin, cos := math.Sincos(deg * math.Pi / 180)
+	steps := 4 * size
+	w := float32(1.0 / float64(steps+1))
+	for i := 0; i <= steps; i++ {
+		t := (float64(i)/float64(steps) - 0.5) * length
+		// round the offset, not the position, so the line is symmetric
+		x, y := size/2+int(math.Round(t*cos)), size/2+int(math.Round(t*sin))
+		k.SetFloatAt(y, x, k.GetFloatAt(y, x)+w)
+	}
+	return k
 }

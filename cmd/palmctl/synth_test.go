@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSynthCommand(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no output directory", []string{"--people", "1"}, 2},
+		{"stray argument", []string{"--out", dir, "extra"}, 2},
+		{"three hands", []string{"--out", dir, "--people", "1", "--hands", "3", "--captures", "1"}, 1},
+		{"a set", []string{"--out", dir, "--people", "2", "--hands", "1", "--captures", "2", "--negatives", "2", "--seed", "9", "--jobs", "2"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := runSynth(context.Background(), tc.args, &stdout, &stderr); code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+		})
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 5 || lines[0] != "path,identity,hand,capture" {
+		t.Fatalf("manifest:\n%s", raw)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) != 4 || f[2] != "right" {
+			t.Errorf("manifest row %q", l)
+		}
+		if _, err := os.Stat(filepath.Join(dir, f[0])); err != nil {
+			t.Errorf("row %q: %v", l, err)
+		}
+	}
+	if neg, _ := filepath.Glob(filepath.Join(dir, "_negatives", "*.png")); len(neg) != 2 {
+		t.Errorf("%d negatives, want 2", len(neg))
+	}
+}
