@@ -8,20 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/identity"
 	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/firmware/people"
+	"github.com/palmd/palmd/firmware/qr"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -127,9 +126,20 @@ func (c *cloudLink) Run(ctx context.Context) error {
 // awaitActivation reads camera frames until one holds a code that
 // activates the reader. Each refusal is logged as the screen shows it.
 func (c *cloudLink) awaitActivation(ctx context.Context) error {
+	dec, err := qr.NewDecoder(qr.Config{})
+	if err != nil {
+		return fmt.Errorf("activation: QR decoder: %w", err)
+	}
+	defer dec.Close()
+	scanner := qr.NewScanner(dec, qrBudget)
 	c.log.Info("Scan QR code")
 	c.awaiting.Store(true)
 	defer c.awaiting.Store(false)
+	// The code last refused is tried again only after a pause: the phone
+	// stays in view for many frames, and a service that was unreachable
+	// may be back.
+	var refused string
+	var refusedAt time.Time
 	for {
 		var frame image.Image
 		select {
@@ -137,15 +147,19 @@ func (c *cloudLink) awaitActivation(ctx context.Context) error {
 			return ctx.Err()
 		case frame = <-c.frames:
 		}
-		token, err := readQR(frame)
+		res, err := scanner.Scan(grayOf(frame))
 		if err != nil {
 			c.log.Info("no activation code in view")
 			continue
 		}
+		if res.Payload == refused && time.Since(refusedAt) < retryRefused {
+			continue
+		}
 		start := time.Now()
-		_, cfg, err := c.act.Activate(ctx, token)
+		_, cfg, err := c.act.Activate(ctx, res.Payload)
 		if err != nil {
 			c.log.Warn("activation refused", "reason", err)
+			refused, refusedAt = res.Payload, time.Now()
 			continue
 		}
 		if err := c.ApplyConfig(cfg); err == nil {
@@ -159,17 +173,23 @@ func (c *cloudLink) awaitActivation(ctx context.Context) error {
 	}
 }
 
-// readQR finds a QR code in a camera frame.
-func readQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
+// qrBudget is the decoding time a camera frame gets while the "Scan QR
+// code" screen is up: a few frames' worth, so the cascade's slower
+// attempts run on some frames rather than none.
+const qrBudget = 60 * time.Millisecond
+
+// retryRefused is how long a refused code in view is left alone.
+const retryRefused = 5 * time.Second
+
+// grayOf gives the decoder the frame as 8-bit grayscale, converting only
+// when the frame is not gray already.
+func grayOf(img image.Image) *image.Gray {
+	if g, ok := img.(*image.Gray); ok {
+		return g
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+	return g
 }
 
 // ApplyConfig implements cloud.Device: the whole configuration switches
