@@ -17,6 +17,7 @@ fixed=(
   "./osdp              ^BenchmarkPDReplyLatency$     1000x"
   "./cmd/devcloud      ^BenchmarkActivation$         50x"
   "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
+  "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
 )
 for row in "${fixed[@]}"; do
   read -r pkg bench n <<<"$row"
