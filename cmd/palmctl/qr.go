@@ -6,14 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/draw"
-	_ "image/jpeg" // photos of a code
-	_ "image/png"
 	"io"
-	"os"
 	"time"
 
+	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/firmware/qr"
 )
 
@@ -85,7 +81,7 @@ func runQRDecode(args []string, stdout, stderr io.Writer) int {
 // decodeFile times the decode alone, not the reading of the file.
 func decodeFile(dec *qr.Decoder, name string) qrLine {
 	line := qrLine{File: name}
-	img, err := readGray(name)
+	img, err := camera.ReadGray(name)
 	if err != nil {
 		line.Error = err.Error()
 		return line
@@ -102,33 +98,4 @@ func decodeFile(dec *qr.Decoder, name string) qrLine {
 	}
 	line.OK, line.Payload = true, res.Payload
 	return line
-}
-
-// readGray reads a PNG or JPEG as 8-bit grayscale.
-func readGray(name string) (*image.Gray, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %w", name, err)
-	}
-	if cfg.Width > 8192 || cfg.Height > 8192 {
-		return nil, fmt.Errorf("%s: image %d×%d is too large", name, cfg.Width, cfg.Height)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if g, ok := img.(*image.Gray); ok {
-		return g, nil
-	}
-	g := image.NewGray(img.Bounds())
-	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
-	return g, nil
 }

@@ -149,6 +149,10 @@ func (r *replay) nextVideo(ctx context.Context) (*image.Gray, error) {
 	return f.Image, nil
 }
 
+// maxImageSide refuses images whose pixels would not fit a reader's
+// memory before they are decoded (a PNG header can claim any size).
+const maxImageSide = 8192
+
 // ReadGray reads a PNG or JPEG file as a grey frame.
 func ReadGray(path string) (*image.Gray, error) {
 	f, err := os.Open(path)
@@ -156,9 +160,19 @@ func ReadGray(path string) (*image.Gray, error) {
 		return nil, err
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %w", path, err)
+	}
+	if cfg.Width > maxImageSide || cfg.Height > maxImageSide {
+		return nil, fmt.Errorf("%s: image %d×%d is too large", path, cfg.Width, cfg.Height)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if g, ok := img.(*image.Gray); ok {
 		return g, nil
