@@ -135,11 +135,7 @@ func (c *cloudLink) awaitActivation(ctx context.Context) error {
 	c.log.Info("Scan QR code")
 	c.awaiting.Store(true)
 	defer c.awaiting.Store(false)
-	// The code last refused is tried again only after a pause: the phone
-	// stays in view for many frames, and a service that was unreachable
-	// may be back.
-	var refused string
-	var refusedAt time.Time
+	refused := refusal{pause: retryRefused}
 	for {
 		var frame image.Image
 		select {
@@ -152,14 +148,14 @@ func (c *cloudLink) awaitActivation(ctx context.Context) error {
 			c.log.Info("no activation code in view")
 			continue
 		}
-		if res.Payload == refused && time.Since(refusedAt) < retryRefused {
+		if refused.holds(res.Payload, time.Now()) {
 			continue
 		}
 		start := time.Now()
 		_, cfg, err := c.act.Activate(ctx, res.Payload)
 		if err != nil {
 			c.log.Warn("activation refused", "reason", err)
-			refused, refusedAt = res.Payload, time.Now()
+			refused.note(res.Payload, time.Now())
 			continue
 		}
 		if err := c.ApplyConfig(cfg); err == nil {
@@ -180,6 +176,22 @@ const qrBudget = 60 * time.Millisecond
 
 // retryRefused is how long a refused code in view is left alone.
 const retryRefused = 5 * time.Second
+
+// refusal remembers the code last refused, so that it is tried again only
+// after a pause: the phone stays in view for many frames, and a service
+// that was unreachable may be back.
+type refusal struct {
+	pause   time.Duration
+	payload string
+	at      time.Time
+}
+
+func (r *refusal) note(payload string, now time.Time) { r.payload, r.at = payload, now }
+
+// holds reports whether payload was refused less than a pause ago.
+func (r *refusal) holds(payload string, now time.Time) bool {
+	return payload == r.payload && now.Sub(r.at) < r.pause
+}
 
 // grayOf gives the decoder the frame as 8-bit grayscale, converting only
 // when the frame is not gray already.

@@ -136,3 +136,29 @@ func readFile(t *testing.T, path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
 }
+
+// TestRefusedCodeLeftAlone: a refused code in view is not sent again on
+// every frame, but is after the pause; another code is tried at once.
+func TestRefusedCodeLeftAlone(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	r := refusal{pause: 5 * time.Second}
+	if r.holds("A", t0) {
+		t.Fatal("a code never refused is held back")
+	}
+	r.note("A", t0)
+	tests := []struct {
+		code  string
+		after time.Duration
+		held  bool
+	}{
+		{"A", 0, true},
+		{"A", 4 * time.Second, true},
+		{"B", time.Second, false},
+		{"A", 5 * time.Second, false},
+	}
+	for _, tc := range tests {
+		if got := r.holds(tc.code, t0.Add(tc.after)); got != tc.held {
+			t.Errorf("%s after %s: held %v, want %v", tc.code, tc.after, got, tc.held)
+		}
+	}
+}

@@ -6,12 +6,13 @@
 // Close and can cross goroutines freely). Decode copies what it needs, so a
 // caller may reuse its frame buffer as soon as Decode returns.
 //
-// The decoder is a cascade of attempts, cheapest and most productive first,
-// stopping at the first success: gozxing on the frame as it is, then on
-// better versions of it (contrast equalised, sharpened, re-scaled,
-// thresholded by OpenCV, a located code rectified to a square), and OpenCV's
-// WeChat decoder as a second opinion. The order comes from `palmctl qr
-// bench` (success per millisecond on generated camera frames).
+// The decoder is a cascade of attempts, most productive per millisecond
+// first, stopping at the first success: gozxing's finder, sampler and
+// decoder used patiently (recover.go), OpenCV's WeChat decoder as a second
+// opinion, then gozxing on re-imaged frames (thresholded, re-scaled,
+// contrast equalised, sharpened). The order comes from `palmctl qr bench
+// --attempts` on generated camera frames. A Scanner spreads the cascade
+// over consecutive frames of the camera.
 package qr
 
 import (
@@ -47,14 +48,13 @@ type Result struct {
 // Decoder decodes QR codes from grayscale frames. It is safe for concurrent
 // use; Close it when done to free the WeChat decoder.
 type Decoder struct {
-	cfg    Config
 	wechat *weChat // nil when not linked or not wanted
 	steps  []step
 }
 
 // NewDecoder makes a decoder.
 func NewDecoder(cfg Config) (*Decoder, error) {
-	d := &Decoder{cfg: cfg}
+	d := &Decoder{}
 	if !cfg.NoWeChat && WeChatLinked {
 		w, err := newWeChat()
 		if err != nil {
