@@ -28,6 +28,7 @@ type authority struct {
 	caPEM      []byte
 	serverTLS  tls.Certificate
 	activation ed25519.PrivateKey
+	release    ed25519.PrivateKey // signs software release manifests
 }
 
 // Files in the data directory.
@@ -36,6 +37,8 @@ const (
 	fileCAKey      = "ca.key"         // PKCS#8
 	fileActivation = "activation.pub" // the key readers pin, base64 PEM
 	fileActKey     = "activation.key"
+	fileRelease    = "release.pub" // the key readers pin for software updates
+	fileRelKey     = "release.key"
 )
 
 func loadAuthority(dir string, hosts []string) (*authority, error) {
@@ -43,8 +46,12 @@ func loadAuthority(dir string, hosts []string) (*authority, error) {
 	if err := a.loadCA(dir); err != nil {
 		return nil, err
 	}
-	if err := a.loadActivationKey(dir); err != nil {
-		return nil, err
+	var err error
+	if a.activation, err = loadSigningKey(filepath.Join(dir, fileActKey), filepath.Join(dir, fileActivation)); err != nil {
+		return nil, fmt.Errorf("devcloud: activation key: %w", err)
+	}
+	if a.release, err = loadSigningKey(filepath.Join(dir, fileRelKey), filepath.Join(dir, fileRelease)); err != nil {
+		return nil, fmt.Errorf("devcloud: release key: %w", err)
 	}
 	cert, err := a.issue(serverTemplate(hosts), nil)
 	if err != nil {
@@ -109,30 +116,30 @@ func makeCA(certPath, keyPath string) error {
 	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
-func (a *authority) loadActivationKey(dir string) error {
-	keyPath := filepath.Join(dir, fileActKey)
+// loadSigningKey reads an Ed25519 key's seed from keyPath, or makes one
+// on first start and writes its public half, PEM, to pubPath.
+func loadSigningKey(keyPath, pubPath string) (ed25519.PrivateKey, error) {
 	raw, err := os.ReadFile(keyPath)
 	if errors.Is(err, os.ErrNotExist) {
 		_, priv, gerr := ed25519.GenerateKey(rand.Reader)
 		if gerr != nil {
-			return gerr
+			return nil, gerr
 		}
 		if err := os.WriteFile(keyPath, priv.Seed(), 0o600); err != nil {
-			return err
+			return nil, err
 		}
 		pub := pem.EncodeToMemory(&pem.Block{Type: "ED25519 PUBLIC KEY", Bytes: priv.Public().(ed25519.PublicKey)})
-		if err := os.WriteFile(filepath.Join(dir, fileActivation), pub, 0o644); err != nil {
-			return err
+		if err := os.WriteFile(pubPath, pub, 0o644); err != nil {
+			return nil, err
 		}
 		raw = priv.Seed()
 	} else if err != nil {
-		return fmt.Errorf("devcloud: activation key: %w", err)
+		return nil, err
 	}
 	if len(raw) != ed25519.SeedSize {
-		return errors.New("devcloud: activation key file is corrupt")
+		return nil, fmt.Errorf("%s is corrupt", keyPath)
 	}
-	a.activation = ed25519.NewKeyFromSeed(raw)
-	return nil
+	return ed25519.NewKeyFromSeed(raw), nil
 }
 
 func serverTemplate(hosts []string) *x509.Certificate {

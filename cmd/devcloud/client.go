@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -61,12 +63,17 @@ func (m *manager) call(ctx context.Context, method, path string, in, out any) er
 		}
 		body = bytes.NewReader(b)
 	}
+	return m.send(ctx, method, path, body, "application/json", out)
+}
+
+// send sends a body of any type and decodes the JSON answer into out.
+func (m *manager) send(ctx context.Context, method, path string, body io.Reader, ctype string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, m.base+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+m.key)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", ctype)
 	resp, err := m.http.Do(req)
 	if err != nil {
 		return err
@@ -127,6 +134,7 @@ func (m *manager) command(ctx context.Context, args []string) (any, error) {
 	sub.SetOutput(io.Discard)
 	line1, city, country := sub.String("line1", "", ""), sub.String("city", "", ""), sub.String("country", "", "")
 	siteID, tmpl, cfgFile, png := sub.String("site", "", ""), sub.String("template", "", ""), sub.String("config", "", ""), sub.String("png", "", "")
+	version, arch := sub.String("version", "", ""), sub.String("arch", runtime.GOARCH, "")
 	var out map[string]any
 	switch {
 	case args[0] == "qr":
@@ -157,6 +165,8 @@ func (m *manager) command(ctx context.Context, args []string) (any, error) {
 		err = m.call(ctx, "POST", "/manage/instances", map[string]any{"name": name, "siteId": *siteID}, &out)
 	case "instance configure":
 		err = m.call(ctx, "PUT", "/manage/instances/"+name+"/configuration", map[string]any{"templateId": *tmpl}, &out)
+	case "release publish":
+		return m.publish(ctx, name, *version, *arch)
 	default:
 		return nil, errUsage
 	}
@@ -179,6 +189,22 @@ func (m *manager) qr(ctx context.Context, instanceID, pngPath string) (any, erro
 		}
 	}
 	return map[string]any{"token": out.Token, "expires": out.Expires, "png": pngPath, "png_bytes": base64.StdEncoding.EncodedLen(len(out.PNG))}, nil
+}
+
+// publish uploads a software release: readers of that architecture running
+// another version fetch, verify and install it.
+func (m *manager) publish(ctx context.Context, file, version, arch string) (any, error) {
+	if version == "" {
+		return nil, errUsage
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out any
+	err = m.send(ctx, "PUT", "/manage/releases/"+url.PathEscape(arch)+"/"+url.PathEscape(version), f, "application/octet-stream", &out)
+	return out, err
 }
 
 // raw sends any management request: METHOD PATH [JSON].

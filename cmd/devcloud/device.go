@@ -32,6 +32,7 @@ func (s *server) deviceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+api.PathCommands, s.device(s.commands))
 	mux.HandleFunc("POST "+api.PathCommands+"/{id}/ack", s.device(s.ackCommand))
 	mux.HandleFunc("GET "+api.PathSoftware, s.device(s.software))
+	mux.HandleFunc("GET "+api.PathSoftware+"/download", s.device(s.download))
 }
 
 // activate binds a reader to the instance named in a valid, unused code.
@@ -320,11 +321,6 @@ func (s *server) ackCommand(w http.ResponseWriter, r *http.Request, rec instance
 	}) {
 		w.WriteHeader(http.StatusNoContent)
 	}
-}
-
-// software answers that no release is published: devcloud hosts none.
-func (s *server) software(w http.ResponseWriter, _ *http.Request, _ instanceRecord) {
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // watchConnectivity marks readers that stopped calling DISCONNECTED.

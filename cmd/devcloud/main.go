@@ -10,6 +10,7 @@
 //	devcloud [--dir DIR] instance create NAME --site ID
 //	devcloud [--dir DIR] instance configure ID --template ID
 //	devcloud [--dir DIR] qr INSTANCE [--png FILE]
+//	devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH]
 //	devcloud [--dir DIR] GET|POST|PUT|DELETE /manage/PATH [JSON]
 package main
 
@@ -35,10 +36,12 @@ const usage = `usage: devcloud serve --dir DIR [--addr HOST:PORT] [--events FILE
        devcloud [--dir DIR] instance create NAME --site SITE
        devcloud [--dir DIR] instance configure INSTANCE --template TEMPLATE
        devcloud [--dir DIR] qr INSTANCE [--png FILE]
+       devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH]
        devcloud [--dir DIR] GET|POST|PUT|DELETE /manage/PATH [JSON]
 
 serve creates DIR on first start: the CA (ca.pem, the trust anchor readers
-configure), the activation key (activation.pub, which readers pin), and three
+configure), the activation key (activation.pub, which readers pin), the
+release key (release.pub, which readers pin for software updates), and three
 API keys (admin.key, readonly.key, installer.key). The other commands call
 the running service with DIR's admin key (--key FILE for another).`
 

@@ -28,6 +28,8 @@ const manageBodyLimit = 1 << 16
 // and checked against the caller's access level.
 func (s *server) manageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /manage/sites", s.guard("CreateSite", s.createSite))
+	mux.HandleFunc("PUT /manage/releases/{arch}/{version}", s.guard("PublishSoftwareRelease", s.publishRelease))
+	mux.HandleFunc("GET /manage/releases", s.guard("ListSoftwareReleases", s.listReleases))
 	mux.HandleFunc("GET /manage/sites", s.guard("ListSites", s.listSites))
 	mux.HandleFunc("GET /manage/sites/{id}", s.guard("GetSite", s.getSite))
 	mux.HandleFunc("GET /manage/sites/{id}/address", s.guard("GetSiteAddress", s.getSiteAddress))

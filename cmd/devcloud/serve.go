@@ -78,7 +78,8 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	}
 	s := &server{
 		db: d, ca: ca, log: log, url: "https://" + listenAddr, offline: c.offline, now: time.Now, codeTTL: c.codeTTL,
-		events: &publisher{w: ev, log: log, account: "000000000000", region: "local", now: time.Now},
+		releases: filepath.Join(c.dir, "releases"),
+		events:   &publisher{w: ev, log: log, account: "000000000000", region: "local", now: time.Now},
 	}
 	if err := os.WriteFile(filepath.Join(c.dir, "url"), []byte(s.url+"\n"), 0o644); err != nil {
 		return nil, nil, err

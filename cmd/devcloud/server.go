@@ -29,6 +29,7 @@ type server struct {
 	mu        sync.Mutex // serialises gallery appends with their publication
 	codeTTL   time.Duration
 	maxUpload int64
+	releases  string // directory of published software files
 }
 
 func (s *server) routes() http.Handler {

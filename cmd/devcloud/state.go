@@ -22,9 +22,10 @@ var (
 	bProfiles  = []byte("profiles") // profile ID -> profile
 	bGallery   = []byte("gallery")  // seq -> galleryChange
 	bCommands  = []byte("commands")
-	bKeys      = []byte("apikeys") // sha256(key) -> apiKey
-	bAudit     = []byte("audit")   // seq -> auditEntry
-	allBuckets = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit}
+	bKeys      = []byte("apikeys")  // sha256(key) -> apiKey
+	bAudit     = []byte("audit")    // seq -> auditEntry
+	bReleases  = []byte("releases") // arch -> releaseRecord, the newest published
+	allBuckets = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit, bReleases}
 )
 
 var errNotFound = errors.New("not found")

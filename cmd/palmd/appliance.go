@@ -163,7 +163,11 @@ func (a *appliance) Run(ctx context.Context) error {
 			if errors.Is(err, errReboot) {
 				cancel()
 				<-boardDone
-				return &rebootError{device: a.sim == nil}
+				rb := &rebootError{device: a.sim == nil}
+				if p := a.cloud.program.Load(); p != nil {
+					rb.program = *p
+				}
+				return rb
 			}
 			if ctx.Err() == nil {
 				a.log.Error("service link stopped", "err", err)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/firmware/people"
 	"github.com/palmd/palmd/firmware/qr"
+	"github.com/palmd/palmd/firmware/release"
 	"github.com/palmd/palmd/firmware/store"
+	"github.com/palmd/palmd/firmware/update"
 )
 
 // errReboot ends palmd so that the reader restarts (the service asked).
@@ -29,7 +32,10 @@ var errReboot = errors.New("palmd: reboot requested by the service")
 
 // rebootError carries errReboot out of the appliance to main, which
 // reboots the device, or in simulation starts palmd afresh.
-type rebootError struct{ device bool }
+type rebootError struct {
+	device  bool
+	program string // in simulation, what to run instead (an updated program)
+}
 
 func (e *rebootError) Error() string { return errReboot.Error() }
 func (e *rebootError) Unwrap() error { return errReboot }
@@ -47,6 +53,7 @@ type cloudLink struct {
 	awaiting atomic.Bool
 	config   atomic.Pointer[api.Config]
 	reboot   atomic.Bool
+	program  atomic.Pointer[string] // the program to restart into, after an update
 	health   func() api.Health
 	applyFn  func(api.Config) error
 }
@@ -61,7 +68,7 @@ func openCloud(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log
 	if err != nil {
 		return nil, err
 	}
-	pin, err := loadActivationKey(s.ActivationKey)
+	pin, err := loadPublicKey(s.ActivationKey, "service.activation_key")
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +83,46 @@ func openCloud(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log
 	if running, ok := cloud.RunningConfig(db); ok {
 		c.config.Store(&running)
 	}
+	if s.ReleaseKey != "" {
+		if c.sync.Software, err = c.updates(s, cfg.Device.StateDir); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// updates sets up software updates: releases signed with the release key
+// replace the program at service.install_to (default: this one).
+func (c *cloudLink) updates(s localconfig.Service, stateDir string) (*cloud.Updates, error) {
+	key, err := loadPublicKey(s.ReleaseKey, "service.release_key")
+	if err != nil {
+		return nil, err
+	}
+	target := s.InstallTo
+	if target == "" {
+		if target, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("service.install_to: %w", err)
+		}
+	}
+	return &cloud.Updates{Running: version, Arch: runtime.GOARCH, ReleaseKey: key,
+		Dir: filepath.Join(stateDir, "updates"), Installer: &restartingInstaller{swap: update.Swap{Target: target}, link: c}}, nil
+}
+
+// restartingInstaller swaps the program and has palmd restart into it
+// after the sync round.
+type restartingInstaller struct {
+	swap update.Swap
+	link *cloudLink
+}
+
+func (i *restartingInstaller) Install(path string, m release.Manifest) error {
+	if err := i.swap.Install(path, m); err != nil {
+		return err
+	}
+	i.link.log.Warn("software update installed; restarting", "version", m.Version, "program", i.swap.Target)
+	i.link.program.Store(&i.swap.Target)
+	i.link.reboot.Store(true)
+	return nil
 }
 
 func loadAnchors(path string) (*x509.CertPool, error) {
@@ -91,14 +137,16 @@ func loadAnchors(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func loadActivationKey(path string) (ed25519.PublicKey, error) {
+// loadPublicKey reads a PEM Ed25519 public key named by the field of the
+// local configuration.
+func loadPublicKey(path, field string) (ed25519.PublicKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("service.activation_key: %w", err)
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
 	blk, _ := pem.Decode(b)
 	if blk == nil || len(blk.Bytes) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("service.activation_key: %s is not a PEM Ed25519 public key", path)
+		return nil, fmt.Errorf("%s: %s is not a PEM Ed25519 public key", field, path)
 	}
 	return ed25519.PublicKey(blk.Bytes), nil
 }

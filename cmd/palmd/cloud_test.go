@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -67,19 +69,8 @@ func (d *devcloud) cli(out any, args ...string) {
 // reach the service.
 func TestActivationInSimulation(t *testing.T) {
 	dc := startDevcloud(t)
-	var site struct{ SiteID string }
-	dc.cli(&site, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
-	var tmpl struct{ TemplateID string }
-	dc.cli(&tmpl, "template", "create", "entry")
-	var inst struct{ DeviceInstanceID string }
-	dc.cli(&inst, "instance", "create", "Front door", "--site", site.SiteID)
-	dc.cli(nil, "instance", "configure", inst.DeviceInstanceID, "--template", tmpl.TemplateID)
-	pngPath := filepath.Join(t.TempDir(), "code.png")
-	dc.cli(nil, "qr", inst.DeviceInstanceID, "--png", pngPath)
-
-	service := fmt.Sprintf("[service]\nurl = %q\ntrust_anchor = %q\nactivation_key = %q",
-		dc.url, filepath.Join(dc.dir, "ca.pem"), filepath.Join(dc.dir, "activation.pub"))
-	cfg, control := writeConfigWith(t, service)
+	inst, pngPath := dc.door(t)
+	cfg, control := writeConfigWith(t, dc.serviceSection(""))
 	logs := startPalmd(t, cfg)
 	waitLog(t, logs, "Scan QR code")
 	post(t, "http://"+control+"/camera", "image/png", mustRead(t, filepath.Join("testdata", "no-code.png")))
@@ -92,7 +83,7 @@ func TestActivationInSimulation(t *testing.T) {
 		State    string
 		AssetTag string `json:"assetTagId"`
 	}
-	dc.cli(&got, "GET", "/manage/instances/"+inst.DeviceInstanceID)
+	dc.cli(&got, "GET", "/manage/instances/"+inst)
 	if got.State != "ACTIVE" || got.AssetTag != "sim-reader-1" {
 		t.Fatalf("instance %+v", got)
 	}
@@ -108,6 +99,70 @@ func TestActivationInSimulation(t *testing.T) {
 			t.Fatalf("recognition event never reached the service:\n%s", logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// door creates a site, a template and a configured instance with the
+// command line, and writes the instance's activation code as a PNG.
+func (d *devcloud) door(t *testing.T) (instance, png string) {
+	var site struct{ SiteID string }
+	d.cli(&site, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
+	var tmpl struct{ TemplateID string }
+	d.cli(&tmpl, "template", "create", "entry")
+	var inst struct{ DeviceInstanceID string }
+	d.cli(&inst, "instance", "create", "Front door", "--site", site.SiteID)
+	d.cli(nil, "instance", "configure", inst.DeviceInstanceID, "--template", tmpl.TemplateID)
+	png = filepath.Join(t.TempDir(), "code.png")
+	d.cli(nil, "qr", inst.DeviceInstanceID, "--png", png)
+	return inst.DeviceInstanceID, png
+}
+
+// serviceSection is the local configuration's [service] for this
+// devcloud, with extra lines.
+func (d *devcloud) serviceSection(extra string) string {
+	return fmt.Sprintf("[service]\nurl = %q\ntrust_anchor = %q\nactivation_key = %q\n%s",
+		d.url, filepath.Join(d.dir, "ca.pem"), filepath.Join(d.dir, "activation.pub"), extra)
+}
+
+// TestSoftwareUpdateInSimulation: a release published on devcloud's command
+// line reaches an activated palmd, which installs it into
+// service.install_to and ends asking to restart into it.
+func TestSoftwareUpdateInSimulation(t *testing.T) {
+	dc := startDevcloud(t)
+	_, pngPath := dc.door(t)
+	target := filepath.Join(t.TempDir(), "palmd-installed")
+	cfg, control := writeConfigWith(t, dc.serviceSection(fmt.Sprintf("release_key = %q\ninstall_to = %q",
+		filepath.Join(dc.dir, "release.pub"), target)))
+	t.Setenv("NOTIFY_SOCKET", "")
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-config", cfg}, logs) }()
+	waitLog(t, logs, "Scan QR code")
+	post(t, "http://"+control+"/camera", "image/png", mustRead(t, pngPath))
+	waitLog(t, logs, "service: in sync")
+
+	build := filepath.Join(t.TempDir(), "palmd-9.9.9")
+	body := []byte("#!/bin/sh\necho palmd 9.9.9\n")
+	if err := os.WriteFile(build, body, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dc.cli(nil, "release", "publish", build, "--version", "9.9.9", "--arch", runtime.GOARCH)
+	select {
+	case err := <-done:
+		var rb *rebootError
+		if !errors.As(err, &rb) || rb.device || rb.program != target {
+			t.Fatalf("palmd ended with %v, want a restart into %s", err, target)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("palmd did not install the release:\n%s", logs.String())
+	}
+	if got := readFile(t, target); got != string(body) {
+		t.Fatalf("installed program %q", got)
+	}
+	if !strings.Contains(logs.String(), "software update installed; restarting") {
+		t.Fatalf("no log of the update:\n%s", logs.String())
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"github.com/palmd/palmd/firmware/cloud"
 )
 
-// version is the software version reported to the service.
-const version = "0.1.0"
+// version is the software version reported to the service and compared
+// with its releases; a release build sets it with
+// -ldflags "-X main.version=V".
+var version = "0.1.0"
 
 // health runs the checks of product.md §7 that this reader has: tamper
 // closed, panel link alive (OSDP polls arriving), storage writable. The

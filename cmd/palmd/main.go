@@ -27,7 +27,7 @@ func main() {
 	stop()
 	var rb *rebootError
 	if errors.As(err, &rb) {
-		err = restart(rb.device)
+		err = restart(rb.device, rb.program)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palmd:", err)
@@ -36,14 +36,18 @@ func main() {
 }
 
 // restart reboots the reader, or in simulation replaces this process with
-// a fresh palmd, as a reboot would.
-func restart(device bool) error {
+// a fresh palmd (the updated program, if one was installed), as a reboot
+// would.
+func restart(device bool, program string) error {
 	if device {
 		return rebootDevice()
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+	exe := program
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 	return syscall.Exec(exe, os.Args, os.Environ())
 }

@@ -26,7 +26,7 @@ const (
 	PathEnrollments = "/v1/enrollments"  // POST Enrollment
 	PathGallery     = "/v1/gallery"      // GET ?cursor=C -> GalleryChanges
 	PathCommands    = "/v1/commands"     // GET -> Commands; POST /v1/commands/{id}/ack CommandAck
-	PathSoftware    = "/v1/software"     // GET -> Software
+	PathSoftware    = "/v1/software"     // GET ?arch=A -> Software (204: none); GET /v1/software/download?arch=A&version=V -> the bytes (Range allowed)
 )
 
 // ActivateRequest binds a physical reader to a device instance.
@@ -174,10 +174,10 @@ type CommandAck struct {
 // Software describes the newest release for this reader.
 type Software struct {
 	Version  string `json:"version"`
-	URL      string `json:"url"`
+	URL      string `json:"url"` // a path of this API on the same service
 	SHA256   string `json:"sha256"`
 	Size     int64  `json:"size"`
-	Manifest string `json:"manifest"` // signed release metadata
+	Manifest string `json:"manifest"` // signed release metadata (firmware/release)
 }
 
 // Error is the body of every non-2xx response.

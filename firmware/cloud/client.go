@@ -96,3 +96,33 @@ func call(ctx context.Context, c *http.Client, method, url string, in, out any) 
 	}
 	return true, nil
 }
+
+// stream starts a GET of url from byte offset on. It returns the body and
+// the offset it really starts at: 0 when the service sent everything.
+func stream(ctx context.Context, c *http.Client, url string, offset int64) (io.ReadCloser, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	if req.URL.Scheme != "https" {
+		return nil, 0, fmt.Errorf("cloud: refusing %s: only https is allowed", url)
+	}
+	if offset > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cloud: GET %s: %w", req.URL.Path, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && offset > 0:
+		return resp.Body, offset, nil
+	case resp.StatusCode == http.StatusOK:
+		return resp.Body, 0, nil
+	}
+	defer resp.Body.Close()
+	se := &StatusError{Status: resp.StatusCode}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = json.Unmarshal(raw, &se.Body)
+	return nil, 0, se
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -65,6 +66,8 @@ type Syncer struct {
 	// MinBackoff and MaxBackoff bound the wait after a failure; defaults
 	// 500 ms and 1 min, with full jitter.
 	MinBackoff, MaxBackoff time.Duration
+	// Software, if set, fetches and installs new releases after each round.
+	Software *Updates
 	// AfterRound, if set, runs after every successful round; an error ends
 	// Run with that error (a reboot waits for its acknowledgement so).
 	AfterRound func() error
@@ -76,6 +79,7 @@ type Syncer struct {
 
 type clientState struct {
 	do   func(ctx context.Context, method, path string, in, out any) (bool, error)
+	get  func(ctx context.Context, path string, offset int64) (io.ReadCloser, int64, error)
 	base string
 }
 
@@ -167,6 +171,8 @@ func (s *Syncer) connect() error {
 	c := httpClient(tlsPolicy(anchors, &cert))
 	s.client = &clientState{base: s.Service, do: func(ctx context.Context, method, path string, in, out any) (bool, error) {
 		return call(ctx, c, method, s.Service+path, in, out)
+	}, get: func(ctx context.Context, path string, offset int64) (io.ReadCloser, int64, error) {
+		return stream(ctx, c, s.Service+path, offset)
 	}}
 	return nil
 }
@@ -179,12 +185,13 @@ func (s *Syncer) ensureClient() error {
 }
 
 // Round does one full sync: configuration, commands, gallery, health,
-// events. It stops at the first failure.
+// events, then software. It stops at the first failure (a software update
+// that fails is logged and does not count).
 func (s *Syncer) Round(ctx context.Context) error {
 	if err := s.ensureClient(); err != nil {
 		return err
 	}
-	steps := []func(context.Context) error{s.syncConfig, s.syncCommands, s.syncGallery, s.syncHealth, s.Flush}
+	steps := []func(context.Context) error{s.syncConfig, s.syncCommands, s.syncGallery, s.syncHealth, s.Flush, s.syncSoftware}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err

@@ -100,10 +100,14 @@ type RS485 struct {
 // Service is where the reader's service is and how it is recognised: the
 // endpoint, the CAs its TLS certificate must chain to, and the key that
 // signs activation codes. Left out, the reader runs without a service.
+// With a release key the reader installs the service's software releases
+// signed with it into InstallTo (default: the running program).
 type Service struct {
 	URL           string `toml:"url"`            // https://host:port
 	TrustAnchor   string `toml:"trust_anchor"`   // PEM file of CA certificates
 	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
+	ReleaseKey    string `toml:"release_key"`    // PEM file of the Ed25519 release key; empty: no updates
+	InstallTo     string `toml:"install_to"`     // program file updates replace
 }
 
 // Camera is the near-infrared camera (backend "real"; the simulator has

@@ -67,6 +67,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"bad grant", `"12:1001"`, `"12-1001"`, "simulate.panel_grants"},
 		{"plain http service", `url = "https://127.0.0.1:8443"`, `url = "http://127.0.0.1:8443"`, "service.url"},
 		{"service without anchor", `trust_anchor = "var/devcloud/ca.pem"`, `trust_anchor = ""`, "service.trust_anchor"},
+		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.install_to"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {

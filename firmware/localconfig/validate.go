@@ -109,6 +109,9 @@ func (c *Config) validateService() error {
 	if s.ActivationKey == "" {
 		return invalid("service.activation_key", "is required with service.url")
 	}
+	if s.InstallTo != "" && s.ReleaseKey == "" {
+		return invalid("service.install_to", "needs service.release_key: only signed releases are installed")
+	}
 	return nil
 }
 

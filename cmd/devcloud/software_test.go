@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/palmd/palmd/firmware/cloud"
+	"github.com/palmd/palmd/firmware/update"
+)
+
+// TestSoftwareUpdate: a release published with the command line reaches an
+// active reader, which verifies it against the pinned release key and
+// swaps its program; installer and read-only keys cannot publish.
+func TestSoftwareUpdate(t *testing.T) {
+	svc := startService(t, "", "")
+	_, inst := svc.door("", "Lobby")
+	r := newReader(t, svc, "")
+	r.activate(svc.qrToken(inst))
+
+	prog := filepath.Join(t.TempDir(), "palmd")
+	if err := os.WriteFile(prog, []byte("palmd 1.0.0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.syncr.Software = &cloud.Updates{Running: "1.0.0", Arch: "arm64", ReleaseKey: releaseKey(t, svc.dir),
+		Dir: filepath.Join(r.dir, "updates"), Installer: update.Swap{Target: prog}}
+	r.mustRound() // nothing published: nothing happens
+	if read(t, prog) != "palmd 1.0.0" {
+		t.Fatal("changed with no release")
+	}
+
+	build := bytes.Repeat([]byte("palmd 2.0.0 for arm64\n"), 50000)
+	file := filepath.Join(t.TempDir(), "palmd-2.0.0")
+	if err := os.WriteFile(file, build, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, key := range []string{"installer.key", "readonly.key"} {
+		if _, err := svc.as(key).publish(ctx, file, "2.0.0", "arm64"); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Errorf("%s published a release: %v", key, err)
+		}
+	}
+	if _, err := svc.admin.publish(ctx, file, "2.0.0", "amd64"); err != nil {
+		t.Fatal(err)
+	}
+	r.mustRound() // a release for another architecture: not this reader's
+	if read(t, prog) != "palmd 1.0.0" {
+		t.Fatal("installed another architecture's release")
+	}
+	if _, err := svc.admin.publish(ctx, file, "2.0.0", "arm64"); err != nil {
+		t.Fatal(err)
+	}
+	r.mustRound()
+	if got := read(t, prog); got != string(build) {
+		t.Fatalf("program holds %d bytes after the update, want %d", len(got), len(build))
+	}
+	if read(t, prog+".prev") != "palmd 1.0.0" {
+		t.Fatal("previous program not kept")
+	}
+	if _, err := svc.admin.publish(ctx, file, "../../etc", "arm64"); err == nil {
+		t.Fatal("published a release whose version is a path")
+	}
+}
+
+func releaseKey(t *testing.T, dir string) ed25519.PublicKey {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, fileRelease))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || len(blk.Bytes) != ed25519.PublicKeySize {
+		t.Fatal("release.pub is not an Ed25519 key")
+	}
+	return blk.Bytes
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
