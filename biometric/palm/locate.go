@@ -45,20 +45,22 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 	obs.Centre, obs.Radius = palmCentre(mask)
 	h := float64(b.Dy())
 	l.checkPose(&obs, b, h)
-	valleys := fingerValleys(contour, obs.Centre, obs.Radius)
-	a, c, found := axisFrom(valleys, obs.Centre)
+	axis := handAxis(mask, obs.Centre, obs.Radius)
+	group, found := fingerGroup(fingerValleys(contour, obs.Centre, obs.Radius), obs.Centre, obs.Radius, axis)
+	var f handFrame
 	if !found {
 		obs.Hints = append(obs.Hints, HintFingersClosed)
 	} else {
-		obs.Axis = [2]image.Point{a, c}
-		if span := dist(a, c); obs.Radius/span < 0.45 || obs.Radius/span > 2 {
+		f = palmFrame(group, obs.Centre)
+		obs.Axis = [2]image.Point{f.a, f.c}
+		if r := f.valleyGap / obs.Radius; r < minValleyGap || r > maxValleyGapRatio {
 			obs.Hints = append(obs.Hints, HintTilted)
 		}
 	}
 	l.checkLight(&obs, src, mask)
 	l.checkMotion(&obs, h)
 	if len(obs.Hints) == 0 {
-		roi, err := cutROI(src, mask, a, c)
+		roi, err := cutROI(src, mask, f, obs.Radius)
 		if err != nil {
 			// The ROI runs out of the hand or the frame: partly out of view.
 			obs.Hints = append(obs.Hints, HintOffCentre)
@@ -116,3 +118,11 @@ func (l *Locator) checkMotion(obs *Observation, h float64) {
 }
 
 func dist(a, b image.Point) float64 { return math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y)) }
+
+// The band of valley-line-to-centre distance over palm radius for a palm
+// held flat: about 1.1 on open hands; tilting the hand towards or away
+// from the camera foreshortens one and not the other.
+const (
+	minValleyGap      = 0.75
+	maxValleyGapRatio = 1.6
+)

@@ -4,12 +4,17 @@
 // The hand is the bright region in front of a dark background (the
 // illuminator lights only what is close). The largest blob is the hand;
 // the deepest point of its distance transform is the palm centre and its
-// value the palm radius (distance). The finger valleys are the deep
-// convexity defects of its outline; the two outer valleys of the four
-// fingers (index–middle and ring–little, found by dropping the thumb's,
-// which stands apart) fix an axis that cancels rotation, translation and
-// scale. The ROI is the square below that axis, warped to ROISize and
-// normalised in contrast, with the pixels outside the hand set to 0.
+// value the palm radius R (the hover distance, and the hand's own scale).
+// The finger valleys are the deep convexity defects of its outline. Those
+// between the four fingers are told from the thumb's and from notches at
+// the wrist by where they lie along the hand's principal axis: beyond
+// 0.7 R from the centre, where the thumb's valley never reaches. Their
+// line gives the palm's rotation and the level of the finger bases; the
+// centre gives the position across the hand. So the frame holds when a
+// valley is too shallow to show or the fingers spread differently. The
+// ROI is the square of side 1.4 R just below the valley line, warped to
+// ROISize and normalised in contrast, with the pixels outside the hand
+// set to 0.
 //
 // Frames that are not good enough come back with hints for the screen and
 // no ROI: they are not matched.

@@ -8,24 +8,27 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// ROI geometry relative to the valley span L: the square starts 0.15 L
-// below the valley line and is 1.1 L wide.
+// ROI geometry relative to the palm radius R: the square starts 0.15 R
+// below the finger valleys, centred across the hand on the palm centre,
+// and is 1.4 R wide, about the largest square that stays on the palm.
+// R is the hand's own scale: unlike the span between valleys it does not
+// change with finger spread or with which valleys showed.
 const (
 	roiGap  = 0.15
-	roiSide = 1.1
+	roiSide = 1.4
 )
 
-// cutROI warps the square below the axis a→c to ROISize, normalises its
+// cutROI warps the square of the palm frame f to ROISize, normalises its
 // contrast over the hand, and zeroes what is not hand.
-func cutROI(src, mask gocv.Mat, a, c image.Point) (*image.Gray, error) {
-	ax, ay := float64(c.X-a.X), float64(c.Y-a.Y)
-	span := math.Hypot(ax, ay)
-	ux, uy := ax/span, ay/span // along the valleys
-	nx, ny := -uy, ux          // towards the palm (cross > 0 side)
-	side := roiSide * span
-	mx, my := float64(a.X+c.X)/2+nx*roiGap*span, float64(a.Y+c.Y)/2+ny*roiGap*span
+func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, error) {
+	side := roiSide * radius
+	mx := f.origin[0] + f.n[0]*roiGap*radius
+	my := f.origin[1] + f.n[1]*roiGap*radius
 	corner := func(s, t float64) gocv.Point2f {
-		return gocv.Point2f{X: float32(mx + ux*s*side + nx*t*side), Y: float32(my + uy*s*side + ny*t*side)}
+		return gocv.Point2f{
+			X: float32(mx + f.u[0]*s*side + f.n[0]*t*side),
+			Y: float32(my + f.u[1]*s*side + f.n[1]*t*side),
+		}
 	}
 	from := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{corner(-0.5, 0), corner(0.5, 0), corner(-0.5, 1)})
 	defer from.Close()

@@ -1,9 +1,11 @@
 package palm
 
 import (
+	"cmp"
 	"image"
 	"image/color"
 	"math"
+	"slices"
 
 	"gocv.io/x/gocv"
 )
@@ -82,47 +84,96 @@ func fingerValleys(outline []image.Point, centre image.Point, radius float64) []
 	return valleys
 }
 
-// axisFrom picks the two outer valleys of the four fingers and orders
-// them so that the palm lies on the left of a→c... in image coordinates
-// (y down), i.e. the same side for every hand pose.
-func axisFrom(valleys []image.Point, centre image.Point) (a, c image.Point, ok bool) {
-	for len(valleys) > 3 {
-		valleys = dropLoneliest(valleys)
-	}
-	if len(valleys) < 3 {
-		return a, c, false
-	}
-	// The outer two are the pair farthest apart.
-	best := -1.0
-	for i := range valleys {
-		for j := i + 1; j < len(valleys); j++ {
-			if d := dist(valleys[i], valleys[j]); d > best {
-				best, a, c = d, valleys[i], valleys[j]
-			}
-		}
-	}
-	if cross(a, c, centre) < 0 {
-		a, c = c, a
-	}
-	return a, c, true
+// handAxis is the direction of the hand's long axis (either way along
+// it): the principal axis of the hand within 3 palm radii of the centre,
+// which takes in the fingers and little of the forearm.
+func handAxis(mask gocv.Mat, centre image.Point, radius float64) [2]float64 {
+	disc := gocv.NewMatWithSize(mask.Rows(), mask.Cols(), gocv.MatTypeCV8U)
+	defer disc.Close()
+	gocv.Circle(&disc, centre, int(3*radius), white, -1)
+	gocv.BitwiseAnd(disc, mask, &disc)
+	m := gocv.Moments(disc, true)
+	theta := 0.5 * math.Atan2(2*m["mu11"], m["mu20"]-m["mu02"])
+	return [2]float64{math.Cos(theta), math.Sin(theta)}
 }
 
-// dropLoneliest removes the valley farthest from its nearest neighbour:
-// the thumb's, or a spurious one at the wrist.
-func dropLoneliest(v []image.Point) []image.Point {
-	worst, worstGap := 0, -1.0
-	for i := range v {
-		gap := math.Inf(1)
-		for j := range v {
-			if i != j {
-				gap = math.Min(gap, dist(v[i], v[j]))
-			}
-		}
-		if gap > worstGap {
-			worst, worstGap = i, gap
-		}
+// Where the valleys between the four fingers lie, in palm radii from the
+// palm centre: beyond minValleyReach along the hand's axis, and within
+// maxValleySpread across it. The thumb's valley is much nearer the
+// centre along the axis (about 0.3 R), and notches at the wrist lie on
+// the other side.
+const (
+	minValleyReach  = 0.7
+	maxValleySpread = 0.85
+)
+
+// fingerGroup picks the valleys between the four fingers and returns them
+// ordered across the hand. The side of the centre with more valleys is
+// the fingers' (the farther side on a tie).
+func fingerGroup(valleys []image.Point, centre image.Point, radius float64, axis [2]float64) ([]image.Point, bool) {
+	coords := func(p image.Point) (along, across float64) {
+		x, y := float64(p.X-centre.X)/radius, float64(p.Y-centre.Y)/radius
+		return x*axis[0] + y*axis[1], -x*axis[1] + y*axis[0]
 	}
-	return append(v[:worst:worst], v[worst+1:]...)
+	var side [2][]image.Point // [0]: along > 0, [1]: along < 0
+	var reach [2]float64
+	for _, v := range valleys {
+		along, across := coords(v)
+		if math.Abs(along) < minValleyReach || math.Abs(across) > maxValleySpread {
+			continue
+		}
+		k := 0
+		if along < 0 {
+			k = 1
+		}
+		side[k] = append(side[k], v)
+		reach[k] += math.Abs(along)
+	}
+	g := side[0]
+	if len(side[1]) > len(g) || (len(side[1]) == len(g) && reach[1] > reach[0]) {
+		g = side[1]
+	}
+	slices.SortFunc(g, func(p, q image.Point) int {
+		_, a := coords(p)
+		_, b := coords(q)
+		return cmp.Compare(a, b)
+	})
+	return g, len(g) >= 2
+}
+
+// handFrame is the palm's coordinate frame: u runs along the finger valleys,
+// n from them towards the palm, and origin is the point of the valley
+// line level with the palm centre.
+type handFrame struct {
+	a, c      image.Point // the outermost finger valleys found
+	u, n      [2]float64
+	origin    [2]float64
+	valleyGap float64 // distance from the valley line to the palm centre
+}
+
+// palmFrame builds the frame from the finger valleys. The valley line
+// gives the rotation and the level of the finger bases; the palm centre
+// gives the position across the hand, which does not depend on which of
+// the valleys showed.
+func palmFrame(group []image.Point, centre image.Point) handFrame {
+	a, c := group[0], group[len(group)-1]
+	ux, uy := float64(c.X-a.X), float64(c.Y-a.Y)
+	l := math.Hypot(ux, uy)
+	ux, uy = ux/l, uy/l
+	nx, ny := -uy, ux
+	px, py := float64(centre.X-a.X), float64(centre.Y-a.Y)
+	if px*nx+py*ny < 0 { // keep n towards the palm, so u has one handedness
+		a, c = c, a
+		ux, uy, nx, ny = -ux, -uy, -nx, -ny
+		px, py = float64(centre.X-a.X), float64(centre.Y-a.Y)
+	}
+	along := px*ux + py*uy
+	return handFrame{
+		a: a, c: c,
+		u: [2]float64{ux, uy}, n: [2]float64{nx, ny},
+		origin:    [2]float64{float64(a.X) + along*ux, float64(a.Y) + along*uy},
+		valleyGap: px*nx + py*ny,
+	}
 }
 
 // cross is the z of (c-a)×(p-a): its sign says which side of a→c p is on.

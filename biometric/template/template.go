@@ -17,9 +17,12 @@ import (
 	"fmt"
 )
 
-// Grid and code sizes.
+// Grid and code sizes. Version changes whenever the same palm would be
+// coded differently (the ROI's geometry, the filters), because templates
+// of two versions do not compare. Version 2: the ROI is placed by the
+// palm radius and the valleys between the four fingers.
 const (
-	Version      = 1
+	Version      = 2
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6
@@ -41,8 +44,12 @@ type Template struct {
 	Coarse [4]uint64            // CoarseBlocks² dominant orientations (3 bits) and a block mask
 }
 
-// ErrFormat is returned for bytes that are not a template of this version.
-var ErrFormat = errors.New("template: not a version 1 palm template")
+// ErrFormat is returned for bytes that are not a palm template, and
+// ErrVersion for a template coded by another version of the pipeline.
+var (
+	ErrFormat  = errors.New("template: not a palm template")
+	ErrVersion = errors.New("template: coded by another version")
+)
 
 // Set writes orientation o (0..5) at cell (r, c) and marks it valid.
 func (t *Template) Set(r, c, o int) {
@@ -145,8 +152,11 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	if len(b) != Size || b[0] != 'P' || b[1] != 'T' {
 		return ErrFormat
 	}
-	if b[2] != Version || b[3] != Planes {
-		return fmt.Errorf("%w: version %d with %d planes", ErrFormat, b[2], b[3])
+	if b[2] != Version {
+		return fmt.Errorf("%w: version %d, this reader codes version %d", ErrVersion, b[2], Version)
+	}
+	if b[3] != Planes {
+		return fmt.Errorf("%w: %d planes", ErrFormat, b[3])
 	}
 	b = b[4:]
 	var v Template

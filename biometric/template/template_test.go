@@ -23,9 +23,13 @@ func TestRoundTrip(t *testing.T) {
 	if err := back.UnmarshalBinary(b); err != nil || back != tm {
 		t.Fatalf("round trip: %v", err)
 	}
-	b[2] = 9
+	b[2] = template.Version - 1
+	if err := back.UnmarshalBinary(b); !errors.Is(err, template.ErrVersion) {
+		t.Fatalf("a version %d template: %v", b[2], err)
+	}
+	b[2], b[3] = template.Version, 9
 	if err := back.UnmarshalBinary(b); !errors.Is(err, template.ErrFormat) {
-		t.Fatalf("version 9 accepted: %v", err)
+		t.Fatalf("9 planes accepted: %v", err)
 	}
 }
 

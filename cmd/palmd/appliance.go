@@ -77,6 +77,9 @@ func newAppliance(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*app
 		a.closeHardware()
 		return nil, err
 	}
+	if n := a.people.Outdated; n > 0 {
+		log.Warn("profiles coded by an older pipeline are not matched; they need enrolling again", "profiles", n)
+	}
 	if a.cloud, err = openCloud(cfg, db, a.people, log); err != nil {
 		a.closeHardware()
 		return nil, fmt.Errorf("service: %w", err)

@@ -6,6 +6,7 @@ package people
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/palmd/palmd/biometric/gallery"
@@ -18,6 +19,10 @@ import (
 type Directory struct {
 	db      *store.DB
 	Gallery *gallery.Gallery
+	// Outdated counts the stored profiles that Open left out of the
+	// gallery because another version of the pipeline coded them: those
+	// people must enrol again (or the service send them anew).
+	Outdated int
 }
 
 // Open loads every stored profile into a new gallery.
@@ -27,6 +32,10 @@ func Open(db *store.DB) (*Directory, error) {
 	total := 0
 	err := db.ForEachProfile(func(id string, data []byte) error {
 		p, err := decode(data)
+		if errors.Is(err, template.ErrVersion) {
+			d.Outdated++ // kept in the store: the service may replace it
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("people: profile %s: %w", id, err)
 		}

@@ -1,8 +1,10 @@
 package people
 
 import (
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/palmd/palmd/biometric/gallery"
@@ -57,5 +59,36 @@ func TestAddReloadDelete(t *testing.T) {
 	}
 	if _, err := db.GetProfile("p1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("deleted profile still stored")
+	}
+}
+
+// TestOutdatedProfilesDoNotStopTheReader: a profile coded by an older
+// pipeline is left out of the gallery and counted; the others load.
+func TestOutdatedProfilesDoNotStopTheReader(t *testing.T) {
+	db, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewPCG(2, 2))
+	tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
+	current, _ := tm.MarshalBinary()
+	old := slices.Clone(current)
+	old[2] = template.Version - 1
+	for id, raw := range map[string][]byte{"now": current, "old": old} {
+		data, _ := json.Marshal(api.Profile{ID: id, Badge: "1:" + id, Templates: [][]byte{raw}})
+		if err := db.PutProfile(id, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.Gallery.Len(); d.Outdated != 1 || n != 1 {
+		t.Fatalf("outdated %d, gallery %d people", d.Outdated, n)
+	}
+	if _, err := db.GetProfile("old"); err != nil {
+		t.Fatalf("the outdated profile was dropped from the store: %v", err)
 	}
 }

@@ -1,0 +1,93 @@
+package palm
+
+import (
+	"image"
+	"math"
+	"slices"
+	"testing"
+)
+
+// TestFingerGroup: the valleys between the four fingers are told from
+// the thumb's valley and a wrist notch, at any rotation of the hand,
+// including when one finger valley is too shallow to show and the
+// thumb's valley is then as near in angle as the next finger's.
+func TestFingerGroup(t *testing.T) {
+	// A hand pointing up (-y) with its palm centre at the origin and
+	// R = 80: finger valleys 1.1 R above, 0.45 R apart; the thumb's
+	// valley low on the left; a notch at the wrist below.
+	const r = 80.0
+	var (
+		im, mr, rl = pt(-36, -88), pt(0, -90), pt(36, -86)
+		thumb      = pt(-72, -22)
+		thumbWrist = pt(-70, 30)
+		wrist      = pt(40, 110)
+	)
+	for _, tc := range []struct {
+		name    string
+		valleys []image.Point
+		want    []image.Point
+	}{
+		{"all", []image.Point{thumb, im, mr, rl, thumbWrist, wrist}, []image.Point{im, mr, rl}},
+		{"middle valley missing", []image.Point{rl, thumb, im, wrist}, []image.Point{im, rl}},
+		{"ring–little missing", []image.Point{thumbWrist, mr, thumb, im}, []image.Point{im, mr}},
+		{"index–middle missing", []image.Point{thumb, mr, rl}, []image.Point{mr, rl}},
+	} {
+		for _, deg := range []float64{0, 35, 90, 180, -120} {
+			centre := image.Pt(320, 240)
+			turned := make([]image.Point, len(tc.valleys))
+			for i, v := range tc.valleys {
+				turned[i] = centre.Add(rot(v, deg))
+			}
+			axis := [2]float64{math.Sin(deg * math.Pi / 180), -math.Cos(deg * math.Pi / 180)}
+			if deg == 35 {
+				axis = [2]float64{-axis[0], -axis[1]} // the axis has no sign
+			}
+			got, ok := fingerGroup(turned, centre, r, axis)
+			want := make([]image.Point, len(tc.want))
+			for i, v := range tc.want {
+				want[i] = centre.Add(rot(v, deg))
+			}
+			if !ok || !sameSet(got, want) {
+				t.Errorf("%s at %.0f°: got %v, want %v", tc.name, deg, got, want)
+			}
+		}
+	}
+	if _, ok := fingerGroup([]image.Point{pt(300, 150), pt(250, 220)}, image.Pt(320, 240), r, [2]float64{0, 1}); ok {
+		t.Error("one finger valley and the thumb's: fingers are closed, not a group")
+	}
+}
+
+func pt(x, y int) image.Point { return image.Pt(x, y) }
+
+func rot(p image.Point, deg float64) image.Point {
+	s, c := math.Sincos(deg * math.Pi / 180)
+	x, y := float64(p.X), float64(p.Y)
+	return image.Pt(int(math.Round(c*x-s*y)), int(math.Round(s*x+c*y)))
+}
+
+func sameSet(a, b []image.Point) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range b {
+		if !slices.Contains(a, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPalmFrame: n points from the valleys to the palm whichever way the
+// valleys are ordered, and the origin is level with the centre.
+func TestPalmFrame(t *testing.T) {
+	centre := image.Pt(100, 200)
+	for _, g := range [][]image.Point{{pt(60, 110), pt(140, 110)}, {pt(140, 110), pt(60, 110)}} {
+		f := palmFrame(g, centre)
+		if f.n[1] < 0.99 || math.Abs(f.origin[0]-100) > 1e-9 || math.Abs(f.origin[1]-110) > 1e-9 || math.Abs(f.valleyGap-90) > 1e-9 {
+			t.Errorf("valleys %v: n %v origin %v gap %.1f", g, f.n, f.origin, f.valleyGap)
+		}
+		if f.u[0] < 0.99 && f.u[0] > -0.99 {
+			t.Errorf("u %v is not along the valleys", f.u)
+		}
+	}
+}
