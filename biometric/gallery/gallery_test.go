@@ -94,3 +94,18 @@ func TestIdentifyOnEmpty(t *testing.T) {
 		t.Fatal("matched in an empty gallery")
 	}
 }
+
+// TestShortlistFromTheMiddleRotation: of a probe's rotations, the middle
+// one (the capture as cut) picks the shortlist; an outer rotation that
+// resembles nobody must not push the mate out of it.
+func TestShortlistFromTheMiddleRotation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	g := New()
+	ids := population(t, g, rng, 500)
+	stranger := templatetest.NewIdentity(rng)
+	probes := []template.Template{stranger.Capture(rng, 0.2, 2), ids[7].Capture(rng, 0.2, 2), stranger.Capture(rng, 0.2, 2)}
+	r := g.Identify(probes, Options{Threshold: threshold, Shortlist: 5})
+	if !r.Matched || r.ID != "p7" {
+		t.Fatalf("the middle rotation's mate was not shortlisted: %+v", r)
+	}
+}

@@ -35,8 +35,11 @@ type Result struct {
 }
 
 // Identify finds the closest person to a probe given as one or more
-// templates (the same capture at a few rotations: the smallest distance
-// counts, which absorbs residual rotation).
+// templates: the same capture at a few rotations, in order, so that the
+// middle one is the capture as the palm frame cut it. The smallest
+// distance counts, which absorbs residual rotation; the shortlist comes
+// from the middle one, since an outer rotation would shortlist by a
+// misaligned code and lose mates.
 func (g *Gallery) Identify(probes []template.Template, o Options) Result {
 	if o.MaxShift == 0 {
 		o.MaxShift = 2
@@ -51,7 +54,7 @@ func (g *Gallery) Identify(probes []template.Template, o Options) Result {
 	if slot, ok := g.byID[o.Exclude]; ok && o.Exclude != "" {
 		skip = slot
 	}
-	candidates := g.shortlist(&probes[0], o)
+	candidates := g.shortlist(&probes[len(probes)/2], o)
 	for _, i := range candidates {
 		e := &g.entries[i]
 		if e.person == skip {
