@@ -44,6 +44,7 @@ type Report struct {
 	EER, EERThreshold      float64
 	FNMR                   map[string]*float64 // at FMR 1e-3, 1e-4, 1e-5; nil: too few impostor comparisons
 	Threshold              float64
+	Tail                   *match.Calibration // the impostor tail line, when calibrated
 	FNIR, FPIR             float64
 	MedianMS, P95MS        float64
 	Negatives, NegAcquired int
@@ -91,7 +92,9 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 	rep := &Report{}
 	hands, times := collect(dir, samples, o.Enroll, o.Rotations, rep, warn)
 	scores := compare(hands, o.MaxShift, o.Impostors)
-	rep.finish(scores, hands, o)
+	if err := rep.finish(scores, hands, o); err != nil {
+		return nil, err
+	}
 	rep.timing(times, hands, o)
 	rep.negatives(dir, c, hands, o, warn)
 	return rep, nil
@@ -248,7 +251,7 @@ func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 	return s
 }
 
-func (r *Report) finish(s Scores, hands []*hand, o Options) {
+func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 	if r.Images > 0 {
 		r.FTA = 1 - float64(r.Acquired)/float64(r.Images)
 	}
@@ -264,9 +267,15 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) {
 	}
 	r.Threshold = o.Threshold
 	if r.Threshold == 0 {
-		r.Threshold, _ = match.Threshold(s.Impostor, o.FMR)
+		var err error
+		if r.Threshold, err = match.Threshold(s.Impostor, o.FMR); err != nil {
+			return fmt.Errorf("eval: calibrating the threshold for FMR %g on %d impostor comparisons: %w (a larger set, or a fixed threshold)", o.FMR, len(s.Impostor), err)
+		}
+		tail, _ := match.Calibrate(s.Impostor)
+		r.Tail = &tail
 	}
 	r.identification(hands, o)
+	return nil
 }
 
 // identification runs every probe as the reader would, through the

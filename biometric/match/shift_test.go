@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -58,33 +59,71 @@ func TestNoOverlapIsNoEvidence(t *testing.T) {
 	}
 }
 
+// TestThreshold: observable rates are read off the sample; a rate below
+// it is extrapolated exactly for a normal tail and on the safe side for a
+// tail lighter than normal (a sum of 12 uniforms: bounded).
 func TestThreshold(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	// Binomial(400, 0.5)/400 impostor distances: 400 degrees of freedom.
-	sample := make([]float64, 20000)
-	for i := range sample {
-		k := 0
-		for range 400 {
-			if rng.IntN(2) == 1 {
-				k++
+	normal := make([]float64, 1000000)
+	bounded := make([]float64, 1000000)
+	for i := range normal {
+		normal[i] = 0.42 + 0.04*rng.NormFloat64()
+		sum := 0.0
+		for range 12 {
+			sum += rng.Float64()
+		}
+		bounded[i] = 0.42 + 0.04*(sum-6)
+	}
+	fraction := func(s []float64, th float64) float64 {
+		n := 0
+		for _, d := range s {
+			if d < th {
+				n++
 			}
 		}
-		sample[i] = float64(k) / 400
+		return float64(n) / float64(len(s))
 	}
-	th, err := Threshold(sample, 1e-3)
+	th, err := Threshold(normal, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	below := 0
-	for _, d := range sample {
-		if d < th {
-			below++
-		}
+	if r := fraction(normal, th); r > 1e-3 || r < 0.9e-3 {
+		t.Errorf("observable rate 1e-3: threshold %.4f lets %.5f through", th, r)
 	}
-	if rate := float64(below) / float64(len(sample)); rate > 2e-3 || th < 0.40 || th > 0.45 {
-		t.Errorf("threshold %.4f lets %.5f of impostors through, want about 1e-3", th, rate)
+	// N(0.42, 0.04) at 1e-9: 0.42 - 0.04·5.998 = 0.180.
+	if th, err = Threshold(normal, 1e-9); err != nil || math.Abs(th-0.180) > 0.01 {
+		t.Errorf("normal tail at 1e-9: %.4f (%v), want 0.180", th, err)
 	}
-	if _, err := Threshold(sample[:10], 1e-3); err == nil {
-		t.Error("calibrated on 10 samples")
+	th, err = Threshold(bounded, 1e-9)
+	if rate := irwinHall(12, (th-0.42)/0.04+6); err != nil || rate > 1e-9 || rate < 1e-30 {
+		t.Errorf("bounded tail at 1e-9: %.4f lets %.2g through (%v)", th, rate, err)
+	}
+	if _, err := Threshold(normal[:1000], 1e-3); err == nil {
+		t.Error("calibrated on 1,000 samples")
+	}
+	if c, err := Calibrate(normal); err != nil || math.Abs(c.Threshold(1e-9)-0.180) > 0.01 {
+		t.Errorf("Calibrate: %+v %v", c, err)
+	}
+	if _, err := Threshold(normal, 0); err == nil {
+		t.Error("calibrated for a rate of 0")
+	}
+}
+
+// irwinHall is the CDF of the sum of n uniforms on [0, 1), at x ≤ 1.
+func irwinHall(n int, x float64) float64 {
+	f := 1.0
+	for k := 2; k <= n; k++ {
+		f *= float64(k)
+	}
+	return math.Pow(max(0, x), float64(n)) / f
+}
+
+// TestPalmTailIsStrict: the shipped tail puts the default rate's
+// threshold below the distance at which 20 in 1.2 million measured
+// impostors already matched, and orders rates the right way.
+func TestPalmTailIsStrict(t *testing.T) {
+	strict, loose := PalmTail.Threshold(1e-9), PalmTail.Threshold(1e-6)
+	if strict >= PalmTail.Distance || loose >= PalmTail.Distance || strict >= loose || strict <= 0.05 {
+		t.Errorf("thresholds %.4f (1e-9) and %.4f (1e-6) against the observed tail at %.4f", strict, loose, PalmTail.Distance)
 	}
 }

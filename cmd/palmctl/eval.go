@@ -70,6 +70,9 @@ func printReport(w io.Writer, r *eval.Report) {
 		}
 	}
 	fmt.Fprintf(w, "1:N at threshold %.4f  FNIR %s, FPIR %s\n", r.Threshold, pct(r.FNIR), pct(r.FPIR))
+	if t := r.Tail; t != nil {
+		fmt.Fprintf(w, "impostor tail          z = %.3f + %.2f (d - %.4f), z = probit(FMR)\n", t.Z, t.Slope, t.Distance)
+	}
 	fmt.Fprintf(w, "per probe              median %.1f ms, p95 %.1f ms (frame in, decision out)\n", r.MedianMS, r.P95MS)
 	fmt.Fprintf(w, "negatives              %d (acquired %d, matched anyone %d)\n", r.Negatives, r.NegAcquired, r.NegMatched)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -228,7 +229,9 @@ func (a *appliance) openVision(cfg *localconfig.Config) (*vision, error) {
 	default:
 		return nil, nil
 	}
-	e, err := newEntry(a.log, a.people, a.panel, a.record)
+	th := matchThreshold(cfg.Recognition.FalseMatchRate)
+	a.log.Info("recognition", "false_match_rate", cmp.Or(cfg.Recognition.FalseMatchRate, defaultFalseMatchRate), "threshold", th)
+	e, err := newEntry(a.log, a.people, a.panel, a.record, th)
 	if err != nil {
 		v.cam.Close()
 		return nil, err

@@ -28,17 +28,18 @@ const (
 
 // Config is the whole local file.
 type Config struct {
-	Device   Device   `toml:"device"`
-	Pins     Pins     `toml:"pins"`
-	Relay    Relay    `toml:"relay"`
-	GPO      Output   `toml:"gpo"`
-	GPI      Input    `toml:"gpi"`
-	Tamper   Input    `toml:"tamper"`
-	Wiegand  Wiegand  `toml:"wiegand"`
-	RS485    RS485    `toml:"rs485"`
-	Service  Service  `toml:"service"`
-	Camera   Camera   `toml:"camera"`
-	Simulate Simulate `toml:"simulate"`
+	Device      Device      `toml:"device"`
+	Pins        Pins        `toml:"pins"`
+	Relay       Relay       `toml:"relay"`
+	GPO         Output      `toml:"gpo"`
+	GPI         Input       `toml:"gpi"`
+	Tamper      Input       `toml:"tamper"`
+	Wiegand     Wiegand     `toml:"wiegand"`
+	RS485       RS485       `toml:"rs485"`
+	Service     Service     `toml:"service"`
+	Camera      Camera      `toml:"camera"`
+	Recognition Recognition `toml:"recognition"`
+	Simulate    Simulate    `toml:"simulate"`
 }
 
 // Device holds the daemon's own settings.
@@ -118,6 +119,14 @@ type Camera struct {
 	Height   int     `toml:"height"`
 	FPS      float64 `toml:"fps"`
 	Exposure float64 `toml:"exposure"`
+}
+
+// Recognition sets how sure a match must be. FalseMatchRate is the rate
+// per comparison of a palm with one enrolled person; the search's rate
+// is about the gallery's size times it. Zero keeps the default, 1e-9:
+// under one false accept in 100,000 searches of 10,000 people.
+type Recognition struct {
+	FalseMatchRate float64 `toml:"false_match_rate"`
 }
 
 // Simulate configures the simulated hardware (backend "sim" only).

@@ -67,6 +67,8 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"bad grant", `"12:1001"`, `"12-1001"`, "simulate.panel_grants"},
 		{"plain http service", `url = "https://127.0.0.1:8443"`, `url = "http://127.0.0.1:8443"`, "service.url"},
 		{"service without anchor", `trust_anchor = "var/devcloud/ca.pem"`, `trust_anchor = ""`, "service.trust_anchor"},
+		{"loose false-match rate", `[relay]`, "[recognition]\nfalse_match_rate = 0.01\n[relay]", "recognition.false_match_rate"},
+		{"negative false-match rate", `[relay]`, "[recognition]\nfalse_match_rate = -1e-9\n[relay]", "recognition.false_match_rate"},
 		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.install_to"},
 	}
 	base := readSim(t)

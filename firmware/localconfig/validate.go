@@ -24,6 +24,7 @@ func (c *Config) validate() error {
 		c.validateRS485,
 		c.validateService,
 		c.validateCamera,
+		c.validateRecognition,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -126,6 +127,15 @@ func (c *Config) validateCamera() error {
 		return invalid("camera.device", `is not used with device.backend = "sim": the simulator has its own camera`)
 	case k.Width < 0 || k.Height < 0 || k.FPS < 0 || k.Exposure < 0:
 		return invalid("camera", "sizes, rate and exposure cannot be negative")
+	}
+	return nil
+}
+
+// validateRecognition bounds the false-match rate: above 1e-3 a gallery
+// of a thousand people would let a stranger in about every search.
+func (c *Config) validateRecognition() error {
+	if r := c.Recognition.FalseMatchRate; r < 0 || r > 1e-3 {
+		return invalid("recognition.false_match_rate", "must be between 0 (the default, 1e-9) and 1e-3")
 	}
 	return nil
 }
