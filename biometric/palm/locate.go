@@ -53,7 +53,7 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 	} else {
 		f = palmFrame(group, obs.Centre)
 		obs.Axis = [2]image.Point{f.a, f.c}
-		if r := f.valleyGap / obs.Radius; r < minValleyGap || r > maxValleyGapRatio {
+		if r := f.valleyGap / obs.Radius; r < minFlatLevel || r > maxFlatLevel {
 			obs.Hints = append(obs.Hints, HintTilted)
 		}
 	}
@@ -123,6 +123,6 @@ func dist(a, b image.Point) float64 { return math.Hypot(float64(a.X-b.X), float6
 // held flat: about 1.1 on open hands; tilting the hand towards or away
 // from the camera foreshortens one and not the other.
 const (
-	minValleyGap      = 0.75
-	maxValleyGapRatio = 1.6
+	minFlatLevel = 0.75
+	maxFlatLevel = 1.6
 )

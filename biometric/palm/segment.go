@@ -176,9 +176,4 @@ func palmFrame(group []image.Point, centre image.Point) handFrame {
 	}
 }
 
-// cross is the z of (c-a)×(p-a): its sign says which side of a→c p is on.
-func cross(a, c, p image.Point) float64 {
-	return float64((c.X-a.X)*(p.Y-a.Y) - (c.Y-a.Y)*(p.X-a.X))
-}
-
 var black = color.RGBA{}
