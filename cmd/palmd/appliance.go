@@ -13,6 +13,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/drivers/output"
 	"github.com/palmd/palmd/drivers/pins"
@@ -229,8 +230,9 @@ func (a *appliance) openVision(cfg *localconfig.Config) (*vision, error) {
 	default:
 		return nil, nil
 	}
-	th := matchThreshold(cfg.Recognition.FalseMatchRate)
-	a.log.Info("recognition", "false_match_rate", cmp.Or(cfg.Recognition.FalseMatchRate, defaultFalseMatchRate), "threshold", th)
+	fmr := cmp.Or(cfg.Recognition.FalseMatchRate, defaultFalseMatchRate)
+	th := match.PalmTail.Threshold(fmr)
+	a.log.Info("recognition", "false_match_rate", fmr, "threshold", th)
 	e, err := newEntry(a.log, a.people, a.panel, a.record, th)
 	if err != nil {
 		v.cam.Close()

@@ -16,7 +16,6 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
-	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/firmware/people"
@@ -27,16 +26,6 @@ import (
 // when the local configuration names none: with 10,000 people enrolled,
 // under one false accept in 100,000 searches.
 const defaultFalseMatchRate = 1e-9
-
-// matchThreshold is the distance below which a search matches, for a
-// false-match rate per comparison (0: the default), read off the palm
-// codes' measured impostor tail.
-func matchThreshold(fmr float64) float64 {
-	if fmr == 0 {
-		fmr = defaultFalseMatchRate
-	}
-	return match.PalmTail.Threshold(fmr)
-}
 
 // probeRotations are the small rotations a probe is coded at.
 var probeRotations = []float64{-4, 0, 4}
