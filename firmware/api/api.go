@@ -111,6 +111,30 @@ type Event struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
+// Event types a reader records; the service publishes them as the guide's
+// detail-types.
+const (
+	EventRecognized    = "Successful Recognition"
+	EventNotRecognized = "Unsuccessful Recognition"
+)
+
+// Access decisions of the door controller after a recognition.
+const (
+	DecisionGranted  = "granted"
+	DecisionDenied   = "denied"
+	DecisionNoAnswer = "no-answer" // nothing within the decision timeout
+)
+
+// Recognition is the data of a recognition event. Badge is the badge sent
+// to the door controller (empty when nobody matched), Decision what the
+// controller answered, Reason why a recognition failed or was refused.
+type Recognition struct {
+	Profile  string `json:"profile,omitempty"`
+	Badge    string `json:"badge,omitempty"`
+	Decision string `json:"decision,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
 // EventBatch carries events; EventAck lists the IDs the service now holds
 // (including ones it had already).
 type EventBatch struct {
