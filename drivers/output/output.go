@@ -144,6 +144,46 @@ func (o *Output) Hold() error {
 	return o.drive(true)
 }
 
+// OffFor de-energises a held output for d, then holds it again: OSDP's
+// "temporary off, then resume the permanent state". An output that is not
+// held has no permanent on-state to resume, so it is simply released. Any
+// later command supersedes the resumption, so a "permanent off" given
+// during the pause is never undone by it.
+func (o *Output) OffFor(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("output %s: off for %v: must be positive", o.cfg.Name, d)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return ErrClosed
+	}
+	if !o.held {
+		return o.releaseLocked()
+	}
+	o.stopTimerLocked()
+	gen := o.gen
+	o.until = time.Time{}
+	if err := o.drive(false); err != nil {
+		return err
+	}
+	o.timer = o.cfg.Clock.AfterFunc(d, func() { o.resumeHold(gen) })
+	return nil
+}
+
+// resumeHold ends an OffFor pause unless a later command superseded it.
+func (o *Output) resumeHold(gen uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if gen != o.gen || o.closed {
+		return
+	}
+	o.timer = nil
+	if err := o.drive(true); err != nil {
+		o.cfg.Log.Error("output: resuming a hold failed", "output", o.cfg.Name, "err", err)
+	}
+}
+
 // Release de-energises the output, ending any pulse or hold.
 func (o *Output) Release() error {
 	o.mu.Lock()

@@ -336,3 +336,60 @@ func TestLockContact(t *testing.T) {
 		}
 	}
 }
+
+// TestOffForResumesTheHold: "temporary off" de-energises a held output and
+// holds it again when the time is up, unless a later command superseded it:
+// a "permanent off" during the pause must never be undone by the resumption.
+func TestOffForResumesTheHold(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		during func(o *Output) error
+		want   bool // energised after the pause
+	}{
+		{"nothing in between", func(*Output) error { return nil }, true},
+		{"permanent off in between", (*Output).Release, false},
+		{"hold in between", (*Output).Hold, true},
+		{"a pulse in between is absorbed by the hold", func(o *Output) error { return o.Pulse(time.Second) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, pin, clk := newOut(t, false)
+			if err := o.Hold(); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.OffFor(2 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if pin.Read() != gpio.Low || o.State().Energised {
+				t.Fatal("OffFor left a held output energised")
+			}
+			clk.advance(500 * time.Millisecond)
+			if err := tc.during(o); err != nil {
+				t.Fatal(err)
+			}
+			clk.advance(5 * time.Second)
+			if got := o.State().Energised; got != tc.want {
+				t.Fatalf("energised after the pause = %v, want %v", got, tc.want)
+			}
+			if got := pin.Read() == gpio.High; got != tc.want {
+				t.Fatalf("line High after the pause = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOffForOnAnOutputNotHeld(t *testing.T) {
+	o, pin, clk := newOut(t, false)
+	if err := o.Pulse(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.OffFor(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(20 * time.Second)
+	if pin.Read() != gpio.Low || o.State().Energised {
+		t.Fatal("an output that was only pulsing came back on after OffFor")
+	}
+	if err := o.OffFor(0); err == nil {
+		t.Fatal("OffFor(0) accepted")
+	}
+}

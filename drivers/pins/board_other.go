@@ -9,7 +9,7 @@ import (
 )
 
 // Board would resolve line names on GPIO character devices, which only
-// Linux has; use Sim elsewhere.
+// Linux has; use drivers/pinsim elsewhere.
 type Board struct{}
 
 // Open reports that this system has no GPIO character device.

@@ -15,10 +15,11 @@
 // with its interrupt time (this is what a Wiegand receiver needs on D0/D1).
 // periph's own LineSet is not used for this: its WaitForEdge drops the
 // kernel's timestamp and sequence number, and names the line by its chip
-// offset. Sim gives the simulator's pinsim.Board the same WatchLines, built
-// on pinsim's Watch, with the simulator's timestamps.
+// offset. NewFedLines gives other sources of edges the same Lines: the
+// simulator's pinsim.Board builds its WatchLines on it, with the
+// simulator's timestamps. This package never imports the simulator.
 //
-// Consumers own their interfaces; both Board and Sim satisfy, for example,
+// Consumers own their interfaces; both Board and pinsim.Board satisfy, for example,
 //
 //	type Pins interface{ ByName(name string) (gpio.PinIO, error) }
 //	type LineWatcher interface {
