@@ -116,6 +116,10 @@ type Event struct {
 const (
 	EventRecognized    = "Successful Recognition"
 	EventNotRecognized = "Unsuccessful Recognition"
+	// The case was opened or taken off the wall, and closed again
+	// (product.md §9); not a type of the guide, which has no tamper.
+	EventTamperRaised  = "Device Tamper Alarm Raised"
+	EventTamperCleared = "Device Tamper Alarm Cleared"
 )
 
 // Access decisions of the door controller after a recognition.

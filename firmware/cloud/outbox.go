@@ -41,6 +41,13 @@ func Record(db *store.DB, ev api.Event) error {
 	return nil
 }
 
+// Outbox is the persistent outbox of a store, for those that record events
+// through an interface.
+type Outbox struct{ DB *store.DB }
+
+// Record implements the appliance's Outbox.
+func (o Outbox) Record(ev api.Event) error { return Record(o.DB, ev) }
+
 // Flush delivers the outbox in batches until it is empty. An event leaves
 // the outbox only after the service acknowledged it; if the reader stops
 // between delivery and removal, the event goes again and the service

@@ -71,6 +71,9 @@ type Syncer struct {
 	// AfterRound, if set, runs after every successful round; an error ends
 	// Run with that error (a reboot waits for its acknowledgement so).
 	AfterRound func() error
+	// OnRound, if set, learns each round's outcome: nil, or why the
+	// service could not be reached or refused the reader.
+	OnRound func(err error)
 
 	client     *clientState
 	lastHealth *api.Health
@@ -102,6 +105,16 @@ func SaveRunning(db *store.DB, c api.Config) error {
 	return db.Put(keyConfig, b)
 }
 
+// Configs is the running configuration in a store, for those that keep it
+// through an interface.
+type Configs struct{ DB *store.DB }
+
+// Running returns the configuration last applied.
+func (c Configs) Running() (api.Config, bool) { return RunningConfig(c.DB) }
+
+// SaveRunning records the configuration applied.
+func (c Configs) SaveRunning(cfg api.Config) error { return SaveRunning(c.DB, cfg) }
+
 func (s *Syncer) defaults() {
 	if s.Interval <= 0 {
 		s.Interval = 5 * time.Second
@@ -132,6 +145,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 		err := s.Round(ctx)
 		if errors.Is(err, ErrDeactivated) || ctx.Err() != nil {
 			return err
+		}
+		if s.OnRound != nil {
+			s.OnRound(err)
 		}
 		if err == nil && s.AfterRound != nil {
 			if stop := s.AfterRound(); stop != nil {

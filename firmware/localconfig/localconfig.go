@@ -84,6 +84,11 @@ type Input struct {
 // interval and badge format come from the service's configuration.
 type Wiegand struct {
 	LEDGrantLevel string `toml:"led_grant_level"` // "low" or "high": the level the panel drives for a grant
+	// Silence is what it means when the panel leaves the LED line alone
+	// until the decision timeout: "no-answer" (the default: the panel
+	// signals denies too, with a short blink) or "denied" (the panel
+	// signals only grants).
+	Silence string `toml:"silence"`
 }
 
 // RS485 is the port to the door controller (OSDP). The optional section
@@ -115,6 +120,7 @@ type Service struct {
 // its own). Zero size, rate and exposure keep the driver's defaults.
 type Camera struct {
 	Device   string  `toml:"device"` // "/dev/video0"
+	Format   string  `toml:"format"` // FOURCC pixel format, e.g. "GREY", "YUYV", "MJPG"; empty: the driver's
 	Width    int     `toml:"width"`
 	Height   int     `toml:"height"`
 	FPS      float64 `toml:"fps"`

@@ -56,6 +56,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"shared pin", `gpo = "GPO"`, `gpo = "GPI"`, "\"GPI\" is already used"},
 		{"bad lock", `lock = "fail-secure"`, `lock = "magnetic"`, "relay.lock"},
 		{"bad led level", `led_grant_level = "low"`, `led_grant_level = "green"`, "wiegand.led_grant_level"},
+		{"bad silence", `led_grant_level = "low"`, "led_grant_level = \"low\"\nsilence = \"maybe\"", "wiegand.silence"},
 		{"public control", `control = "127.0.0.1:7070"`, `control = "0.0.0.0:7070"`, "simulate.control"},
 		{"wrong type", `active_low = false`, `active_low = "no"`, "active_low"},
 		{"not toml", `[device]`, `[device`, "invalid local configuration"},

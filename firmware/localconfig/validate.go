@@ -21,6 +21,7 @@ func (c *Config) validate() error {
 		func() error { return validateDebounce("gpi.debounce", c.GPI.Debounce) },
 		func() error { return validateDebounce("tamper.debounce", c.Tamper.Debounce) },
 		func() error { return oneOf("wiegand.led_grant_level", c.Wiegand.LEDGrantLevel, "low", "high") },
+		func() error { return oneOf("wiegand.silence", c.Wiegand.Silence, "", "no-answer", "denied") },
 		c.validateRS485,
 		c.validateService,
 		c.validateCamera,
@@ -127,8 +128,22 @@ func (c *Config) validateCamera() error {
 		return invalid("camera.device", `is not used with device.backend = "sim": the simulator has its own camera`)
 	case k.Width < 0 || k.Height < 0 || k.FPS < 0 || k.Exposure < 0:
 		return invalid("camera", "sizes, rate and exposure cannot be negative")
+	case k.Format != "" && !isFourCC(k.Format):
+		return invalid("camera.format", fmt.Sprintf("%q: want a four-character pixel format such as \"GREY\" or \"MJPG\"", k.Format))
 	}
 	return nil
+}
+
+func isFourCC(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // validateRecognition bounds the false-match rate: above 1e-3 a gallery

@@ -20,6 +20,9 @@ type Swap struct {
 	Target string
 }
 
+// Program is the program the swap replaces: what the reader restarts into.
+func (s Swap) Program() string { return s.Target }
+
 // Install copies the staged file into place. The caller restarts.
 func (s Swap) Install(path string, m release.Manifest) error {
 	dir := filepath.Dir(s.Target)
