@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,16 +17,24 @@ import (
 	"github.com/palmd/palmd/drivers/pinsim"
 )
 
-const simUsage = `usage: palmctl sim [--addr HOST:PORT] pins
-       palmctl sim [--addr HOST:PORT] set PIN high|low [--pulse 200ms]
-       palmctl sim [--addr HOST:PORT] identify FACILITY:CARD
-       palmctl sim [--addr HOST:PORT] camera IMAGE.png|IMAGE.jpg
+const simUsage = `usage: palmctl sim [--addr HOST:PORT] COMMAND
 
 Drives a palmd running on simulated hardware through its loopback control
-endpoint (simulate.control in the local config). PIN is a line name from the
-[pins] table, e.g. TAMPER or GPI. identify plays a person recognised with
-that badge: palmd sends it to the (simulated) door panel. camera puts an
-image in front of the camera, e.g. the activation QR code from devcloud.`
+endpoint (simulate.control in the local config):
+
+  state                       the reader's phase, screen, health, last entry
+  touch BUTTON                a tap on the screen, e.g. "touch start"
+  pins                        every line, its level and edge count
+  set PIN high|low [--pulse 200ms]
+                              drive an input line (PIN from [pins], e.g. TAMPER, GPI)
+  camera IMAGE.png|IMAGE.jpg  put an image in front of the camera (e.g. the
+                              activation QR code from devcloud)
+  camera clear|unplug|plug    take it away; pull the camera out; put it back
+  identify FACILITY:CARD      play a palm the pipeline matched to this badge
+  identify nobody             play a palm that matched nobody
+  panel answer|silent         the simulated door controllers answer badges, or
+                              take them and never answer
+  network                     the Wi-Fi network the configuration gave`
 
 // runSim talks to the simulator's control endpoint.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -36,46 +45,81 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	base := "http://" + *addr
-	rest := fs.Args()
-	switch {
-	case len(rest) == 1 && rest[0] == "pins":
-		return simCall(ctx, client, http.MethodGet, base+"/pins", nil, stdout, stderr)
-	case len(rest) == 2 && rest[0] == "camera":
-		img, err := os.ReadFile(rest[1])
-		if err != nil {
-			fmt.Fprintln(stderr, "palmctl sim:", err)
+	method, path, body, err := simRequest(fs.Args())
+	if errors.Is(err, errUsage) {
+		fs.Usage()
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "palmctl sim:", err)
+		if errors.Is(err, os.ErrNotExist) {
 			return 1
 		}
-		return simCall(ctx, client, http.MethodPost, base+"/camera", img, stdout, stderr)
-	case len(rest) == 2 && rest[0] == "identify":
-		body, err := identifyBody(rest[1])
-		if err != nil {
-			fmt.Fprintln(stderr, "palmctl sim:", err)
-			return 2
-		}
-		return simCall(ctx, client, http.MethodPost, base+"/identify", body, stdout, stderr)
-	case len(rest) >= 3 && rest[0] == "set":
-		sf := flag.NewFlagSet("sim set", flag.ContinueOnError)
-		sf.SetOutput(stderr)
-		pulse := sf.Duration("pulse", 0, "return to the previous level after this long")
-		if err := sf.Parse(rest[3:]); err != nil {
-			return 2
-		}
-		if _, err := pinsim.ParseLevel(rest[2]); err != nil {
-			fmt.Fprintln(stderr, "palmctl sim:", err)
-			return 2
-		}
-		req := pinsim.SetRequest{Level: rest[2]}
-		if *pulse > 0 {
-			req.Pulse = pulse.String()
-		}
-		body, _ := json.Marshal(req)
-		return simCall(ctx, client, http.MethodPost, base+"/pins/"+rest[1], body, stdout, stderr)
+		return 2
 	}
-	fs.Usage()
-	return 2
+	client := &http.Client{Timeout: 5 * time.Second}
+	return simCall(ctx, client, method, "http://"+*addr+path, body, stdout, stderr)
+}
+
+// simRequest turns a command into its request to the control endpoint.
+func simRequest(rest []string) (method, path string, body []byte, err error) {
+	arg := func(i int) string {
+		if i < len(rest) {
+			return rest[i]
+		}
+		return ""
+	}
+	switch cmd := arg(0); {
+	case cmd == "state" && len(rest) == 1:
+		return http.MethodGet, "/state", nil, nil
+	case cmd == "pins" && len(rest) == 1:
+		return http.MethodGet, "/pins", nil, nil
+	case cmd == "network" && len(rest) == 1:
+		return http.MethodGet, "/network", nil, nil
+	case cmd == "touch" && len(rest) == 2:
+		body, err = json.Marshal(map[string]string{"button": rest[1]})
+		return http.MethodPost, "/touch", body, err
+	case cmd == "camera" && len(rest) == 2:
+		return cameraRequest(rest[1])
+	case cmd == "identify" && len(rest) == 2:
+		body, err = identifyBody(rest[1])
+		return http.MethodPost, "/identify", body, err
+	case cmd == "panel" && len(rest) == 2 && (rest[1] == "answer" || rest[1] == "silent"):
+		body, err = json.Marshal(map[string]bool{"answer": rest[1] == "answer"})
+		return http.MethodPost, "/panel", body, err
+	case cmd == "set" && len(rest) >= 3:
+		return setRequest(rest[1:])
+	}
+	return "", "", nil, errUsage
+}
+
+func cameraRequest(what string) (method, path string, body []byte, err error) {
+	switch what {
+	case "clear":
+		return http.MethodPost, "/camera", nil, nil
+	case "unplug", "plug":
+		return http.MethodPost, "/camera/" + what, nil, nil
+	}
+	img, err := os.ReadFile(what)
+	return http.MethodPost, "/camera", img, err
+}
+
+func setRequest(rest []string) (method, path string, body []byte, err error) {
+	sf := flag.NewFlagSet("sim set", flag.ContinueOnError)
+	sf.SetOutput(io.Discard)
+	pulse := sf.Duration("pulse", 0, "return to the previous level after this long")
+	if err := sf.Parse(rest[2:]); err != nil {
+		return "", "", nil, err
+	}
+	if _, err := pinsim.ParseLevel(rest[1]); err != nil {
+		return "", "", nil, err
+	}
+	req := pinsim.SetRequest{Level: rest[1]}
+	if *pulse > 0 {
+		req.Pulse = pulse.String()
+	}
+	body, err = json.Marshal(req)
+	return http.MethodPost, "/pins/" + rest[0], body, err
 }
 
 func simCall(ctx context.Context, c *http.Client, method, url string, body []byte, stdout, stderr io.Writer) int {
@@ -100,13 +144,17 @@ func simCall(ctx context.Context, c *http.Client, method, url string, body []byt
 	return 0
 }
 
-// identifyBody turns "FACILITY:CARD" into the /identify request.
+// identifyBody turns "FACILITY:CARD", or "nobody", into the /identify
+// request.
 func identifyBody(badge string) ([]byte, error) {
+	if badge == "nobody" {
+		return []byte(`{"nobody":true}`), nil
+	}
 	f, c, ok := strings.Cut(badge, ":")
 	facility, ferr := strconv.ParseUint(f, 10, 64)
 	card, cerr := strconv.ParseUint(c, 10, 64)
 	if !ok || ferr != nil || cerr != nil {
-		return nil, fmt.Errorf("badge %q: want FACILITY:CARD, e.g. 12:3456", badge)
+		return nil, fmt.Errorf("badge %q: want FACILITY:CARD, e.g. 12:3456, or nobody", badge)
 	}
 	return json.Marshal(map[string]uint64{"facility": facility, "card": card})
 }

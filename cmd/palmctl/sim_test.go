@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,5 +48,56 @@ func TestSimCommand(t *testing.T) {
 	}
 	if board.Sim("TAMPER").Read() != gpio.High {
 		t.Fatal("set did not drive the pin")
+	}
+}
+
+// TestSimRequests: each command reaches the control endpoint as the
+// request palmd's simulator serves.
+func TestSimRequests(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, r.Method+" "+r.URL.Path+" "+string(b))
+		fmt.Fprintln(w, `{}`)
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	img := filepath.Join(t.TempDir(), "code.png")
+	if err := os.WriteFile(img, []byte("PNG"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"state"}, "GET /state "},
+		{[]string{"touch", "start"}, `POST /touch {"button":"start"}`},
+		{[]string{"identify", "12:3456"}, `POST /identify {"card":3456,"facility":12}`},
+		{[]string{"identify", "nobody"}, `POST /identify {"nobody":true}`},
+		{[]string{"camera", img}, "POST /camera PNG"},
+		{[]string{"camera", "clear"}, "POST /camera "},
+		{[]string{"camera", "unplug"}, "POST /camera/unplug "},
+		{[]string{"camera", "plug"}, "POST /camera/plug "},
+		{[]string{"panel", "silent"}, `POST /panel {"answer":false}`},
+		{[]string{"panel", "answer"}, `POST /panel {"answer":true}`},
+		{[]string{"network"}, "GET /network "},
+		{[]string{"set", "GPI", "low", "--pulse", "1s"}, `POST /pins/GPI {"level":"low","pulse":"1s"}`},
+	}
+	for _, tt := range tests {
+		got = nil
+		var out, errOut bytes.Buffer
+		if code := dispatch(context.Background(), append([]string{"sim", "--addr", addr}, tt.args...), &out, &errOut); code != 0 {
+			t.Errorf("%v: exit %d: %s", tt.args, code, errOut.String())
+			continue
+		}
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%v: requests %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	for _, bad := range [][]string{{"panel", "maybe"}, {"touch"}, {"state", "now"}} {
+		var out, errOut bytes.Buffer
+		if code := dispatch(context.Background(), append([]string{"sim", "--addr", addr}, bad...), &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)", bad, code)
+		}
 	}
 }

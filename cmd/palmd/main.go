@@ -1,8 +1,9 @@
 // Command palmd is the reader's firmware daemon.
 //
 // It loads the local hardware configuration, builds the hardware (real or
-// simulated), runs the appliance until SIGTERM or SIGINT, and tells systemd
-// when it is ready and alive.
+// simulated) and the ports of firmware/appliance, runs the appliance until
+// SIGTERM or SIGINT, and tells systemd when it is ready and alive. It is
+// wiring only: what the reader does lives in firmware/.
 package main
 
 import (
@@ -16,18 +17,23 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/palmd/palmd/firmware/appliance"
 	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/firmware/sdnotify"
 	"github.com/palmd/palmd/firmware/store"
 )
 
+// version is the software version reported to the service and compared
+// with its releases; a release build sets it with
+// -ldflags "-X main.version=V".
+var version = "0.1.0"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stderr)
+	restart, real, err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
-	var rb *rebootError
-	if errors.As(err, &rb) {
-		err = restart(rb.device, rb.program)
+	if err == nil && restart.Reason != "" {
+		err = restartAs(restart, real)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palmd:", err)
@@ -35,14 +41,14 @@ func main() {
 	}
 }
 
-// restart reboots the reader, or in simulation replaces this process with
-// a fresh palmd (the updated program, if one was installed), as a reboot
-// would.
-func restart(device bool, program string) error {
-	if device {
+// restartAs starts the reader again: into an installed update, by
+// rebooting a real reader the service asked to reboot, or, in simulation,
+// by replacing this process with a fresh palmd as a reboot would.
+func restartAs(r appliance.Restart, real bool) error {
+	exe := r.Program
+	if exe == "" && real {
 		return rebootDevice()
 	}
-	exe := program
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
@@ -52,64 +58,74 @@ func restart(device bool, program string) error {
 	return syscall.Exec(exe, os.Args, os.Environ())
 }
 
-// run is main without the process: flags, config, logging, then serve until
-// ctx ends.
-func run(ctx context.Context, args []string, logOut io.Writer) error {
+// run is main without the process: flags, config, logging, then serve
+// until ctx ends or the reader must restart. real reports real hardware.
+func run(ctx context.Context, args []string, logOut io.Writer) (restart appliance.Restart, real bool, err error) {
 	fs := flag.NewFlagSet("palmd", flag.ContinueOnError)
 	fs.SetOutput(logOut)
 	configPath := fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return restart, false, err
+	}
+	if *showVersion {
+		fmt.Fprintln(logOut, "palmd", version)
+		return restart, false, nil
 	}
 	cfg, err := localconfig.Load(*configPath)
 	if err != nil {
-		return err
+		return restart, false, err
 	}
+	real = cfg.Device.Backend == localconfig.BackendReal
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
-	log.Info("starting", "config", *configPath, "backend", cfg.Device.Backend)
+	log.Info("starting", "version", version, "config", *configPath, "backend", cfg.Device.Backend)
 
-	// The store's file lock also keeps a second palmd off the same hardware.
+	// The store's file lock also keeps a second palmd off the same
+	// hardware. It closes last, after every goroutine that uses it.
 	db, err := store.Open(cfg.Device.StateDir)
 	if err != nil {
-		return err
+		return restart, real, err
 	}
 	defer db.Close()
-	app, err := newAppliance(cfg, db, log)
+	r, err := build(cfg, db, log)
 	if err != nil {
-		return err
+		return restart, real, err
 	}
-	return serve(ctx, app, log)
+	defer r.close()
+	restart, err = serve(ctx, r, log)
+	return restart, real, err
 }
 
-// serve runs the appliance, reports readiness and feeds the watchdog.
-func serve(ctx context.Context, app *appliance, log *slog.Logger) error {
-	notifier := sdnotify.FromEnv()
+// serve runs the reader, reports readiness to systemd and says when it
+// stops.
+func serve(ctx context.Context, r *reader, log *slog.Logger) (appliance.Restart, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	if err := app.WaitStarted(ctx); err != nil {
-		cancel()
-		return errors.Join(err, <-done)
+	type result struct {
+		restart appliance.Restart
+		err     error
 	}
-	if err := notifier.Notify("READY=1"); err != nil {
+	done := make(chan result, 1)
+	go func() {
+		rs, err := r.run(ctx)
+		done <- result{rs, err}
+	}()
+	select {
+	case <-r.app.Ready():
+	case res := <-done:
+		return res.restart, errors.Join(errors.New("palmd: stopped before it was ready"), res.err)
+	}
+	if err := r.notifier.Notify("READY=1"); err != nil {
 		log.Warn("systemd notify", "err", err)
 	}
 	log.Info("ready")
-	go func() {
-		if err := notifier.Watchdog(ctx, sdnotify.WatchdogInterval(), app.Alive); err != nil {
-			log.Warn("systemd watchdog", "err", err)
-		}
-	}()
-
-	err := <-done
-	_ = notifier.Notify("STOPPING=1")
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	res := <-done
+	_ = r.notifier.Notify("STOPPING=1")
+	if res.err != nil {
+		return res.restart, res.err
 	}
 	log.Info("stopped")
-	return nil
+	return res.restart, nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -117,3 +133,6 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	_ = l.UnmarshalText([]byte(level)) // validated by localconfig
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
+
+// notifier is systemd's, or nothing outside systemd.
+func notifier() *sdnotify.Notifier { return sdnotify.FromEnv() }

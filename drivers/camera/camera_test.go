@@ -168,7 +168,11 @@ func TestOpenDeviceFails(t *testing.T) {
 }
 
 func TestSim(t *testing.T) {
-	cam := NewSim(32, 24, 200)
+	dev := NewSim(32, 24, 200)
+	cam, err := dev.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	f, err := cam.Next(ctx)
 	if err != nil || f.Image.GrayAt(0, 0).Y != 8 {
@@ -176,7 +180,7 @@ func TestSim(t *testing.T) {
 	}
 	scene := image.NewGray(image.Rect(0, 0, 32, 24))
 	scene.SetGray(5, 5, color.Gray{Y: 200})
-	cam.Show(scene)
+	dev.Show(scene)
 	f, _ = cam.Next(ctx)
 	scene.SetGray(5, 5, color.Gray{Y: 1}) // the frame is a copy
 	if f.Image.GrayAt(5, 5).Y != 200 || f.Seq != 2 {
@@ -197,5 +201,35 @@ func TestSim(t *testing.T) {
 	cam.Close()
 	if _, err := cam.Next(ctx); !errors.Is(err, ErrClosed) {
 		t.Errorf("closed: %v", err)
+	}
+}
+
+// TestSimUnplug: an unplugged camera fails its open source and refuses to
+// open until it is plugged back; the source from before stays dead, as a
+// file descriptor of a removed USB device does.
+func TestSimUnplug(t *testing.T) {
+	dev := NewSim(8, 8, 1000)
+	ctx := context.Background()
+	before, err := dev.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Unplug()
+	if _, err := before.Next(ctx); !errors.Is(err, ErrUnplugged) {
+		t.Fatalf("Next after unplug: %v", err)
+	}
+	if _, err := dev.Open(); !errors.Is(err, ErrUnplugged) {
+		t.Fatalf("Open while unplugged: %v", err)
+	}
+	dev.Plug()
+	if _, err := before.Next(ctx); !errors.Is(err, ErrUnplugged) {
+		t.Fatalf("a source from before the unplug works again: %v", err)
+	}
+	after, err := dev.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := after.Next(ctx); err != nil {
+		t.Fatalf("Next after plugging back in: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 // defaults.
 type DeviceConfig struct {
 	Path          string  // "/dev/video0"
+	Format        string  // FOURCC pixel format, e.g. "MJPG", "YUYV", "GREY"
 	Width, Height int     // pixels
 	FPS           float64 // frames per second
 	Exposure      float64 // driver units; 0 keeps auto exposure
@@ -27,7 +28,10 @@ type capture struct {
 	closed    bool
 }
 
-// OpenDevice opens a V4L2 camera.
+// OpenDevice opens a V4L2 camera, asks for the configured format, size
+// and rate, reads back what the driver chose and checks the first frame:
+// a camera that cannot deliver what the installation asked for is an
+// error at open, not a puzzle at the door.
 func OpenDevice(cfg DeviceConfig) (Source, error) {
 	vc, err := gocv.VideoCaptureFileWithAPI(cfg.Path, gocv.VideoCaptureV4L2)
 	if err != nil {
@@ -36,6 +40,21 @@ func OpenDevice(cfg DeviceConfig) (Source, error) {
 	if !vc.IsOpened() {
 		vc.Close()
 		return nil, fmt.Errorf("camera: open %s: not a V4L2 capture device", cfg.Path)
+	}
+	c := newCapture(vc)
+	if err := c.configure(cfg); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("camera: open %s: %w", cfg.Path, err)
+	}
+	return c, nil
+}
+
+// configure sets the format before the size (V4L2 chooses the sizes a
+// format offers), then checks what the driver took and the first frame.
+func (c *capture) configure(cfg DeviceConfig) error {
+	vc := c.vc
+	if cfg.Format != "" {
+		vc.Set(gocv.VideoCaptureFOURCC, vc.ToCodec(cfg.Format))
 	}
 	set := func(p gocv.VideoCaptureProperties, v float64) {
 		if v != 0 {
@@ -49,7 +68,21 @@ func OpenDevice(cfg DeviceConfig) (Source, error) {
 		vc.Set(gocv.VideoCaptureAutoExposure, 1) // V4L2: manual
 		vc.Set(gocv.VideoCaptureExposure, cfg.Exposure)
 	}
-	return newCapture(vc), nil
+	if got := vc.CodecString(); cfg.Format != "" && got != cfg.Format {
+		return fmt.Errorf("format %s asked, the driver gives %q", cfg.Format, got)
+	}
+	w, h := int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight))
+	if (cfg.Width != 0 && w != cfg.Width) || (cfg.Height != 0 && h != cfg.Height) {
+		return fmt.Errorf("size %dx%d asked, the driver gives %dx%d", cfg.Width, cfg.Height, w, h)
+	}
+	f, err := c.Next(context.Background())
+	if err != nil {
+		return fmt.Errorf("first frame: %w", err)
+	}
+	if b := f.Image.Bounds(); (w != 0 && b.Dx() != w) || (h != 0 && b.Dy() != h) {
+		return fmt.Errorf("first frame is %dx%d, the driver said %dx%d", b.Dx(), b.Dy(), w, h)
+	}
+	return nil
 }
 
 func newCapture(vc *gocv.VideoCapture) *capture {

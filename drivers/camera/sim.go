@@ -2,32 +2,38 @@ package camera
 
 import (
 	"context"
+	"errors"
 	"image"
 	"image/draw"
 	"sync"
 	"time"
 )
 
-// Sim is the simulator's camera: it films whatever it is shown (a palm, a
-// phone with a QR code) at a fixed frame rate, and an empty dark scene
-// when nothing is in front of it.
+// ErrUnplugged is returned by a simulated camera that was unplugged: by
+// Open while it is out, and by Next on a source opened before.
+var ErrUnplugged = errors.New("camera: device unplugged")
+
+// Sim is the simulator's camera device: it films whatever it is shown (a
+// palm, a phone with a QR code) at a fixed frame rate, and an empty dark
+// scene when nothing is in front of it. Like a USB camera it can be
+// unplugged and plugged back, and must then be opened again.
 type Sim struct {
-	mu     sync.Mutex
-	scene  *image.Gray
-	blank  *image.Gray
-	period time.Duration
-	last   time.Time
-	seq    uint64
-	closed bool
+	mu      sync.Mutex
+	scene   *image.Gray
+	blank   *image.Gray
+	period  time.Duration
+	plugged bool
+	plugs   uint64 // counts plug-ins, so a source opened before an unplug stays dead
 }
 
-// NewSim returns a camera of width×height at fps frames per second.
+// NewSim returns a plugged-in camera of width×height at fps frames per
+// second.
 func NewSim(width, height int, fps float64) *Sim {
 	blank := image.NewGray(image.Rect(0, 0, width, height))
 	for i := range blank.Pix {
 		blank.Pix[i] = 8 // the illuminator lights nothing far away
 	}
-	return &Sim{blank: blank, period: time.Duration(float64(time.Second) / fps)}
+	return &Sim{blank: blank, period: time.Duration(float64(time.Second) / fps), plugged: true}
 }
 
 // Show puts img in front of the camera until the next Show; nil clears it.
@@ -37,21 +43,66 @@ func (s *Sim) Show(img *image.Gray) {
 	s.mu.Unlock()
 }
 
+// Unplug pulls the camera out: open sources fail and Open fails until
+// Plug.
+func (s *Sim) Unplug() {
+	s.mu.Lock()
+	s.plugged = false
+	s.mu.Unlock()
+}
+
+// Plug puts the camera back; it must be opened again.
+func (s *Sim) Plug() {
+	s.mu.Lock()
+	if !s.plugged {
+		s.plugged = true
+		s.plugs++
+	}
+	s.mu.Unlock()
+}
+
+// Plugged reports whether the camera is in.
+func (s *Sim) Plugged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.plugged
+}
+
+// Open starts filming, as opening the device node does.
+func (s *Sim) Open() (Source, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.plugged {
+		return nil, ErrUnplugged
+	}
+	return &simSource{dev: s, plug: s.plugs}, nil
+}
+
+// simSource is one opening of the simulated camera.
+type simSource struct {
+	dev    *Sim
+	plug   uint64
+	last   time.Time
+	seq    uint64
+	closed bool
+}
+
 // Next returns the scene at the camera's frame rate. Frames are copies,
 // so a consumer may keep them.
-func (s *Sim) Next(ctx context.Context) (Frame, error) {
-	s.mu.Lock()
-	wait := time.Until(s.last.Add(s.period))
-	s.mu.Unlock()
+func (c *simSource) Next(ctx context.Context) (Frame, error) {
+	if c.closed {
+		return Frame{}, ErrClosed
+	}
 	select {
 	case <-ctx.Done():
 		return Frame{}, ctx.Err()
-	case <-time.After(wait):
+	case <-time.After(time.Until(c.last.Add(c.dev.period))):
 	}
+	s := c.dev
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return Frame{}, ErrClosed
+	if !s.plugged || s.plugs != c.plug {
+		return Frame{}, ErrUnplugged
 	}
 	src := s.scene
 	if src == nil {
@@ -59,17 +110,15 @@ func (s *Sim) Next(ctx context.Context) (Frame, error) {
 	}
 	img := image.NewGray(src.Rect)
 	draw.Draw(img, img.Rect, src, src.Rect.Min, draw.Src)
-	s.last = time.Now()
-	s.seq++
-	return Frame{Image: img, At: s.last, Seq: s.seq}, nil
+	c.last = time.Now()
+	c.seq++
+	return Frame{Image: img, At: c.last, Seq: c.seq}, nil
 }
 
-// Close stops the camera.
-func (s *Sim) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+// Close ends this opening; the device stays.
+func (c *simSource) Close() error {
+	c.closed = true
 	return nil
 }
 
-var _ Source = (*Sim)(nil)
+var _ Source = (*simSource)(nil)

@@ -1,6 +1,7 @@
 // Package ioboard assembles the reader's I/O from the local configuration:
 // the door relay, the GPO, the GPI, the tamper switch and the Wiegand port
-// (D0/D1 out, LED in), on real or simulated pins alike.
+// (D0/D1 out, LED in), on real or simulated pins alike. The Wiegand port's
+// lines are handed to the panel link that uses them (firmware/panel).
 package ioboard
 
 import (
@@ -14,7 +15,6 @@ import (
 	"github.com/palmd/palmd/drivers/input"
 	"github.com/palmd/palmd/drivers/output"
 	"github.com/palmd/palmd/firmware/localconfig"
-	"github.com/palmd/palmd/wiegand"
 )
 
 // Pins resolves line names: pins.Board on a reader, pinsim.Board in the
@@ -25,12 +25,12 @@ type Pins interface {
 
 // Board is the assembled I/O.
 type Board struct {
-	Relay   *output.Output
-	GPO     *output.Output
-	GPI     *input.Input
-	Tamper  *input.Tamper
-	LED     *input.Input // asserted while the panel signals a grant
-	Wiegand *wiegand.Transmitter
+	Relay  *output.Output
+	GPO    *output.Output
+	GPI    *input.Input
+	Tamper *input.Tamper
+	LED    *input.Input // asserted while the panel signals a grant
+	D0, D1 gpio.PinIO   // Wiegand data out, idle High
 }
 
 // Kind names the input an Event comes from.
@@ -40,11 +40,10 @@ type Kind string
 const (
 	KindGPI    Kind = "gpi"
 	KindTamper Kind = "tamper"
-	KindLED    Kind = "panel-led"
 )
 
 // Event is a debounced change on one of the board's inputs. Asserted means
-// active for the GPI, open for the tamper switch, granted for the LED line.
+// active for the GPI, open for the tamper switch.
 type Event struct {
 	Kind     Kind
 	Asserted bool
@@ -56,7 +55,7 @@ type Event struct {
 const ledDebounce = 20 * time.Millisecond
 
 // Open takes every configured line. Outputs come up de-energised and the
-// Wiegand lines idle High, with the default timing (50 µs pulses every 2 ms).
+// Wiegand lines idle High.
 func Open(cfg *localconfig.Config, pins Pins) (*Board, error) {
 	p := cfg.Pins
 	get := func(key, name string) (gpio.PinIO, error) {
@@ -95,27 +94,26 @@ func Open(cfg *localconfig.Config, pins Pins) (*Board, error) {
 	if b.LED, err = input.New(led, input.Config{Name: "panel-led", ActiveLow: grantLow, Debounce: ledDebounce}); err != nil {
 		return nil, err
 	}
-	if b.Wiegand, err = wiegand.NewTransmitter(d0, d1, wiegand.TransmitterConfig{}); err != nil {
-		return nil, err
+	if err := errors.Join(d0.Out(gpio.High), d1.Out(gpio.High)); err != nil {
+		return nil, fmt.Errorf("ioboard: Wiegand lines idle: %w", err)
 	}
+	b.D0, b.D1 = d0, d1
 	return b, nil
 }
 
-// Run watches the inputs until ctx ends, sending their changes on events.
+// Run watches the GPI and the tamper switch until ctx ends, sending their
+// changes on events. (The LED line is the panel link's.)
 func (b *Board) Run(ctx context.Context, events chan<- Event) error {
-	gpi, led := make(chan input.Event), make(chan input.Event)
+	gpi := make(chan input.Event)
 	tamper := make(chan input.TamperEvent)
-	done := make(chan error, 3)
+	done := make(chan error, 2)
 	go func() { done <- b.GPI.Run(ctx, gpi) }()
-	go func() { done <- b.LED.Run(ctx, led) }()
 	go func() { done <- b.Tamper.Run(ctx, tamper) }()
-	for running := 3; running > 0; {
+	for running := 2; running > 0; {
 		var ev Event
 		select {
 		case e := <-gpi:
 			ev = Event{Kind: KindGPI, Asserted: e.Asserted, At: e.At}
-		case e := <-led:
-			ev = Event{Kind: KindLED, Asserted: e.Asserted, At: e.At}
 		case e := <-tamper:
 			ev = Event{Kind: KindTamper, Asserted: e.Open, At: e.At}
 		case <-done:

@@ -1,76 +1,77 @@
-// Package panel connects the reader to its door controller: over OSDP the
-// reader is a PD whose outputs, status and feedback are the I/O board's,
-// and whose card reads are the badges of recognised people.
 package panel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/palmd/palmd/drivers/output"
 	"github.com/palmd/palmd/osdp"
 	"github.com/palmd/palmd/wiegand"
 )
 
-// Output is a relay or GPO as drivers/output provides it.
-type Output interface {
-	Pulse(d time.Duration) error
-	Hold() error
-	Release() error
-	State() output.State
+// OSDPConfig sets up the reader's side of an OSDP link. Settings come from
+// the store; the panel may change the address, speed and key, and those
+// changes are persisted.
+type OSDPConfig struct {
+	ID       osdp.PDID
+	Link     osdp.Link
+	Settings *Settings
+	// Follow, when set, is a service configuration's address and speed:
+	// Run takes them (see Settings.FollowService) and sets the line's
+	// speed before it answers.
+	Follow *Com
+	// Secure requires the Secure Channel: the stored key, or install mode
+	// (SCBK-D) while no key is set. Without it the reader talks in the
+	// clear and leaves the stored key unused.
+	Secure bool
+	Format *wiegand.Format // badge format of card reads
+	Logger *slog.Logger
 }
 
-// IO is the reader hardware the panel may drive and must report: outputs
-// in OSDP order (0 relay, 1 GPO), the GPI, the tamper switch.
-type IO struct {
-	Outputs []Output
-	GPI     func() bool
-	Tamper  func() bool
-}
-
-// Decision is the panel's answer to a card read, read off its LED feedback.
-type Decision struct {
-	Granted bool
-	At      time.Time
-}
-
-// OSDP is the reader's side of an OSDP link.
+// OSDP is the reader's side of an OSDP link: a PD on the RS-485 line.
 type OSDP struct {
-	pd       *osdp.PD
-	io       IO
-	format   *wiegand.Format
-	settings *Settings
-	log      *slog.Logger
-	now      func() time.Time
+	pd     *osdp.PD
+	link   osdp.Link
+	follow *Com
+	baud   uint32
+	io     IO
+	format *wiegand.Format
+	st     *Settings
+	log    *slog.Logger
+	now    func() time.Time
 
 	mu        sync.Mutex
 	led       osdp.LEDState
-	awaiting  bool // a card went out and the panel has not answered yet
+	awaiting  bool     // a card went out and the panel has not answered yet
+	said      []string // the panel's texts since the card went out
 	decisions chan Decision
 }
 
-// OSDPConfig sets up the link. Settings come from the store; the panel may
-// change the address, speed and key, and those changes are persisted.
-type OSDPConfig struct {
-	ID       osdp.PDID
-	Settings *Settings
-	Format   *wiegand.Format // badge format of card reads
-	Logger   *slog.Logger
-}
+var _ Link = (*OSDP)(nil)
 
 // NewOSDP makes the PD for io.
 func NewOSDP(cfg OSDPConfig, io IO) (*OSDP, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Format == nil || cfg.Link == nil || cfg.Settings == nil {
+		return nil, errors.New("panel: osdp: a link, settings and a badge format are required")
+	}
 	st := cfg.Settings.OSDP()
-	p := &OSDP{io: io, format: cfg.Format, settings: cfg.Settings, log: cfg.Logger, now: time.Now, decisions: make(chan Decision, 4)}
-	pd, err := osdp.NewPD(osdp.PDConfig{
-		Address: st.Address, ID: cfg.ID, SCBK: st.SCBK, InstallMode: st.InstallMode, Logger: cfg.Logger,
-	}, p)
+	if f := cfg.Follow; f != nil {
+		c := cfg.Settings.Following(*f)
+		st.Address, st.Baud = c.Address, c.Baud
+	}
+	pdc := osdp.PDConfig{Address: st.Address, ID: cfg.ID, Logger: cfg.Logger}
+	if cfg.Secure {
+		pdc.SCBK, pdc.InstallMode = st.SCBK, st.InstallMode
+	}
+	p := &OSDP{link: cfg.Link, follow: cfg.Follow, baud: st.Baud, io: io, format: cfg.Format, st: cfg.Settings, log: cfg.Logger, now: time.Now, decisions: make(chan Decision, 4)}
+	pd, err := osdp.NewPD(pdc, p)
 	if err != nil {
 		return nil, fmt.Errorf("panel: %w", err)
 	}
@@ -78,36 +79,60 @@ func NewOSDP(cfg OSDPConfig, io IO) (*OSDP, error) {
 	return p, nil
 }
 
-// Run answers the panel on link until ctx ends.
-func (p *OSDP) Run(ctx context.Context, link osdp.Link) error { return p.pd.Run(ctx, link) }
+// Run answers the panel until ctx ends. Every read of the line returns
+// within its timeout, so the beat proves the PD's loop turns even when no
+// panel polls.
+func (p *OSDP) Run(ctx context.Context, beat func()) error {
+	link := beatingLink{p.link, beat}
+	if f := p.follow; f != nil {
+		if err := p.st.FollowService(*f); err != nil {
+			return err
+		}
+	}
+	if err := link.SetBaud(int(p.baud)); err != nil {
+		return fmt.Errorf("panel: osdp at %d baud: %w", p.baud, err)
+	}
+	return p.pd.Run(ctx, link)
+}
 
-// Online reports whether the panel has polled within 8 s (health check).
+// beatingLink beats on every read, however it ends.
+type beatingLink struct {
+	osdp.Link
+	beat func()
+}
+
+func (l beatingLink) Read(b []byte) (int, error) {
+	n, err := l.Link.Read(b)
+	l.beat()
+	return n, err
+}
+
+// SetBaud passes COMSET's new speed to the port.
+func (l beatingLink) SetBaud(baud int) error {
+	bs, ok := l.Link.(osdp.BaudSetter)
+	if !ok {
+		return errors.New("panel: the serial line cannot change speed")
+	}
+	return bs.SetBaud(baud)
+}
+
+// Online reports whether the panel has polled within 8 s.
 func (p *OSDP) Online() bool { return p.pd.Online() }
 
 // Decisions delivers the panel's grant or deny after each card read.
 func (p *OSDP) Decisions() <-chan Decision { return p.decisions }
 
-// SetFormat switches the badge format (a new configuration).
-func (p *OSDP) SetFormat(f *wiegand.Format) {
-	p.mu.Lock()
-	p.format = f
-	p.mu.Unlock()
-}
-
 // Send queues a recognised person's badge for the panel's next poll.
 func (p *OSDP) Send(b wiegand.Badge) error {
-	p.mu.Lock()
-	format := p.format
-	p.mu.Unlock()
-	bits, err := format.Encode(b)
+	bits, err := p.format.Encode(b)
 	if err != nil {
-		return fmt.Errorf("panel: badge does not fit %s: %w", format.Name(), err)
+		return fmt.Errorf("panel: badge does not fit %s: %w", p.format.Name(), err)
 	}
 	if err := p.pd.Present(osdp.Card{Bits: len(bits), Data: packBits(bits)}); err != nil {
 		return fmt.Errorf("panel: %w", err)
 	}
 	p.mu.Lock()
-	p.awaiting = true
+	p.awaiting, p.said = true, nil
 	p.mu.Unlock()
 	return nil
 }
@@ -132,14 +157,18 @@ func (p *OSDP) Status() osdp.DeviceStatus {
 	return st
 }
 
-// Output implements osdp.Device: the panel drives the relay and GPO.
+// Output implements osdp.Device: the panel drives the outputs it was given.
 // "Allow the timed operation to complete" is treated as "abort": the
 // outputs have no queue of permanent states.
 func (p *OSDP) Output(c osdp.OutputControl) error {
-	if int(c.Output) >= len(p.io.Outputs) {
+	i := int(c.Output)
+	if i >= len(p.io.Outputs) {
 		return fmt.Errorf("panel: no output %d", c.Output)
 	}
-	o := p.io.Outputs[c.Output]
+	if !p.io.driven(i) {
+		return fmt.Errorf("panel: output %d follows the reader's grants, not the panel", c.Output)
+	}
+	o := p.io.Outputs[i]
 	d := time.Duration(c.Timer) * 100 * time.Millisecond
 	switch c.Control {
 	case osdp.OutPermOnAbort, osdp.OutPermOnAllow:
@@ -152,13 +181,10 @@ func (p *OSDP) Output(c osdp.OutputControl) error {
 		}
 		return o.Pulse(d)
 	case osdp.OutTempOffResume:
-		if !o.State().Energised || d == 0 {
+		if d == 0 {
 			return nil
 		}
-		if err := o.Release(); err != nil {
-			return err
-		}
-		time.AfterFunc(d, func() { _ = o.Hold() })
+		return o.OffFor(d)
 	}
 	return nil
 }
@@ -175,8 +201,9 @@ func (p *OSDP) LED(r osdp.LEDRecord) {
 		return
 	}
 	p.awaiting = false
+	d := Decision{Granted: c == osdp.ColorGreen, Reason: strings.Join(p.said, "; "), At: now}
 	select {
-	case p.decisions <- Decision{Granted: c == osdp.ColorGreen, At: now}:
+	case p.decisions <- d:
 	default:
 		p.log.Warn("panel: decision dropped: nobody is reading them")
 	}
@@ -194,12 +221,19 @@ func (p *OSDP) Buzzer(z osdp.BUZ) {
 	p.log.Debug("panel: buzzer", "tone", z.Tone, "on", z.OnTime, "off", z.OffTime, "count", z.Count)
 }
 
-// Text implements osdp.Device.
-func (p *OSDP) Text(t osdp.TEXT) { p.log.Info("panel: text", "text", string(t.Text)) }
+// Text implements osdp.Device: what the panel writes while a card waits
+// for its answer is the reason that goes with the answer.
+func (p *OSDP) Text(t osdp.TEXT) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.awaiting && len(p.said) < 4 {
+		p.said = append(p.said, string(t.Text))
+	}
+}
 
 // KeySet implements osdp.Device: persisted before the PD acknowledges.
 func (p *OSDP) KeySet(k [osdp.KeySize]byte) error {
-	if err := p.settings.SetKey(k[:]); err != nil {
+	if err := p.st.SetKey(k[:]); err != nil {
 		return err
 	}
 	p.log.Info("panel: secure channel key installed; install mode off")
@@ -208,7 +242,7 @@ func (p *OSDP) KeySet(k [osdp.KeySize]byte) error {
 
 // ComSet implements osdp.Device.
 func (p *OSDP) ComSet(addr byte, baud uint32) error {
-	if err := p.settings.SetCom(addr, baud); err != nil {
+	if err := p.st.SetCom(addr, baud); err != nil {
 		return err
 	}
 	p.log.Info("panel: new OSDP address and speed", "addr", addr, "baud", baud)

@@ -21,6 +21,15 @@ type OSDPSettings struct {
 	Baud        uint32 `json:"baud"`
 	SCBK        []byte `json:"scbk,omitempty"`
 	InstallMode bool   `json:"install_mode"`
+	// Followed is the address and speed the service's configuration last
+	// gave (FollowService).
+	Followed *Com `json:"followed,omitempty"`
+}
+
+// Com is an OSDP address and speed.
+type Com struct {
+	Address byte   `json:"address"`
+	Baud    uint32 `json:"baud"`
 }
 
 // DefaultOSDP is a reader out of the box: address 0, 9600 baud, no key,
@@ -57,6 +66,10 @@ func (s *Settings) OSDP() OSDPSettings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.v
+	if v.Followed != nil {
+		c := *v.Followed
+		v.Followed = &c
+	}
 	v.SCBK = append([]byte(nil), s.v.SCBK...)
 	if len(v.SCBK) == 0 {
 		v.SCBK = nil
@@ -72,6 +85,27 @@ func (s *Settings) SetKey(k []byte) error {
 // SetCom stores a new address and speed.
 func (s *Settings) SetCom(addr byte, baud uint32) error {
 	return s.update(func(v *OSDPSettings) { v.Address, v.Baud = addr, baud })
+}
+
+// FollowService takes an address and speed from the service's
+// configuration when they differ from what it gave last: a panel's COMSET
+// since then stands until the service asks for something new.
+func (s *Settings) FollowService(c Com) error {
+	return s.update(func(o *OSDPSettings) {
+		if o.Followed == nil || *o.Followed != c {
+			o.Address, o.Baud, o.Followed = c.Address, c.Baud, &c
+		}
+	})
+}
+
+// Following is the address and speed the link uses once c is followed.
+func (s *Settings) Following(c Com) Com {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.v.Followed == nil || *s.v.Followed != c {
+		return c
+	}
+	return Com{s.v.Address, s.v.Baud}
 }
 
 func (s *Settings) update(f func(*OSDPSettings)) error {

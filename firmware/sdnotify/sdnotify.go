@@ -6,7 +6,6 @@
 package sdnotify
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -65,26 +64,11 @@ func WatchdogInterval() time.Duration {
 	return time.Duration(usec) * time.Microsecond / 2
 }
 
-// Watchdog sends WATCHDOG=1 every interval while alive() is true and ctx
-// lives. A daemon whose main loop is stuck must stop feeding the watchdog so
-// that systemd restarts it: alive is that loop's own heartbeat check.
-func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration, alive func() bool) error {
-	if n.addr == nil || interval <= 0 {
+// Feed sends WATCHDOG=1 when systemd watches this process, and nothing
+// otherwise. The caller decides that the daemon is alive.
+func (n *Notifier) Feed() error {
+	if WatchdogInterval() <= 0 {
 		return nil
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if !alive() {
-				continue
-			}
-			if err := n.Notify("WATCHDOG=1"); err != nil {
-				return err
-			}
-		}
-	}
+	return n.Notify("WATCHDOG=1")
 }

@@ -1,7 +1,6 @@
 package sdnotify
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"testing"
@@ -32,34 +31,24 @@ func TestWithoutSocketDoesNothing(t *testing.T) {
 	}
 }
 
-func TestWatchdogFeedsOnlyWhileAlive(t *testing.T) {
+// TestFeed: WATCHDOG=1 goes out only when systemd watches this process.
+func TestFeed(t *testing.T) {
 	sock := sdnotifytest.Listen(t)
 	n := FromEnv()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	alive := make(chan bool, 1)
-	alive <- true
-	healthy := true
-	go n.Watchdog(ctx, time.Millisecond, func() bool {
-		select {
-		case healthy = <-alive:
-		default:
-		}
-		return healthy
-	})
-	if got := sock.Next(t, 5*time.Second); got != "WATCHDOG=1" {
-		t.Fatalf("got %q", got)
-	}
-	alive <- false
-	// Drain what was sent before the loop saw the stall, then expect silence.
-	time.Sleep(20 * time.Millisecond)
-	for {
-		if _, ok := sock.TryNext(10 * time.Millisecond); !ok {
-			break
-		}
+	t.Setenv("WATCHDOG_USEC", "")
+	if err := n.Feed(); err != nil {
+		t.Fatal(err)
 	}
 	if msg, ok := sock.TryNext(50 * time.Millisecond); ok {
-		t.Fatalf("watchdog fed (%q) while the main loop reports itself stuck", msg)
+		t.Fatalf("fed %q with the watchdog off", msg)
+	}
+	t.Setenv("WATCHDOG_USEC", "10000000")
+	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
+	if err := n.Feed(); err != nil {
+		t.Fatal(err)
+	}
+	if got := sock.Next(t, 5*time.Second); got != "WATCHDOG=1" {
+		t.Fatalf("got %q", got)
 	}
 }
 

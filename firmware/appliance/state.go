@@ -1,0 +1,126 @@
+package appliance
+
+import (
+	"time"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/vision"
+)
+
+// Phase is where the reader is in its life.
+type Phase string
+
+// The phases, in the order a reader goes through them.
+const (
+	PhaseSetup       Phase = "setup"       // first boot: "Tap to get started"
+	PhaseScanning    Phase = "scanning"    // waiting for an activation code
+	PhaseActivating  Phase = "activating"  // a code is being checked with the service
+	PhaseActive      Phase = "active"      // running its configuration
+	PhaseDeactivated Phase = "deactivated" // wiped by the service; a touch sets it up again
+)
+
+// Modes of an active reader.
+const (
+	ModeEntry      = "entry"
+	ModeEnrollment = "enrollment"
+)
+
+// Outcome is how a presentation at the door ended.
+type Outcome string
+
+// The outcomes an entry shows.
+const (
+	OutcomeGranted       Outcome = "granted"
+	OutcomeDenied        Outcome = "denied"
+	OutcomeNoAnswer      Outcome = "no-answer"
+	OutcomeNotRecognised Outcome = "not-recognised"
+	OutcomeNotSent       Outcome = "not-sent" // the badge could not go to the panel
+)
+
+// Step of the entry flow.
+type Step string
+
+// The entry steps.
+const (
+	StepIdle     Step = "idle"     // waiting for a palm
+	StepDeciding Step = "deciding" // a badge went to the panel
+	StepResult   Step = "result"   // the outcome is on the screen
+)
+
+// Entry is the entry flow's state.
+type Entry struct {
+	Step    Step
+	Profile string    // who was recognised
+	Badge   string    // what went to the panel
+	At      time.Time // when the palm was recognised
+	Until   time.Time // end of this step: the decision timeout, or the result's time on screen
+	Outcome Outcome
+	Reason  string
+}
+
+// Caps is what this reader has, from its local configuration: what a
+// service configuration may ask for.
+type Caps struct {
+	RS485  bool // a serial line to an OSDP panel
+	Camera bool
+	// SilenceDenies: on Wiegand, a panel that leaves the LED line alone
+	// until the decision timeout has denied (it signals only grants).
+	SilenceDenies bool
+}
+
+// State is the whole appliance state. It is a value: step returns a new
+// one and nothing else changes it.
+type State struct {
+	Phase    Phase
+	Config   *api.Config // the running configuration; nil until one is applied
+	Refused  string      // why the last configuration could not run, while none runs
+	Tamper   bool        // the case is open: an alarm over any phase
+	Updating bool        // a software update is being installed
+	Camera   bool        // frames arrive
+	PanelUp  bool        // the door controller's link works
+	Offline  bool        // the last sync with the service failed
+
+	Guidance vision.Guidance
+	Entry    Entry
+	// Code is the activation attempt: the code being checked, or the one
+	// last refused and why, so that a phone left in view is not sent
+	// again at every frame.
+	Code struct {
+		Payload string
+		Reason  string
+		At      time.Time
+	}
+	// Notice is a message shown until NoticeUntil ("Activation
+	// complete!").
+	Notice      string
+	NoticeUntil time.Time
+	// Progress of the parts the watchdog watches.
+	CameraBeat, PanelBeat time.Time
+	caps                  Caps
+}
+
+// Mode is the running configuration's mode, or "" without one.
+func (s State) Mode() string {
+	if s.Config == nil {
+		return ""
+	}
+	return s.Config.Mode
+}
+
+// Deadline is the next time the state changes by itself, or zero.
+func (s State) Deadline() time.Time {
+	var d time.Time
+	earliest := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	earliest(s.NoticeUntil)
+	if s.Phase == PhaseScanning && s.Code.Reason != "" {
+		earliest(s.Code.At.Add(retryRefused))
+	}
+	if s.Entry.Step != StepIdle {
+		earliest(s.Entry.Until)
+	}
+	return d
+}

@@ -1,0 +1,320 @@
+package appliance
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/ioboard"
+	"github.com/palmd/palmd/firmware/panel"
+	"github.com/palmd/palmd/firmware/vision"
+	"github.com/palmd/palmd/wiegand"
+)
+
+const (
+	// retryRefused is how long a refused activation code in view is left
+	// alone: the phone stays in view for many frames, and a service that
+	// was unreachable may be back.
+	retryRefused = 5 * time.Second
+	// resultShown is how long an entry's outcome stays on the screen.
+	resultShown = 3 * time.Second
+	// noticeShown is how long a notice ("Activation complete!") stays.
+	noticeShown = 3 * time.Second
+	// staleBeat is how long a watched part may go without progress before
+	// the watchdog is no longer fed: longer than OpenCV's V4L2 read
+	// timeout (10 s), so a camera being reopened is not a hung one.
+	staleBeat = 20 * time.Second
+)
+
+// Notices.
+const NoticeActivated = "activation-complete"
+
+// step is the lifecycle: what an event does to the state, and what must
+// happen because of it. It is pure: the same state, event and time give
+// the same result, and it touches nothing outside.
+func step(s State, ev Event, now time.Time) (State, []Effect) {
+	switch ev := ev.(type) {
+	case Touched:
+		return touched(s, ev)
+	case Seen:
+		return seen(s, ev.Output, now)
+	case Decided:
+		return decided(s, ev.Decision, now)
+	case Input:
+		return input(s, ev.Event, now)
+	case Activation:
+		return activation(s, ev, now)
+	case ConfigArrived:
+		if err := s.refuse(ev.Config); err != nil {
+			if s.Config == nil {
+				s.Refused = err.Error()
+			}
+			return s, []Effect{Reply{To: ev.Reply, Err: err}}
+		}
+		return s, []Effect{ApplyConfig{Config: ev.Config, Reply: ev.Reply}}
+	case configApplied:
+		return applied(s, ev.Config), nil
+	case SyncEnded:
+		return syncEnded(s, ev)
+	case RoundDone:
+		s.Offline = ev.Err != nil
+		return s, nil
+	case sendFailed:
+		if s.Entry.Step != StepDeciding {
+			return s, nil
+		}
+		return result(s, OutcomeNotSent, ev.Err.Error(), now)
+	case configRefused:
+		if s.Config == nil {
+			s.Refused = ev.Err.Error()
+		}
+		return s, nil
+	case UpdateInstalling:
+		s.Updating = true
+		return s, nil
+	case UpdateEnded:
+		s.Updating = false
+		return s, nil
+	case Beat:
+		return beat(s, ev.Part, now), nil
+	case Tick:
+		s.PanelUp = ev.PanelUp
+		return s, watchdog(s, now)
+	case Timer:
+		return timer(s, now)
+	}
+	return s, nil
+}
+
+func touched(s State, ev Touched) (State, []Effect) {
+	if ev.Button == ButtonStart && (s.Phase == PhaseSetup || s.Phase == PhaseDeactivated) {
+		s.Phase = PhaseScanning
+	}
+	return s, nil
+}
+
+func seen(s State, out vision.Output, now time.Time) (State, []Effect) {
+	switch o := out.(type) {
+	case vision.CameraState:
+		s.Camera = o.Delivering
+	case vision.Guidance:
+		s.Guidance = o
+	case vision.CodeRead:
+		return codeRead(s, o.Payload, now)
+	case vision.Identified:
+		return identified(s, o, now)
+	}
+	return s, nil
+}
+
+// codeRead starts an activation, unless one runs or this code was refused
+// a moment ago.
+func codeRead(s State, payload string, now time.Time) (State, []Effect) {
+	if s.Phase != PhaseScanning {
+		return s, nil
+	}
+	if s.Code.Reason != "" && payload == s.Code.Payload && now.Sub(s.Code.At) < retryRefused {
+		return s, nil
+	}
+	s.Phase = PhaseActivating
+	s.Code.Payload, s.Code.Reason, s.Code.At = payload, "", now
+	return s, []Effect{Activate{Payload: payload}}
+}
+
+func activation(s State, ev Activation, now time.Time) (State, []Effect) {
+	if s.Phase != PhaseActivating {
+		return s, nil
+	}
+	if ev.Err != nil {
+		s.Phase = PhaseScanning
+		s.Code.Payload, s.Code.Reason, s.Code.At = ev.Payload, ev.Err.Error(), now
+		return s, nil
+	}
+	s.Phase = PhaseActive
+	s.Code.Payload, s.Code.Reason = "", ""
+	s.Notice, s.NoticeUntil = NoticeActivated, now.Add(noticeShown)
+	effects := []Effect{StartSync{}}
+	if err := s.refuse(ev.Config); err != nil {
+		s.Refused = err.Error()
+		return s, effects
+	}
+	return s, append([]Effect{ApplyConfig{Config: ev.Config, Save: true}}, effects...)
+}
+
+// identified starts the decision on a recognised palm.
+func identified(s State, id vision.Identified, now time.Time) (State, []Effect) {
+	if s.Phase != PhaseActive || s.Mode() != ModeEntry || s.Entry.Step == StepDeciding {
+		return s, nil
+	}
+	r := id.Result
+	if !r.Matched {
+		s.Entry = Entry{Step: StepResult, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotRecognised}
+		return s, []Effect{Record{Type: api.EventNotRecognized, At: now,
+			Data: api.Recognition{Reason: "no enrolled palm matched"}}}
+	}
+	badge, err := parseBadge(r.Badge)
+	if err != nil {
+		s.Entry = Entry{Step: StepResult, Profile: r.ID, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotSent, Reason: err.Error()}
+		return s, []Effect{recordOutcome(s.Entry, "")}
+	}
+	s.Entry = Entry{Step: StepDeciding, Profile: r.ID, Badge: r.Badge, At: now, Until: now.Add(s.Config.Decision.Duration)}
+	return s, []Effect{SendBadge{Badge: badge}}
+}
+
+// parseBadge reads a profile's "FACILITY:CARD".
+func parseBadge(s string) (wiegand.Badge, error) {
+	f, c, ok := strings.Cut(s, ":")
+	facility, ferr := strconv.ParseUint(f, 10, 64)
+	card, cerr := strconv.ParseUint(c, 10, 64)
+	if !ok || ferr != nil || cerr != nil {
+		return wiegand.Badge{}, errors.New("the enrolled badge is not FACILITY:CARD")
+	}
+	return wiegand.Badge{Facility: facility, Card: card}, nil
+}
+
+// decided shows the panel's answer and, when the reader drives the door
+// itself, opens it.
+func decided(s State, d panel.Decision, now time.Time) (State, []Effect) {
+	if s.Entry.Step != StepDeciding {
+		return s, nil // an answer to nothing pending: a late one, or another reader's
+	}
+	outcome := OutcomeDenied
+	if d.Granted {
+		outcome = OutcomeGranted
+	}
+	return result(s, outcome, d.Reason, now)
+}
+
+// result ends a decision: the outcome on screen, the event recorded and,
+// on a grant, the outputs that follow grants pulsed.
+func result(s State, outcome Outcome, reason string, now time.Time) (State, []Effect) {
+	s.Entry.Step, s.Entry.Outcome, s.Entry.Reason, s.Entry.Until = StepResult, outcome, reason, now.Add(resultShown)
+	decision := map[Outcome]string{OutcomeGranted: api.DecisionGranted, OutcomeDenied: api.DecisionDenied, OutcomeNoAnswer: api.DecisionNoAnswer}[outcome]
+	effects := []Effect{recordOutcome(s.Entry, decision)}
+	if outcome == OutcomeGranted {
+		r := s.Config.Relay
+		if r.Follow == "grant" {
+			effects = append(effects, Pulse{Output: 0, For: r.Unlock.Duration})
+		}
+		if r.GPOFunc == "grant" {
+			effects = append(effects, Pulse{Output: 1, For: r.Unlock.Duration})
+		}
+	}
+	return s, effects
+}
+
+func recordOutcome(e Entry, decision string) Record {
+	return Record{Type: api.EventRecognized, At: e.At,
+		Data: api.Recognition{Profile: e.Profile, Badge: e.Badge, Decision: decision, Reason: e.Reason}}
+}
+
+func input(s State, ev ioboard.Event, now time.Time) (State, []Effect) {
+	if ev.Kind != ioboard.KindTamper || ev.Asserted == s.Tamper {
+		return s, nil
+	}
+	s.Tamper = ev.Asserted
+	kind := api.EventTamperCleared
+	if s.Tamper {
+		kind = api.EventTamperRaised
+	}
+	return s, []Effect{Record{Type: kind, At: ev.At}}
+}
+
+// applied records the configuration the hardware now runs.
+func applied(s State, c api.Config) State {
+	s.Config, s.Refused = &c, ""
+	return s
+}
+
+func syncEnded(s State, ev SyncEnded) (State, []Effect) {
+	switch {
+	case ev.Restart != nil:
+		return s, []Effect{Stop{Restart: *ev.Restart}}
+	case ev.Deactivated:
+		s = State{Phase: PhaseDeactivated, Tamper: s.Tamper, Camera: s.Camera, CameraBeat: s.CameraBeat, caps: s.caps}
+		return s, []Effect{StopPanel{}}
+	}
+	return s, nil
+}
+
+func beat(s State, part string, now time.Time) State {
+	switch part {
+	case PartCamera:
+		s.CameraBeat = now
+	case PartPanel:
+		s.PanelBeat = now
+	}
+	return s
+}
+
+// The parts the watchdog watches.
+const (
+	PartCamera = "camera"
+	PartPanel  = "panel"
+)
+
+// watchdog feeds systemd's watchdog only while the main loop (it is
+// running this), the camera and the panel link make progress.
+func watchdog(s State, now time.Time) []Effect {
+	if s.caps.Camera && now.Sub(s.CameraBeat) > staleBeat {
+		return nil
+	}
+	if s.Config != nil && now.Sub(s.PanelBeat) > staleBeat {
+		return nil
+	}
+	return []Effect{FeedWatchdog{}}
+}
+
+func timer(s State, now time.Time) (State, []Effect) {
+	if !s.NoticeUntil.IsZero() && !now.Before(s.NoticeUntil) {
+		s.Notice, s.NoticeUntil = "", time.Time{}
+	}
+	if s.Phase == PhaseScanning && s.Code.Reason != "" && now.Sub(s.Code.At) >= retryRefused {
+		s.Code.Reason = "" // the refusal leaves the screen; the same code may be tried again
+	}
+	if now.Before(s.Entry.Until) {
+		return s, nil
+	}
+	switch s.Entry.Step {
+	case StepResult:
+		s.Entry = Entry{Step: StepIdle}
+		return s, nil
+	case StepDeciding:
+	default:
+		return s, nil
+	}
+	outcome := OutcomeNoAnswer
+	if s.caps.SilenceDenies && s.Config.Panel.Protocol == panel.ProtocolWiegand {
+		outcome = OutcomeDenied
+	}
+	return result(s, outcome, "", now)
+}
+
+// refuse says why this reader cannot run c, or nil. Config.Validate has
+// already checked c on its own; these are the reader's limits.
+func (s State) refuse(c api.Config) error {
+	if cur := s.Config; cur != nil && c.Mode != cur.Mode {
+		return fmt.Errorf("mode %s: this reader runs in %s mode; a reader changes mode only when it is deactivated and activated again", c.Mode, cur.Mode)
+	}
+	if c.Mode == ModeEnrollment {
+		return errors.New("mode enrollment: this firmware has no enrollment flow yet; configure the reader for entry")
+	}
+	if c.Panel.Protocol == panel.ProtocolOSDP && !s.caps.RS485 {
+		return errors.New("panel.protocol osdp: this reader has no RS-485 port in its local configuration ([rs485])")
+	}
+	if c.Panel.Protocol == panel.ProtocolWiegand {
+		if c.Relay.Follow == "panel" {
+			return errors.New("relay.follow panel: over Wiegand the panel cannot drive the relay; use grant")
+		}
+		if c.Relay.GPOFunc == "panel" {
+			return errors.New("relay.gpo panel: over Wiegand the panel cannot drive the GPO; use grant or off")
+		}
+	}
+	if _, err := c.BadgeFormat(); err != nil {
+		return fmt.Errorf("badge: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+// Package vision is the reader's camera worker. One goroutine captures
+// frames continuously and keeps only the newest; another takes the newest
+// frame whenever it is free and does what the reader needs of it: nothing,
+// reading activation codes, or finding and identifying palms. While nothing
+// is in view it only runs a cheap presence test on a coarse grid, so an
+// idle reader costs almost nothing.
+//
+// Its findings leave as Outputs, each sent once when something changes:
+// the camera starting or stopping to deliver frames, a code read, new
+// guidance for the screen, one identification per presentation of a hand.
+package vision
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/drivers/camera"
+)
+
+// Purpose is what the reader looks for in the frames.
+type Purpose int
+
+// The purposes.
+const (
+	LookForNothing Purpose = iota // frames are only counted (the camera check)
+	LookForCodes                  // activation QR codes
+	LookForPalms                  // palms to identify
+)
+
+func (p Purpose) String() string {
+	return [...]string{"nothing", "codes", "palms"}[p]
+}
+
+// Output is something the worker found.
+type Output interface{ isOutput() }
+
+// CameraState says whether frames arrive (sent on a change).
+type CameraState struct{ Delivering bool }
+
+// CodeRead is an activation code read off a frame.
+type CodeRead struct{ Payload string }
+
+// Guidance is what the screen should tell the person at the reader (sent
+// on a change); no hints and Ready means the hand is held right.
+type Guidance struct {
+	Hints []palm.Hint
+	Ready bool
+}
+
+// Identified is the outcome of one presentation of a hand.
+type Identified struct {
+	Result gallery.Result
+	Frame  time.Time     // when the frame that decided was captured
+	Took   time.Duration // coding and searching
+}
+
+func (CameraState) isOutput() {}
+func (CodeRead) isOutput()    {}
+func (Guidance) isOutput()    {}
+func (Identified) isOutput()  {}
+
+// CodeReader reads activation codes (firmware/qr's Scanner).
+type CodeReader interface {
+	Scan(img *image.Gray) (string, error)
+}
+
+// Recogniser finds a palm in a frame and identifies it.
+type Recogniser interface {
+	// Locate finds the hand: hints for the screen, or a frame good
+	// enough to identify.
+	Locate(img *image.Gray) (palm.Observation, error)
+	// Identify searches the enrolled people for the located palm.
+	Identify(obs palm.Observation) (gallery.Result, error)
+}
+
+// Config is what the worker needs.
+type Config struct {
+	Open  Opener
+	Codes CodeReader
+	Palms Recogniser
+	// Stall is how long without a frame before the camera counts as not
+	// delivering; default 2 s.
+	Stall time.Duration
+	Log   *slog.Logger
+}
+
+// Worker runs the camera for the reader.
+type Worker struct {
+	cfg     Config
+	purpose chan Purpose
+}
+
+// New returns a worker; Run starts it.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Open == nil || cfg.Codes == nil || cfg.Palms == nil {
+		return nil, fmt.Errorf("vision: a camera, a code reader and a recogniser are required")
+	}
+	if cfg.Stall <= 0 {
+		cfg.Stall = 2 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{cfg: cfg, purpose: make(chan Purpose, 1)}, nil
+}
+
+// Look tells the worker what to look for from the next frame on; it never
+// blocks, and only the latest purpose counts.
+func (w *Worker) Look(p Purpose) {
+	for {
+		select {
+		case w.purpose <- p:
+			return
+		default:
+			select {
+			case <-w.purpose:
+			default:
+			}
+		}
+	}
+}
+
+// Run captures and looks until ctx ends. Outputs go to out; camera
+// progress (a frame, or an attempt to reopen) to beat.
+func (w *Worker) Run(ctx context.Context, out func(Output), beat func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	latest := make(chan camera.Frame, 1)
+	captured := make(chan struct{})
+	go func() {
+		defer close(captured)
+		capture(ctx, w.cfg.Open, latest, beat, w.cfg.Log)
+	}()
+	defer func() { <-captured }()
+	w.look(ctx, latest, out)
+}
+
+// look is the pipeline worker's loop.
+func (w *Worker) look(ctx context.Context, latest <-chan camera.Frame, out func(Output)) {
+	s := newScene(w.cfg, out)
+	stall := time.NewTimer(w.cfg.Stall)
+	defer stall.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-w.purpose:
+			s.setPurpose(p)
+		case <-stall.C:
+			// A frame may have come while a slow frame was being worked
+			// on: only an empty mailbox is a stalled camera.
+			select {
+			case f := <-latest:
+				w.take(s, stall, f)
+			default:
+				s.setDelivering(false)
+			}
+		case f := <-latest:
+			w.take(s, stall, f)
+		}
+	}
+}
+
+// take works on a frame the capture delivered.
+func (w *Worker) take(s *scene, stall *time.Timer, f camera.Frame) {
+	stall.Reset(w.cfg.Stall)
+	s.setDelivering(true)
+	s.frame(f)
+}
+
+// scene is the pipeline's state between frames.
+type scene struct {
+	cfg        Config
+	out        func(Output)
+	purpose    Purpose
+	delivering bool
+	told       bool // the camera state was sent at least once
+	presence   *Presence
+	empty      int  // frames in a row flagged present in which nothing was found
+	armed      bool // a hand may be identified (the last one has left)
+	away       int  // frames in a row without presence since the decision
+	guidance   Guidance
+	sent       bool // guidance was sent since the purpose was set
+}
+
+// emptyFrames is how many frames flagged present, in which the pipeline
+// found nothing, make the scene the new empty one (light changed, a
+// shadow, something left on the ledge).
+const emptyFrames = 15
+
+// leaveFrames is how many frames without presence end a presentation.
+const leaveFrames = 3
+
+func newScene(cfg Config, out func(Output)) *scene {
+	return &scene{cfg: cfg, out: out, presence: NewPresence(), armed: true}
+}
+
+func (s *scene) setPurpose(p Purpose) {
+	s.purpose, s.armed, s.away, s.sent = p, true, 0, false
+	s.cfg.Log.Debug("vision: looking for", "purpose", p)
+}
+
+func (s *scene) setDelivering(on bool) {
+	if s.told && s.delivering == on {
+		return
+	}
+	s.delivering, s.told = on, true
+	if !on {
+		s.cfg.Log.Warn("camera: no frame", "for", s.cfg.Stall)
+	}
+	s.out(CameraState{Delivering: on})
+}
+
+func (s *scene) frame(f camera.Frame) {
+	present := s.presence.InView(f.Image)
+	switch s.purpose {
+	case LookForCodes:
+		s.codes(f, present)
+	case LookForPalms:
+		s.palms(f, present)
+	}
+}
+
+func (s *scene) codes(f camera.Frame, present bool) {
+	if !present {
+		return
+	}
+	payload, err := s.cfg.Codes.Scan(f.Image)
+	if err != nil {
+		s.nothingFound(f)
+		return
+	}
+	s.empty = 0
+	s.out(CodeRead{Payload: payload})
+}
+
+func (s *scene) palms(f camera.Frame, present bool) {
+	if !s.armed {
+		// The decision is made: wait, cheaply, for the hand to leave.
+		s.away++
+		if present {
+			s.away = 0
+		}
+		if s.away >= leaveFrames {
+			s.armed, s.away = true, 0
+			s.guide(Guidance{Hints: []palm.Hint{palm.HintNoHand}})
+		}
+		return
+	}
+	if !present {
+		s.guide(Guidance{Hints: []palm.Hint{palm.HintNoHand}})
+		return
+	}
+	obs, err := s.cfg.Palms.Locate(f.Image)
+	if err != nil {
+		s.cfg.Log.Warn("vision: frame unusable", "err", err)
+		return
+	}
+	if !obs.Good() {
+		if slices.Equal(obs.Hints, []palm.Hint{palm.HintNoHand}) {
+			s.nothingFound(f)
+		} else {
+			s.empty = 0
+		}
+		s.guide(Guidance{Hints: obs.Hints})
+		return
+	}
+	s.empty = 0
+	s.guide(Guidance{Ready: true})
+	start := time.Now()
+	r, err := s.cfg.Palms.Identify(obs)
+	if err != nil {
+		s.cfg.Log.Warn("vision: coding the palm", "err", err)
+		return
+	}
+	s.armed = false
+	s.out(Identified{Result: r, Frame: f.At, Took: time.Since(start)})
+}
+
+// nothingFound counts frames the presence test flagged in vain; enough of
+// them in a row make this frame the empty scene.
+func (s *scene) nothingFound(f camera.Frame) {
+	if s.empty++; s.empty >= emptyFrames {
+		s.presence.Absorb(f.Image)
+		s.empty = 0
+	}
+}
+
+// guide sends guidance when it changes.
+func (s *scene) guide(g Guidance) {
+	if s.sent && g.Ready == s.guidance.Ready && slices.Equal(g.Hints, s.guidance.Hints) {
+		return
+	}
+	s.guidance, s.sent = g, true
+	s.out(g)
+}

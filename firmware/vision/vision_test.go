@@ -1,0 +1,214 @@
+package vision
+
+import (
+	"context"
+	"errors"
+	"image"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/drivers/camera"
+)
+
+// scenes a fake pipeline recognises by their first pixel.
+const (
+	pixEmpty = 8
+	pixCode  = 200
+	pixHand  = 150
+	pixBlur  = 120 // a hand, too far
+)
+
+func frame(pix byte) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = pix
+	}
+	return img
+}
+
+// fakes count their calls; they are called from the worker's goroutine.
+type fakes struct {
+	mu                    sync.Mutex
+	scans, locates, found int
+}
+
+func (f *fakes) Scan(img *image.Gray) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scans++
+	if img.Pix[0] == pixCode {
+		return "PALMD1.code", nil
+	}
+	return "", errors.New("no code")
+}
+
+func (f *fakes) Locate(img *image.Gray) (palm.Observation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.locates++
+	switch img.Pix[0] {
+	case pixHand:
+		return palm.Observation{ROI: img}, nil
+	case pixBlur:
+		return palm.Observation{Hints: []palm.Hint{palm.HintTooFar}}, nil
+	}
+	return palm.Observation{Hints: []palm.Hint{palm.HintNoHand}}, nil
+}
+
+func (f *fakes) Identify(palm.Observation) (gallery.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.found++
+	return gallery.Result{ID: "p1", Badge: "12:3456", Matched: true}, nil
+}
+
+func (f *fakes) counts() (scans, locates, found int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.scans, f.locates, f.found
+}
+
+// bench runs a worker on a simulated camera at 20 fps in a synctest
+// bubble, collecting its outputs.
+type bench struct {
+	cam  *camera.Sim
+	fk   *fakes
+	w    *Worker
+	mu   sync.Mutex
+	outs []Output
+}
+
+func newBench(t *testing.T) (*bench, context.CancelFunc, func()) {
+	b := &bench{cam: camera.NewSim(64, 48, 20), fk: &fakes{}}
+	w, err := New(Config{Open: b.cam.Open, Codes: b.fk, Palms: b.fk, Stall: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.w = w
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx, func(o Output) { b.mu.Lock(); b.outs = append(b.outs, o); b.mu.Unlock() }, func() {})
+	}()
+	return b, cancel, func() { cancel(); <-done }
+}
+
+func (b *bench) take() []Output {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o := b.outs
+	b.outs = nil
+	return o
+}
+
+func count[T Output](outs []Output) (n int) {
+	for _, o := range outs {
+		if _, ok := o.(T); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIdleCostsOnlyPresence: after learning the empty scene, an idle
+// reader looking for codes or palms runs neither pipeline.
+func TestIdleCostsOnlyPresence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _, stop := newBench(t)
+		defer stop()
+		b.w.Look(LookForCodes)
+		time.Sleep(2 * time.Second) // 40 frames: the empty scene is learned within 15
+		scans, _, _ := b.fk.counts()
+		time.Sleep(10 * time.Second)
+		if again, _, _ := b.fk.counts(); again != scans || scans > emptyFrames+2 {
+			t.Fatalf("code scans: %d while learning, %d after 10 s idle; want none after learning", scans, again-scans)
+		}
+		b.w.Look(LookForPalms)
+		time.Sleep(10 * time.Second)
+		if _, locates, _ := b.fk.counts(); locates != 0 {
+			t.Fatalf("palm pipeline ran %d times with nothing in view", locates)
+		}
+		if outs := b.take(); count[CameraState](outs) != 1 {
+			t.Fatalf("outputs %v: want the camera state once", outs)
+		}
+	})
+}
+
+// TestOneIdentificationPerPresentation: a hand held still is identified
+// once; it must leave before it is identified again; guidance is sent on a
+// change only.
+func TestOneIdentificationPerPresentation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _, stop := newBench(t)
+		defer stop()
+		b.w.Look(LookForPalms)
+		time.Sleep(time.Second)
+		b.take()
+		b.cam.Show(frame(pixBlur))
+		time.Sleep(time.Second)
+		b.cam.Show(frame(pixHand))
+		time.Sleep(3 * time.Second)
+		outs := b.take()
+		if n := count[Identified](outs); n != 1 {
+			t.Fatalf("%d identifications of one presentation, want 1 (%v)", n, outs)
+		}
+		if n := count[Guidance](outs); n != 2 { // too far, then ready
+			t.Fatalf("%d guidance changes, want 2 (%v)", n, outs)
+		}
+		_, locates, _ := b.fk.counts()
+		time.Sleep(3 * time.Second) // still held: only the presence test runs
+		if _, again, _ := b.fk.counts(); again != locates {
+			t.Fatalf("the hand was located %d more times after its decision", again-locates)
+		}
+		b.cam.Show(nil)
+		time.Sleep(time.Second)
+		b.cam.Show(frame(pixHand))
+		time.Sleep(time.Second)
+		if n := count[Identified](b.take()); n != 1 {
+			t.Fatalf("a new presentation gave %d identifications, want 1", n)
+		}
+	})
+}
+
+func TestCodeRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _, stop := newBench(t)
+		defer stop()
+		b.w.Look(LookForCodes)
+		time.Sleep(time.Second)
+		b.cam.Show(frame(pixCode))
+		time.Sleep(100 * time.Millisecond)
+		outs := b.take()
+		if count[CodeRead](outs) == 0 {
+			t.Fatalf("no code read: %v", outs)
+		}
+	})
+}
+
+// TestCameraUnplugged: frames stop, the camera state says so once; the
+// camera is reopened when it is back and the state says so once.
+func TestCameraUnplugged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _, stop := newBench(t)
+		defer stop()
+		time.Sleep(time.Second)
+		if outs := b.take(); len(outs) != 1 || outs[0] != (CameraState{Delivering: true}) {
+			t.Fatalf("outputs at start %v", outs)
+		}
+		b.cam.Unplug()
+		time.Sleep(5 * time.Second)
+		if outs := b.take(); len(outs) != 1 || outs[0] != (CameraState{Delivering: false}) {
+			t.Fatalf("outputs while unplugged %v", outs)
+		}
+		b.cam.Plug()
+		time.Sleep(maxReopen + time.Second)
+		if outs := b.take(); len(outs) != 1 || outs[0] != (CameraState{Delivering: true}) {
+			t.Fatalf("outputs after plugging back %v", outs)
+		}
+	})
+}
