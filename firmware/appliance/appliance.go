@@ -348,6 +348,7 @@ type Status struct {
 	Entry    Step       `json:"entry_step,omitempty"`
 	Outcome  Outcome    `json:"last_outcome,omitempty"`
 	Reason   string     `json:"last_reason,omitempty"`
+	Frame    time.Time  `json:"last_frame,omitzero"` // the camera frame the last decision came from
 	Tamper   bool       `json:"tamper"`
 	Camera   bool       `json:"camera"`
 	PanelUp  bool       `json:"panel_up"`
@@ -370,7 +371,7 @@ func (healthQuery) isEvent() {}
 func (q statusQuery) answer(a *Appliance) {
 	s := a.state
 	st := Status{Phase: s.Phase, Mode: s.Mode(), Refused: s.Refused, Screen: a.screen, Entry: s.Entry.Step,
-		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Tamper: s.Tamper, Camera: s.Camera, PanelUp: s.PanelUp,
+		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Frame: s.Entry.Frame, Tamper: s.Tamper, Camera: s.Camera, PanelUp: s.PanelUp,
 		Health: a.health()}
 	if s.Config != nil {
 		st.Config, st.Protocol = s.Config.Version, s.Config.Panel.Protocol

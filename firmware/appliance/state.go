@@ -53,6 +53,7 @@ type Entry struct {
 	Profile string    // who was recognised
 	Badge   string    // what went to the panel
 	At      time.Time // when the palm was recognised
+	Frame   time.Time // when the camera took the frame that decided
 	Until   time.Time // end of this step: the decision timeout, or the result's time on screen
 	Outcome Outcome
 	Reason  string

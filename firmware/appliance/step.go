@@ -160,7 +160,7 @@ func identified(s State, id vision.Identified, now time.Time) (State, []Effect) 
 		s.Entry = Entry{Step: StepResult, Profile: r.ID, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotSent, Reason: err.Error()}
 		return s, []Effect{recordOutcome(s.Entry, "")}
 	}
-	s.Entry = Entry{Step: StepDeciding, Profile: r.ID, Badge: r.Badge, At: now, Until: now.Add(s.Config.Decision.Duration)}
+	s.Entry = Entry{Step: StepDeciding, Profile: r.ID, Badge: r.Badge, At: now, Frame: id.Frame, Until: now.Add(s.Config.Decision.Duration)}
 	return s, []Effect{SendBadge{Badge: badge}}
 }
 

@@ -21,10 +21,12 @@ import (
 
 // Access is one badge the panel received and its answer.
 type Access struct {
-	Badge   wiegand.Badge
-	Bits    int
-	Granted bool
-	Err     string // the read could not be decoded in the panel's format
+	Badge    wiegand.Badge
+	Bits     int
+	Granted  bool
+	Err      string    // the read could not be decoded in the panel's format
+	Read     time.Time // when the whole read had arrived on the wire
+	Answered time.Time // when the panel began its answer (zero: none)
 }
 
 // Grants is the list of badges a simulated panel opens the door for.
@@ -56,7 +58,12 @@ type OSDPConfig struct {
 	Grants Grants
 	// Feedback is how long the grant/deny LED shows; default 3 s.
 	Feedback time.Duration
-	Logger   *slog.Logger
+	// PollInterval paces the polls; default 20 ms, about what a poll and
+	// its reply take on the wire at 9600 baud, which a pty does not
+	// impose. Polling a pty flat out would cost the simulated reader more
+	// CPU than any real line could make it spend.
+	PollInterval time.Duration
+	Logger       *slog.Logger
 }
 
 // OSDP is a running simulated OSDP door controller.
@@ -88,6 +95,9 @@ func (p *OSDP) muted() bool {
 func NewOSDP(cfg OSDPConfig) (*OSDP, error) {
 	if cfg.Feedback <= 0 {
 		cfg.Feedback = 3 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 20 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -147,7 +157,7 @@ func (p *OSDP) poll(ctx context.Context, link osdp.Link) error {
 	if cfg.Plain {
 		peer = osdp.PeerConfig{Address: cfg.Address}
 	}
-	cp, err := osdp.NewCP(osdp.CPConfig{PDs: []osdp.PeerConfig{peer}, Logger: p.log})
+	cp, err := osdp.NewCP(osdp.CPConfig{PDs: []osdp.PeerConfig{peer}, PollInterval: cfg.PollInterval, Logger: p.log})
 	if err != nil {
 		return fmt.Errorf("panelsim: %w", err)
 	}
@@ -192,6 +202,7 @@ func (p *OSDP) handle(ctx context.Context, cp *osdp.CP, cfg OSDPConfig, ev osdp.
 // be decoded, then LED and buzzer feedback.
 func (p *OSDP) decide(ctx context.Context, cp *osdp.CP, cfg OSDPConfig, ev osdp.Event) {
 	a := cfg.Grants.decide(cfg.Format, unpackBits(ev.Data, ev.Bits))
+	a.Read = ev.Time
 	if p.muted() {
 		p.log.Info("door panel: card read left unanswered (muted)")
 		select {
@@ -215,6 +226,7 @@ func (p *OSDP) decide(ctx context.Context, cp *osdp.CP, cfg OSDPConfig, ev osdp.
 		Control: osdp.LEDTempSet, OnTime: 1, OnColor: color, OffColor: color, Timer: timer,
 	}}}}.MarshalBinary()
 	buz, _ := osdp.BUZ{Tone: osdp.ToneDefault, OnTime: 1, OffTime: 1, Count: beeps}.MarshalBinary()
+	a.Answered = time.Now()
 	if _, err := cp.Send(ctx, ev.Addr, osdp.CmdLED, led); err != nil {
 		p.log.Warn("door panel: LED feedback failed", "err", err)
 	}

@@ -105,7 +105,7 @@ func (p *Wiegand) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case f := <-p.rx.Frames():
-			p.answer(ctx, f.Bits)
+			p.answer(ctx, f)
 		}
 	}
 }
@@ -116,12 +116,16 @@ func watch(pin *pinsim.Pin) wiegand.Subscribe {
 	}
 }
 
-func (p *Wiegand) answer(ctx context.Context, bits wiegand.Bits) {
+func (p *Wiegand) answer(ctx context.Context, f wiegand.Frame) {
 	p.mu.Lock()
 	format, mute := p.format, p.mute
 	p.mu.Unlock()
-	a := p.cfg.Grants.decide(format, bits)
-	p.cfg.Logger.Info("door panel: wiegand frame", "bits", len(bits), "granted", a.Granted, "undecodable", a.Err != "", "answered", !mute)
+	a := p.cfg.Grants.decide(format, f.Bits)
+	a.Read = f.End
+	p.cfg.Logger.Info("door panel: wiegand frame", "bits", len(f.Bits), "granted", a.Granted, "undecodable", a.Err != "", "answered", !mute)
+	if !mute {
+		a.Answered = time.Now()
+	}
 	select {
 	case p.access <- a:
 	default:
