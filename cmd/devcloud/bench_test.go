@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/qr"
 	"github.com/palmd/palmd/firmware/qr/qrtest"
@@ -45,7 +46,7 @@ func BenchmarkOutboxDrain(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		for range n {
-			ev, _ := cloud.NewEvent("Successful Recognition", map[string]string{"reader": "bench"}, time.Now())
+			ev, _ := cloud.NewEvent(api.EventNotRecognized, api.Recognition{Reason: "no match"}, time.Now())
 			if err := cloud.Record(r.db, ev); err != nil {
 				b.Fatal(err)
 			}

@@ -59,7 +59,7 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
 		Name    string  `json:"name"`
 		Address address `json:"address"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	if in.Name == "" || in.Address.Line1 == "" || in.Address.City == "" || in.Address.CountryCode == "" {
@@ -110,7 +110,7 @@ func (s *server) getSiteAddress(w http.ResponseWriter, r *http.Request, _ apiKey
 
 func (s *server) createTemplate(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	var t template
-	if !readJSON(w, r, manageBodyLimit, &t) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &t) {
 		return
 	}
 	t.Config.Version = 1
@@ -133,7 +133,7 @@ func (s *server) createInstance(w http.ResponseWriter, r *http.Request, _ apiKey
 		Name string `json:"name"`
 		Site string `json:"siteId"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	rec := instanceRecord{instance: instance{ID: newID("inst-"), Name: in.Name, Site: in.Site, State: stateNeedsConfig}}
@@ -172,7 +172,7 @@ func (s *server) configureInstance(w http.ResponseWriter, r *http.Request, _ api
 		Template string      `json:"templateId,omitempty"`
 		Config   *api.Config `json:"configuration,omitempty"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	var rec instanceRecord
@@ -271,7 +271,7 @@ func secretHash(secret string) string {
 // tagResource merges tags into a site or an instance.
 func (s *server) tagResource(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	var tags map[string]string
-	if !readJSON(w, r, manageBodyLimit, &tags) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &tags) {
 		return
 	}
 	id := r.PathValue("id")

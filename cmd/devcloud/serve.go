@@ -71,15 +71,17 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	if c.events == "" {
 		c.events = filepath.Join(c.dir, "events.jsonl")
 	}
-	ev, err := os.OpenFile(c.events, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	// Fail at start, not at the first event, when the file cannot be opened.
+	ev, err := os.OpenFile(c.events, os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		d.b.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("devcloud: events file: %w", err)
 	}
+	ev.Close()
 	s := &server{
 		db: d, ca: ca, log: log, url: "https://" + listenAddr, offline: c.offline, now: time.Now, codeTTL: c.codeTTL,
 		releases: filepath.Join(c.dir, "releases"),
-		events:   &publisher{w: ev, log: log, account: "000000000000", region: "local", now: time.Now},
+		events:   &publisher{db: d.b, path: c.events, log: log, account: "000000000000", region: "local"},
 	}
 	if err := os.WriteFile(filepath.Join(c.dir, "url"), []byte(s.url+"\n"), 0o644); err != nil {
 		return nil, nil, err
@@ -87,7 +89,7 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	if err := s.ensureKeys(c.dir); err != nil {
 		return nil, nil, err
 	}
-	return s, func() { d.b.Close(); ev.Close() }, nil
+	return s, func() { d.b.Close() }, nil
 }
 
 // ensureKeys writes one API key per access level on first start.

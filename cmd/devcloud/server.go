@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,14 +55,23 @@ func (s *server) tlsConfig() *tls.Config {
 func (s *server) serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{Handler: s.routes(), TLSConfig: s.tlsConfig(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-	go s.watchConnectivity(ctx)
-	go func() { <-ctx.Done(); _ = srv.Close() }()
+	var wg sync.WaitGroup
+	defer wg.Wait() // the caller closes the database once serve returns
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // also when ServeTLS fails at once
+	wg.Go(func() { s.watchConnectivity(ctx) })
+	wg.Go(func() { s.events.run(ctx) })
+	wg.Go(func() { <-ctx.Done(); _ = srv.Close() })
 	err := srv.ServeTLS(l, "", "")
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
 }
+
+// publish tries to publish what the last transaction queued before the
+// caller answers; run retries whatever it could not.
+func (s *server) publish() { s.events.flushLogged() }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -73,15 +81,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, short, msg string) {
 	writeJSON(w, code, api.Error{Code: short, Message: msg})
-}
-
-// readJSON decodes a bounded body strictly.
-func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "body: "+err.Error())
-		return false
-	}
-	return true
 }

@@ -25,7 +25,9 @@ var (
 	bKeys      = []byte("apikeys")  // sha256(key) -> apiKey
 	bAudit     = []byte("audit")    // seq -> auditEntry
 	bReleases  = []byte("releases") // arch -> releaseRecord, the newest published
-	allBuckets = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit, bReleases}
+	bOutbox    = []byte("outbox")   // seq -> published event not yet in the events file
+	bMeta      = []byte("meta")     // the publisher's progress
+	allBuckets = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit, bReleases, bOutbox, bMeta}
 )
 
 var errNotFound = errors.New("not found")

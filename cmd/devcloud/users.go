@@ -40,13 +40,15 @@ func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, k apiKey) {
 		if err := put(tx, bProfiles, id, p); err != nil {
 			return err
 		}
-		_, err := appendSeq(tx, bGallery, galleryChange{Site: p.Site, Deleted: id})
-		return err
+		if _, err := appendSeq(tx, bGallery, galleryChange{Site: p.Site, Deleted: id}); err != nil {
+			return err
+		}
+		return s.events.userEvent(tx, "New Successful Un-enrollment", s.now(), p, k.Name)
 	})
 	if !ok {
 		return
 	}
-	s.events.userEvent("New Successful Un-enrollment", p, k.Name)
+	s.publish()
 	w.WriteHeader(http.StatusNoContent)
 }
 
