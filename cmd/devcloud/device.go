@@ -243,15 +243,18 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request, rec instanceReco
 		writeError(w, http.StatusBadRequest, "bad_request", "id, badge and templates are required")
 		return
 	}
-	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge, Templates: e.Templates}, Site: rec.Site, Status: "ACTIVE", Created: s.now().UTC()}
-	if !s.update(w, func(tx *bolt.Tx) error {
+	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge}, Site: rec.Site, Status: "ACTIVE", Created: s.now().UTC()}
+	if !s.update(w, func(tx *bolt.Tx) (err error) {
 		if tx.Bucket(bProfiles).Get([]byte(e.ID)) != nil {
 			return nil
+		}
+		if p.Sealed, err = s.vault.seal(tx, p.ID, e.Templates); err != nil {
+			return err
 		}
 		if err := put(tx, bProfiles, p.ID, p); err != nil {
 			return err
 		}
-		if _, err := appendSeq(tx, bGallery, galleryChange{Site: rec.Site, Added: &p.Profile}); err != nil {
+		if _, err := appendSeq(tx, bGallery, galleryChange{Site: rec.Site, AddedID: p.ID}); err != nil {
 			return err
 		}
 		return s.events.userEvent(tx, "New Successful Enrollment", s.now(), p, rec.ID)
@@ -281,16 +284,38 @@ func (s *server) gallery(w http.ResponseWriter, r *http.Request, rec instanceRec
 			if ch.Site != rec.Site {
 				continue
 			}
-			if ch.Added != nil {
-				out.Added = append(out.Added, *ch.Added)
-			} else {
+			if ch.Deleted != "" {
 				out.Deleted = append(out.Deleted, ch.Deleted)
+				continue
+			}
+			p, found, err := s.openProfile(tx, ch.AddedID)
+			if err != nil {
+				return err
+			}
+			if found { // a deleted person's addition is gone with them
+				out.Added = append(out.Added, p)
 			}
 		}
 		return nil
 	}) {
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// openProfile returns an active profile with its templates opened.
+func (s *server) openProfile(tx *bolt.Tx, id string) (api.Profile, bool, error) {
+	var p profile
+	if err := get(tx, bProfiles, id, &p); err != nil {
+		return api.Profile{}, false, err
+	}
+	if p.Status != "ACTIVE" {
+		return api.Profile{}, false, nil
+	}
+	t, err := s.vault.open(tx, id, p.Sealed)
+	if err != nil {
+		return api.Profile{}, false, err
+	}
+	return api.Profile{ID: p.ID, Badge: p.Badge, Templates: t}, true, nil
 }
 
 func (s *server) commands(w http.ResponseWriter, _ *http.Request, rec instanceRecord) {

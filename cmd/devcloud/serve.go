@@ -64,8 +64,19 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := openDB(filepath.Join(c.dir, "devcloud.db"))
+	dbPath := filepath.Join(c.dir, "devcloud.db")
+	d, err := openDB(dbPath)
 	if err != nil {
+		return nil, nil, err
+	}
+	v, err := openVault(c.dir, d.b)
+	if err == nil {
+		d, err = migrate(dbPath, d, v)
+	}
+	if err != nil {
+		if d != nil {
+			d.b.Close()
+		}
 		return nil, nil, err
 	}
 	if c.events == "" {
@@ -80,8 +91,8 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	ev.Close()
 	s := &server{
 		db: d, ca: ca, log: log, url: "https://" + listenAddr, offline: c.offline, now: time.Now, codeTTL: c.codeTTL,
-		releases: filepath.Join(c.dir, "releases"),
-		events:   &publisher{db: d.b, path: c.events, log: log, account: "000000000000", region: "local"},
+		releases: filepath.Join(c.dir, "releases"), vault: v,
+		events: &publisher{db: d.b, path: c.events, log: log, account: "000000000000", region: "local"},
 	}
 	if err := os.WriteFile(filepath.Join(c.dir, "url"), []byte(s.url+"\n"), 0o644); err != nil {
 		return nil, nil, err

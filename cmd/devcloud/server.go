@@ -22,10 +22,10 @@ type server struct {
 	ca        *authority
 	log       *slog.Logger
 	events    *publisher
+	vault     *vault
 	url       string        // base URL put into activation codes
 	offline   time.Duration // a reader silent this long is DISCONNECTED
 	now       func() time.Time
-	mu        sync.Mutex // serialises gallery appends with their publication
 	codeTTL   time.Duration
 	maxUpload int64
 	releases  string // directory of published software files
