@@ -38,6 +38,11 @@ func (s *server) deviceRoutes(mux *http.ServeMux) {
 
 // activate binds a reader to the instance named in a valid, unused code.
 func (s *server) activate(w http.ResponseWriter, r *http.Request) {
+	if ok, _ := s.limit.allow(remoteIP(r), s.now()); !ok {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "throttled", "too many activation attempts from this address")
+		return
+	}
 	var req api.ActivateRequest
 	if !readJSON(w, r, 1<<16, deviceStringLimit, &req) {
 		return

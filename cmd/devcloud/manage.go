@@ -6,10 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -309,8 +314,56 @@ func mergeTags(dst, src map[string]string) map[string]string {
 	return dst
 }
 
-func (s *server) listAudit(w http.ResponseWriter, _ *http.Request, _ apiKey) {
-	list(s, w, bAudit, "events", all[auditEntry])
+// Audit log pages: ListAuditEvents takes nextToken (from the previous
+// page) and maxResults.
+const (
+	auditPageDefault = 100
+	auditPageMax     = 1000
+)
+
+// listAudit answers one page of the audit log, oldest first.
+func (s *server) listAudit(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	after, limit, err := auditPage(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	out := struct {
+		Events    []auditEntry `json:"events"`
+		NextToken string       `json:"nextToken,omitempty"`
+	}{Events: []auditEntry{}}
+	if s.view(w, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil; k, v = c.Next() {
+			if len(out.Events) == limit {
+				out.NextToken = strconv.FormatUint(after, 10)
+				break
+			}
+			var e auditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit %x: %w", k, err)
+			}
+			out.Events, after = append(out.Events, e), binary.BigEndian.Uint64(k)
+		}
+		return nil
+	}) {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func auditPage(q url.Values) (after uint64, limit int, err error) {
+	limit = auditPageDefault
+	if t := q.Get("nextToken"); t != "" {
+		if after, err = strconv.ParseUint(t, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("nextToken: not a token this service gave")
+		}
+	}
+	if m := q.Get("maxResults"); m != "" {
+		if limit, err = strconv.Atoi(m); err != nil || limit < 1 || limit > auditPageMax {
+			return 0, 0, fmt.Errorf("maxResults: a number from 1 to %d", auditPageMax)
+		}
+	}
+	return after, limit, nil
 }
 
 // Errors handlers return from transactions, mapped to HTTP statuses.

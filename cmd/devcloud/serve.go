@@ -54,6 +54,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
+// Calls without a valid credential (management calls without a known key,
+// activations) from one address: 20 at once, then one a second.
+const (
+	unauthRate  = 1
+	unauthBurst = 20
+)
+
 // newServer opens (or creates) the data directory and returns a server
 // for the given listen address.
 func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, func(), error) {
@@ -91,7 +98,7 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	ev.Close()
 	s := &server{
 		db: d, ca: ca, log: log, url: "https://" + listenAddr, offline: c.offline, now: time.Now, codeTTL: c.codeTTL,
-		releases: filepath.Join(c.dir, "releases"), vault: v,
+		releases: filepath.Join(c.dir, "releases"), vault: v, limit: newLimiter(unauthRate, unauthBurst),
 		events: &publisher{db: d.b, path: c.events, log: log, account: "000000000000", region: "local"},
 	}
 	if err := os.WriteFile(filepath.Join(c.dir, "url"), []byte(s.url+"\n"), 0o644); err != nil {

@@ -23,6 +23,7 @@ type server struct {
 	log       *slog.Logger
 	events    *publisher
 	vault     *vault
+	limit     *limiter      // calls without a valid credential, per source
 	url       string        // base URL put into activation codes
 	offline   time.Duration // a reader silent this long is DISCONNECTED
 	now       func() time.Time
