@@ -29,7 +29,8 @@ type server struct {
 	now       func() time.Time
 	codeTTL   time.Duration
 	maxUpload int64
-	releases  string // directory of published software files
+	releases  string     // directory of published software files
+	publishMu sync.Mutex // one software publication at a time
 }
 
 func (s *server) routes() http.Handler {
