@@ -236,6 +236,7 @@ func (pd *PD) Run(ctx context.Context, link Link) error {
 	f := newFramer(link, pd.cfg.Now)
 	for {
 		p, err := f.next(ctx, time.Time{})
+		got := pd.cfg.Now() // the command is complete: its reply window runs
 		if err == nil {
 			p, err = pd.newest(ctx, f, p)
 		}
@@ -245,7 +246,6 @@ func (pd *PD) Run(ctx context.Context, link Link) error {
 			}
 			return fmt.Errorf("osdp: pd: %w", err)
 		}
-		got := pd.cfg.Now()
 		ex, frame := pd.Handle(p)
 		if frame == nil {
 			continue
