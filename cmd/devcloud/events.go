@@ -283,8 +283,8 @@ func (p *publisher) deviceEvent(tx *bolt.Tx, ev api.Event, rec instanceRecord) e
 
 // recognitionData turns api.Recognition into the guide's data block.
 func (p *publisher) recognitionData(tx *bolt.Tx, ev api.Event, rec instanceRecord) (map[string]any, string, error) {
-	var r api.Recognition
-	if err := decodeStrict(ev.Data, &r); err != nil {
+	r, err := decodeRecognition(ev.Data)
+	if err != nil {
 		return nil, "", errBadRequest(fmt.Sprintf("events[%s].data: %v", ev.ID, err))
 	}
 	data := map[string]any{
@@ -308,4 +308,27 @@ func (p *publisher) recognitionData(tx *bolt.Tx, ev api.Event, rec instanceRecor
 		data["reason"] = r.Reason
 	}
 	return data, r.Profile, nil
+}
+
+// legacyRecognition is the data readers recorded before api.Recognition:
+// the guide's associated ID of the badge sent, or nothing when nobody was
+// recognised. Readers in the field still deliver it from their outboxes.
+type legacyRecognition struct {
+	Type  string `json:"associatedIdType"`
+	Value string `json:"associatedIdValue"`
+}
+
+// decodeRecognition reads a recognition's data: api.Recognition, or the
+// legacy form, each decoded strictly.
+func decodeRecognition(data []byte) (api.Recognition, error) {
+	var r api.Recognition
+	err := decodeStrict(data, &r)
+	if err == nil {
+		return r, nil
+	}
+	var l legacyRecognition
+	if decodeStrict(data, &l) != nil || (l.Type != "badge" && l != legacyRecognition{}) {
+		return api.Recognition{}, err // the error of the current form
+	}
+	return api.Recognition{Badge: l.Value}, nil
 }

@@ -6,6 +6,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,47 @@ func TestAckedEventsPublishedAfterDiskFull(t *testing.T) {
 	}
 }
 
+// TestMalformedRecognitionRefused: a recognition whose data is neither
+// api.Recognition nor the legacy form is refused with the field named,
+// and nothing of its batch is acknowledged.
+func TestMalformedRecognitionRefused(t *testing.T) {
+	svc, _, r := activeReader(t, "Gate")
+	for _, data := range []any{
+		map[string]any{"badge": 12},
+		map[string]string{"badge": "1:2", "bagde": "typo"},
+		map[string]string{"associatedIdType": "email", "associatedIdValue": "x"},
+		api.Recognition{Decision: "maybe"},
+	} {
+		ev, err := cloud.NewEvent(api.EventRecognized, data, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cloud.Record(r.db, ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.round(); err == nil || !strings.Contains(err.Error(), "events["+ev.ID+"].data") {
+			t.Errorf("data %v: %v", data, err)
+		}
+		if err := r.db.Ack(mustPendingSeq(t, r)...); err != nil { // clear it for the next case
+			t.Fatal(err)
+		}
+	}
+	svc.mustPending(0)
+}
+
+func mustPendingSeq(t *testing.T, r *reader) []uint64 {
+	t.Helper()
+	entries, err := r.db.Pending(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, e := range entries {
+		seqs = append(seqs, e.Seq)
+	}
+	return seqs
+}
+
 // TestCrashAfterWriteBeforeCommit: the service dies after writing events
 // to the file and before recording that it did; the next start writes
 // them again over the same place, so each is in the file once.
@@ -166,6 +208,14 @@ func TestRecognitionEventsInGuideShape(t *testing.T) {
 	ok := r.recordAt(api.EventRecognized, api.Recognition{Profile: "person-1", Badge: "12:3456", Decision: api.DecisionGranted}, happened)
 	denied := r.recordAt(api.EventNotRecognized, api.Recognition{Profile: "person-1", Badge: "12:3456", Decision: api.DecisionDenied, Reason: "the controller denied the badge"}, happened.Add(time.Second))
 	nobody := r.recordAt(api.EventNotRecognized, api.Recognition{Reason: "no match"}, happened.Add(2*time.Second))
+	// What readers recorded before api.Recognition, still in their outboxes.
+	legacy, err := cloud.NewEvent(api.EventRecognized, map[string]string{"associatedIdType": "badge", "associatedIdValue": "12:3456"}, happened.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cloud.Record(r.db, legacy); err != nil {
+		t.Fatal(err)
+	}
 	r.mustRound()
 	byID := map[string]published{}
 	for _, p := range svc.publishedEvents() {
@@ -182,6 +232,8 @@ func TestRecognitionEventsInGuideShape(t *testing.T) {
 			"userStatus": "ACTIVE", "associatedIds": badge, "accessDecision": "DENIED", "reason": "the controller denied the badge"}},
 		{nobody, map[string]any{"accountId": "000000000000", "requestSource": inst, "createdTimestamp": "2026-03-01T08:59:32Z",
 			"associatedIds": "[]", "reason": "no match"}},
+		{legacy, map[string]any{"accountId": "000000000000", "requestSource": inst, "createdTimestamp": "2026-03-01T08:59:33Z",
+			"associatedIds": badge}},
 	} {
 		p, found := byID[tc.ev.ID]
 		if !found {
