@@ -30,12 +30,23 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ apiKey) {
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, k apiKey) {
 	id := r.PathValue("id")
 	var p profile
-	ok := s.answer(w, s.vault.destroy(s.db.b, func(tx *bolt.Tx) error {
+	active := func(tx *bolt.Tx) error {
 		if err := get(tx, bProfiles, id, &p); err != nil {
 			return err
 		}
 		if p.Status == "DELETED" {
 			return errConflict("the user's biometrics are already deleted")
+		}
+		return nil
+	}
+	// Refuse an unknown or deleted user before replacing any key; the
+	// transaction checks again.
+	if !s.view(w, active) {
+		return
+	}
+	ok := s.answer(w, s.vault.destroy(s.db.b, func(tx *bolt.Tx) error {
+		if err := active(tx); err != nil {
+			return err
 		}
 		p.Status, p.Templates, p.Sealed = "DELETED", nil, nil
 		if err := put(tx, bProfiles, id, p); err != nil {

@@ -96,6 +96,14 @@ func TestDeletedBiometricsLeaveNoTrace(t *testing.T) {
 	if len(keys) != 4+vaultKeySize {
 		t.Fatalf("the key file holds %d bytes after the deletion, want one key", len(keys))
 	}
+	for _, id := range []string{"person-1", "nobody"} { // deleted, unknown
+		if err := svc.admin.call(t.Context(), "DELETE", "/manage/users/"+id, nil, nil); err == nil {
+			t.Fatalf("deleting %s again succeeded", id)
+		}
+	}
+	if again, _ := os.ReadFile(filepath.Join(svc.dir, fileWrapKeys)); !bytes.Equal(again, keys) {
+		t.Fatal("a refused deletion replaced the wrapping key")
+	}
 
 	rb := newReader(t, svc, "")
 	rb.activate(svc.qrToken(b))
