@@ -9,6 +9,7 @@ import (
 // Framing constants (OSDP 2.2 section 5.7).
 const (
 	SOM           byte = 0x53 // start of message
+	MarkByte      byte = 0xFF // optional line mark a CP may send before SOM (OSDP 2.2 5.7)
 	AddrBroadcast byte = 0x7F // configuration/broadcast address
 	AddrReplyFlag byte = 0x80 // set in ADDR on every PD reply
 
@@ -48,6 +49,12 @@ type Packet struct {
 	Data      []byte // payload, possibly encrypted
 	MAC       []byte // MACSize bytes when the SCB type is SCS_15..SCS_18
 	Multipart bool   // CTRL bit 7
+	// Mark: the frame was preceded by MarkByte on the line (set by the
+	// Decoder), or is to be (AppendPacket writes it). A PD mirrors the
+	// panel's choice in its reply. It is not part of the frame: LEN, the
+	// check bytes and the MAC do not cover it, and ParsePacket, which
+	// takes one frame, never sets it.
+	Mark bool
 }
 
 // SCBType returns the security block type, or 0 when there is no SCB.
@@ -128,6 +135,9 @@ func appendBody(dst []byte, p *Packet, macLen int) []byte {
 func AppendPacket(dst []byte, p *Packet) ([]byte, error) {
 	if err := p.validate(); err != nil {
 		return dst, fmt.Errorf("osdp: encode: %w", err)
+	}
+	if p.Mark {
+		dst = append(dst, MarkByte)
 	}
 	start := len(dst)
 	dst = appendBody(dst, p, len(p.MAC))

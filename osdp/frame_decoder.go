@@ -21,6 +21,9 @@ type DecoderStats struct {
 type Decoder struct {
 	buf   []byte
 	stats DecoderStats
+	// marked: the last byte skipped before the buffer's start was
+	// MarkByte, so a frame starting there was marked.
+	marked bool
 }
 
 // NewDecoder returns an empty Decoder.
@@ -38,6 +41,7 @@ func (d *Decoder) Write(b []byte) (int, error) {
 	if over := len(d.buf) + len(b) - decoderBufferSize; over > 0 {
 		d.stats.Garbage += uint64(over)
 		d.buf = d.buf[:copy(d.buf, d.buf[over:])]
+		d.marked = false
 	}
 	d.buf = append(d.buf, b...)
 	return n, nil
@@ -71,6 +75,7 @@ func (d *Decoder) Next() (*Packet, error) {
 		d.dropSOM()
 		return nil, fmt.Errorf("osdp: decoder: %w", err)
 	}
+	p.Mark, d.marked = d.marked, false
 	d.consume(n)
 	d.stats.Packets++
 	return p, nil
@@ -80,6 +85,7 @@ func (d *Decoder) Next() (*Packet, error) {
 func (d *Decoder) Reset() {
 	d.stats.Garbage += uint64(len(d.buf))
 	d.buf = d.buf[:0]
+	d.marked = false
 }
 
 // Buffered returns the number of bytes waiting in the decoder.
@@ -95,12 +101,14 @@ func (d *Decoder) skipToSOM() {
 	}
 	if i > 0 {
 		d.stats.Garbage += uint64(i)
+		d.marked = d.buf[i-1] == MarkByte
 		d.consume(i)
 	}
 }
 
 func (d *Decoder) dropSOM() {
 	d.stats.Dropped++
+	d.marked = false
 	d.consume(1)
 }
 

@@ -3,6 +3,7 @@ package osdp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -149,5 +150,50 @@ func TestDecoderResetAndZeroValue(t *testing.T) {
 	p, err := d.Next()
 	if err != nil || p == nil || p.Code != CmdPOLL {
 		t.Fatalf("Next = %v, %v", p, err)
+	}
+}
+
+// TestDecoderMark: a frame right after the 0xFF mark byte is marked, also
+// when the mark came in an earlier write; garbage between them, a dropped
+// frame or a frame without one leave it unmarked.
+func TestDecoderMark(t *testing.T) {
+	poll, _ := (&Packet{UseCRC: true, Code: CmdPOLL}).MarshalBinary()
+	bad := append([]byte(nil), poll...)
+	bad[len(bad)-1] ^= 1
+	for _, tc := range []struct {
+		name   string
+		writes [][]byte
+		want   []bool
+	}{
+		{"marked", [][]byte{append([]byte{MarkByte}, poll...)}, []bool{true}},
+		{"mark in its own write", [][]byte{{0x00, MarkByte}, poll}, []bool{true}},
+		{"no mark", [][]byte{poll}, []bool{false}},
+		{"garbage after the mark", [][]byte{{MarkByte, 0x00}, poll}, []bool{false}},
+		{"marked then not", [][]byte{{MarkByte}, poll, poll}, []bool{true, false}},
+		{"a dropped frame in between", [][]byte{{MarkByte}, bad, poll}, []bool{false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder()
+			var got []bool
+			for _, w := range tc.writes {
+				d.Write(w)
+				for {
+					p, err := d.Next()
+					if p == nil && err == nil {
+						break
+					}
+					if p != nil {
+						got = append(got, p.Mark)
+					}
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("marks %v, want %v", got, tc.want)
+			}
+		})
+	}
+	marked, err := (&Packet{UseCRC: true, Code: CmdPOLL, Mark: true}).MarshalBinary()
+	if err != nil || !bytes.Equal(marked, append([]byte{MarkByte}, poll...)) {
+		t.Fatalf("a marked packet encodes as % X (%v)", marked, err)
 	}
 }

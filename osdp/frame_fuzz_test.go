@@ -43,6 +43,7 @@ func FuzzDecoder(f *testing.F) {
 	good, _ := (&Packet{UseCRC: true, Code: CmdPOLL}).MarshalBinary()
 	f.Add(append(append([]byte{0x00, SOM, 0xFF}, good...), good[:4]...))
 	f.Add(good)
+	f.Add(append([]byte{MarkByte}, good...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := NewDecoder()
 		for len(b) > 0 {
@@ -55,8 +56,12 @@ func FuzzDecoder(f *testing.F) {
 					break
 				}
 				if p != nil {
-					if _, err := p.MarshalBinary(); err != nil {
+					out, err := p.MarshalBinary()
+					if err != nil {
 						t.Fatalf("decoded packet does not encode: %v", err)
+					}
+					if p.Mark != (out[0] == MarkByte) {
+						t.Fatalf("marked %v, encoded as % X", p.Mark, out)
 					}
 				}
 			}

@@ -56,19 +56,50 @@ func (f *framer) next(ctx context.Context, deadline time.Time) (*Packet, error) 
 		if !deadline.IsZero() && !f.now().Before(deadline) {
 			return nil, nil
 		}
-		n, err := f.link.Read(f.buf[:])
-		if n > 0 {
-			_, _ = f.dec.Write(f.buf[:n])
-			continue
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			f.dec.Stale()
-		default:
-			return nil, fmt.Errorf("osdp: read: %w", err)
+		if err := f.fill(); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// settle returns the frames already complete behind the last one next
+// returned and, while a frame is still arriving, those that complete
+// before the line goes quiet or deadline passes.
+func (f *framer) settle(ctx context.Context, deadline time.Time) ([]*Packet, error) {
+	var out []*Packet
+	for {
+		p, err := f.dec.Next()
+		switch {
+		case err != nil:
+			continue
+		case p != nil:
+			out = append(out, p)
+			continue
+		case f.dec.Buffered() == 0 || ctx.Err() != nil || !f.now().Before(deadline):
+			return out, nil
+		}
+		if err := f.fill(); err != nil {
+			return out, err
+		}
+	}
+}
+
+// fill reads once from the link into the decoder. A read that times out
+// means the line went quiet: a partial frame will not complete.
+func (f *framer) fill() error {
+	n, err := f.link.Read(f.buf[:])
+	if n > 0 {
+		_, _ = f.dec.Write(f.buf[:n])
+		return nil
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		f.dec.Stale()
+	default:
+		return fmt.Errorf("osdp: read: %w", err)
+	}
+	return nil
 }
 
 // write sends one encoded frame.

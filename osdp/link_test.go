@@ -20,15 +20,16 @@ func TestCPAndPDOverPTY(t *testing.T) {
 		pdKey    []byte
 		peer     osdp.PeerConfig
 		checksum bool
+		fmt      bool // the panel takes osdp_FMT: text reads go too
 	}{
-		{name: "plain", peer: osdp.PeerConfig{Address: 3}},
+		{name: "plain", peer: osdp.PeerConfig{Address: 3}, fmt: true},
 		{name: "osdp1-checksum", peer: osdp.PeerConfig{Address: 3}, checksum: true},
 		{name: "secure", pdKey: testKey, peer: osdp.PeerConfig{Address: 3, SCBK: testKey}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBus(t)
 			dev := newDevice()
-			pd := runPD(t, osdp.PDConfig{Address: 3, SCBK: tc.pdKey}, dev, b.port())
+			pd := runPD(t, osdp.PDConfig{Address: 3, SCBK: tc.pdKey, FMT: tc.fmt}, dev, b.port())
 			cp := runCP(t, osdp.CPConfig{PDs: []osdp.PeerConfig{tc.peer}, Checksum: tc.checksum}, b.port())
 
 			on := waitEvent(t, cp, 10*time.Second, kind(osdp.EventOnline))
@@ -38,7 +39,7 @@ func TestCPAndPDOverPTY(t *testing.T) {
 			if on.Secure != (tc.pdKey != nil) || pd.Secure() != (tc.pdKey != nil) {
 				t.Fatalf("secure: event %v, pd %v; want %v", on.Secure, pd.Secure(), tc.pdKey != nil)
 			}
-			checkCards(t, pd, cp)
+			checkCards(t, pd, cp, tc.fmt)
 			checkFeedback(t, cp, dev)
 			checkStatusReports(t, cp, dev)
 			if !pd.Online() {
@@ -48,13 +49,16 @@ func TestCPAndPDOverPTY(t *testing.T) {
 	}
 }
 
-// checkCards presents reads and expects each exactly once, in order.
-func checkCards(t *testing.T, pd *osdp.PD, cp *osdp.CP) {
+// checkCards presents reads and expects each exactly once, in order; a
+// text read only to a PD whose panel takes FMT.
+func checkCards(t *testing.T, pd *osdp.PD, cp *osdp.CP, text bool) {
 	t.Helper()
 	cards := []osdp.Card{
 		{Bits: 26, Data: []byte{0x02, 0x46, 0x8A, 0xC0}},
 		{Bits: 34, Data: []byte{0x12, 0x34, 0x56, 0x78, 0x80}},
-		{Text: "1234567"},
+	}
+	if text {
+		cards = append(cards, osdp.Card{Text: "1234567"})
 	}
 	for _, c := range cards {
 		if err := pd.Present(c); err != nil {

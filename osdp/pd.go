@@ -47,8 +47,9 @@ func (st DeviceStatus) Clone() DeviceStatus {
 }
 
 // Card is one credential read to hand to the panel: Bits bits of Data
-// (MSB of Data[0] first) go out as osdp_RAW in Wiegand format; a non-empty
-// Text goes out as osdp_FMT instead.
+// (MSB of Data[0] first) go out as osdp_RAW in Wiegand format. A non-empty
+// Text goes out as osdp_FMT instead, which a PD accepts only when its
+// panel is known to take FMT (PDConfig.FMT).
 type Card struct {
 	Bits int
 	Data []byte
@@ -71,6 +72,11 @@ type PDConfig struct {
 	LinkTimeout time.Duration
 	// QueueSize bounds the card reads waiting for polls; default 8.
 	QueueSize int
+	// FMT says the panel is known to take osdp_FMT (character card data,
+	// deprecated since OSDP 2.2 and dropped by many panels). Only then
+	// does Present take text reads and PDCAP offer character data;
+	// otherwise every read goes out as osdp_RAW.
+	FMT bool
 	// Observe, if set, sees every command answered (including repeats)
 	// with its reply code and the time from frame received to reply
 	// written. It runs on the PD goroutine.
@@ -93,6 +99,31 @@ type Exchange struct {
 // earlier reads.
 var ErrQueueFull = errors.New("osdp: pd: card queue full")
 
+// ErrTextNeedsFMT is returned by Present for a text read when the panel
+// is not known to take osdp_FMT.
+var ErrTextNeedsFMT = errors.New("osdp: pd: text card data needs a panel that takes osdp_FMT (PDConfig.FMT)")
+
+// maxCardAttempts is how many times a card read goes to a panel that
+// restarts the conversation on it before the read is dropped.
+const maxCardAttempts = 3
+
+// replyWindow is how long a panel waits for a reply (OSDP 2.2: 200 ms).
+// A reply ready later is not sent: the panel has given up on it, and its
+// retry, answered from the stored reply, would otherwise get a second
+// copy the panel reads as the answer to its next command.
+const replyWindow = 200 * time.Millisecond
+
+// settleWait bounds the wait for a frame still arriving behind the one
+// just read before replying: a half-duplex PD must not talk over it.
+const settleWait = 50 * time.Millisecond
+
+// queuedCard is a card read with the number of panel restarts it has seen
+// while in flight.
+type queuedCard struct {
+	Card
+	attempts int
+}
+
 // PD is an OSDP peripheral device: it answers a control panel's commands
 // on one Link. Present, Online and Address are safe to call from any
 // goroutine while Run runs.
@@ -102,13 +133,14 @@ type PD struct {
 	log *slog.Logger
 
 	mu       sync.Mutex
-	queue    []Card
+	queue    []queuedCard
 	addr     byte
 	lastRx   time.Time
 	scbk     []byte
 	install  bool
 	secured  bool
-	inflight *Card // card in the last reply, until the panel moves on
+	inflight *queuedCard // card in the last reply, until the panel moves on
+	dropped  int         // reads given up after maxCardAttempts
 
 	// State owned by the Run goroutine.
 	sess      *Session
@@ -154,6 +186,9 @@ func NewPD(cfg PDConfig, dev Device) (*PD, error) {
 // acknowledged the reply that carried them by moving to its next sequence
 // number: a lost reply is sent again, never twice to a panel that got it.
 func (pd *PD) Present(c Card) error {
+	if c.Text != "" && !pd.cfg.FMT {
+		return ErrTextNeedsFMT
+	}
 	if c.Text == "" && (c.Bits <= 0 || len(c.Data) != (c.Bits+7)/8) {
 		return fmt.Errorf("osdp: pd: card of %d bits with %d data bytes", c.Bits, len(c.Data))
 	}
@@ -162,8 +197,16 @@ func (pd *PD) Present(c Card) error {
 	if len(pd.queue) >= pd.cfg.QueueSize {
 		return ErrQueueFull
 	}
-	pd.queue = append(pd.queue, Card{Bits: c.Bits, Data: append([]byte(nil), c.Data...), Text: c.Text})
+	pd.queue = append(pd.queue, queuedCard{Card: Card{Bits: c.Bits, Data: append([]byte(nil), c.Data...), Text: c.Text}})
 	return nil
+}
+
+// DroppedReads returns how many card reads were given up because the
+// panel restarted the conversation on each of maxCardAttempts deliveries.
+func (pd *PD) DroppedReads() int {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return pd.dropped
 }
 
 // Online reports whether a panel has sent a valid command to this PD
@@ -193,16 +236,24 @@ func (pd *PD) Run(ctx context.Context, link Link) error {
 	f := newFramer(link, pd.cfg.Now)
 	for {
 		p, err := f.next(ctx, time.Time{})
+		got := pd.cfg.Now() // the command is complete: its reply window runs
+		if err == nil {
+			p, err = pd.newest(ctx, f, p)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("osdp: pd: %w", err)
 		}
-		got := pd.cfg.Now()
 		ex, frame := pd.Handle(p)
 		if frame == nil {
 			continue
+		}
+		if late := pd.cfg.Now().Sub(got); late > replyWindow {
+			pd.log.Warn("osdp: pd: reply not sent: ready after the panel stopped waiting",
+				"command", CommandName(p.Code), "after", late)
+			continue // the retry gets the stored reply; a COMSET switch waits for it
 		}
 		if err := f.write(frame); err != nil {
 			return fmt.Errorf("osdp: pd: %w", err)
@@ -213,6 +264,21 @@ func (pd *PD) Run(ctx context.Context, link Link) error {
 			pd.cfg.Observe(ex)
 		}
 	}
+}
+
+// newest returns the frame to answer after p was read: the newest one on
+// the line. After a stall (the PD started late or was busy) the panel's
+// retries pile up in the input; a reply to each older copy would reach
+// the panel after it has moved on, as the answer to its next command.
+// When the newest frame is another PD's traffic, the panel has moved on
+// and nothing is answered (Handle ignores it).
+func (pd *PD) newest(ctx context.Context, f *framer, p *Packet) (*Packet, error) {
+	more, err := f.settle(ctx, pd.cfg.Now().Add(settleWait))
+	if len(more) > 0 {
+		pd.log.Debug("osdp: pd: stale commands dropped after a stall", "dropped", len(more))
+		p = more[len(more)-1]
+	}
+	return p, err
 }
 
 // applyAfter runs what had to wait for the reply to leave (COMSET).

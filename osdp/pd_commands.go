@@ -128,7 +128,7 @@ func (pd *PD) nextCard() *Card {
 	c := pd.queue[0]
 	pd.queue = pd.queue[1:]
 	pd.inflight = &c
-	return &c
+	return &c.Card
 }
 
 func cardReply(c Card) reply {
@@ -201,8 +201,13 @@ func encode(code byte, m encoding.BinaryMarshaler) reply {
 // which commands to send.
 func (pd *PD) capabilities() []Capability {
 	st := pd.dev.Status()
+	// Card data format: 1 = bits only (osdp_RAW), 3 = bits or characters.
+	format := byte(1)
+	if pd.cfg.FMT {
+		format = 3
+	}
 	caps := []Capability{
-		{CapCardDataFormat, 1, 0},
+		{CapCardDataFormat, format, 0},
 		{CapReaderLED, 4, 1},     // one full-colour light ring, timed commands
 		{CapReaderAudible, 2, 1}, // one buzzer, timed commands
 		{CapReaderText, 1, 1},    // one display

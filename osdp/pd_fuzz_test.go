@@ -8,7 +8,7 @@ import (
 
 // FuzzPDHandle feeds arbitrary line bytes through a Decoder into a PD in
 // install mode: it must never panic, and every reply must be a valid frame
-// addressed from the PD.
+// addressed from the PD, with the command's mark byte mirrored.
 func FuzzPDHandle(f *testing.F) {
 	for _, p := range []*osdp.Packet{
 		cmd(osdp.CmdPOLL), cmd(osdp.CmdID, 0), cmd(osdp.CmdCAP, 0), cmd(osdp.CmdLSTAT),
@@ -43,6 +43,12 @@ func FuzzPDHandle(f *testing.F) {
 			_, out := pd.Handle(p)
 			if out == nil {
 				continue
+			}
+			if p.Mark != (out[0] == osdp.MarkByte) {
+				t.Fatalf("command marked %v, reply % X", p.Mark, out)
+			}
+			if p.Mark {
+				out = out[1:]
 			}
 			r, err := osdp.ParsePacket(out)
 			if err != nil {

@@ -14,8 +14,7 @@ var plainAllowed = map[byte]bool{CmdID: true, CmdCAP: true, CmdCHLNG: true, CmdS
 // exported for tests and for links that deliver whole frames.
 func (pd *PD) Handle(in *Packet) (Exchange, []byte) {
 	ex := Exchange{Command: in}
-	addr := pd.Address()
-	if in.Reply || (in.Addr != addr && in.Addr != AddrBroadcast) {
+	if !pd.forMe(in) {
 		return ex, nil // another PD's traffic on a shared line
 	}
 	pd.mu.Lock()
@@ -24,7 +23,7 @@ func (pd *PD) Handle(in *Packet) (Exchange, []byte) {
 
 	if pd.isRepeat(in) {
 		ex.Repeat, ex.Reply, ex.Secure = true, pd.lastReply[pd.replyCodeOffset()], pd.sess != nil && pd.sess.Established()
-		return ex, pd.lastReply
+		return ex, marked(in, pd.lastReply)
 	}
 	pd.lastCmd = in
 	if in.Seq == 0 {
@@ -61,7 +60,24 @@ func (pd *PD) finish(ex Exchange, in *Packet, secure bool, r reply) (Exchange, [
 	}
 	pd.lastSeq, pd.lastReply = int(in.Seq), frame
 	ex.Reply, ex.Secure = out.Code, secure
-	return ex, frame
+	return ex, marked(in, frame)
+}
+
+// marked puts the mark byte before a reply when the command had one:
+// OSDP 2.2 PDs mirror the panel's choice. The stored reply has none, so
+// a repeat mirrors the repeated command.
+func marked(in *Packet, frame []byte) []byte {
+	if !in.Mark {
+		return frame
+	}
+	return append([]byte{MarkByte}, frame...)
+}
+
+// forMe reports whether the PD answers a frame: a command to its address
+// or to the broadcast address.
+func (pd *PD) forMe(in *Packet) bool {
+	addr := pd.Address()
+	return !in.Reply && (in.Addr == addr || in.Addr == AddrBroadcast)
 }
 
 // isRepeat reports whether in repeats the command last answered: the
@@ -87,14 +103,22 @@ func (pd *PD) replyCodeOffset() int {
 }
 
 // restartLink handles sequence number 0: the panel has (re)started the
-// conversation, so an unconfirmed card read goes back to the queue and
-// any Secure Channel ends.
+// conversation, so an unconfirmed card read goes back to the head of the
+// queue, and any Secure Channel ends. A read the panel has restarted on
+// maxCardAttempts times is one it does not take (a format it refuses, a
+// length it chokes on): it is dropped, so that it cannot keep every later
+// report from the panel.
 func (pd *PD) restartLink(challenge bool) {
 	pd.lastSeq, pd.lastReply = -1, nil
 	pd.mu.Lock()
-	if pd.inflight != nil {
-		pd.queue = append([]Card{*pd.inflight}, pd.queue...)
+	if c := pd.inflight; c != nil {
 		pd.inflight = nil
+		if c.attempts++; c.attempts < maxCardAttempts {
+			pd.queue = append([]queuedCard{*c}, pd.queue...)
+		} else {
+			pd.dropped++
+			pd.log.Warn("osdp: pd: card read dropped: the panel restarted on it each time", "attempts", c.attempts, "bits", c.Bits, "text", c.Text != "")
+		}
 	}
 	pd.mu.Unlock()
 	if !challenge {

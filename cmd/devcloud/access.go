@@ -52,6 +52,10 @@ type auditEntry struct {
 	Source   string    `json:"sourceIPAddress"`
 	Allowed  bool      `json:"allowed"`
 	Error    string    `json:"errorCode,omitempty"`
+	// Throttled counts the calls from this source refused with 429 since
+	// the last one let through: a throttled burst leaves two entries (its
+	// first refusal and this count), not one per call.
+	Throttled int `json:"throttledCalls,omitempty"`
 }
 
 func hashKey(key string) string {
@@ -74,25 +78,27 @@ func (s *server) newAPIKey(name, level string) (string, error) {
 }
 
 // guard checks the caller's key against action, records the call in the
-// audit log, and runs h when allowed.
+// audit log, and runs h when allowed. Calls without a valid key are rate
+// limited per source address.
 func (s *server) guard(action string, h func(w http.ResponseWriter, r *http.Request, who apiKey)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var k apiKey
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		err := s.db.b.View(func(tx *bolt.Tx) error { return get(tx, bKeys, hashKey(token), &k) })
-		entry := auditEntry{Time: time.Now().UTC(), Who: k.Name, Action: action, Resource: r.PathValue("id"), Source: remoteIP(r)}
+		entry := auditEntry{Time: s.now().UTC(), Who: k.Name, Action: action, Resource: r.PathValue("id"), Source: remoteIP(r)}
 		switch {
 		case !ok || err != nil:
 			entry.Who, entry.Error = "unknown", "UnrecognizedClientException"
+			if !s.admit(w, &entry) {
+				return
+			}
 		case !allowed(k.Level, action):
 			entry.Error = "AccessDeniedException"
 		default:
 			entry.Allowed = true
 		}
 		// No call goes unrecorded: without an audit entry, no service.
-		if err := s.audit(entry); err != nil {
-			s.log.Error("audit log write failed", "err", err)
-			writeError(w, http.StatusServiceUnavailable, "audit_unavailable", "the audit log cannot be written")
+		if !s.record(w, entry) {
 			return
 		}
 		switch {
@@ -104,6 +110,37 @@ func (s *server) guard(action string, h func(w http.ResponseWriter, r *http.Requ
 			h(w, r, k)
 		}
 	}
+}
+
+// admit applies the rate limit to a call without a valid credential. A
+// refused call answers 429; the first of a burst is audited, the others
+// are counted in the source's next audited call.
+func (s *server) admit(w http.ResponseWriter, e *auditEntry) bool {
+	ok, refused := s.limit.allow(e.Source, s.now())
+	if ok {
+		e.Throttled = refused
+		return true
+	}
+	if refused == 1 {
+		t := *e
+		t.Error = "ThrottlingException"
+		if !s.record(w, t) {
+			return false
+		}
+	}
+	w.Header().Set("Retry-After", "1")
+	writeError(w, http.StatusTooManyRequests, "throttled", "too many calls without a valid credential from this address")
+	return false
+}
+
+// record writes an audit entry, answering 503 when it cannot.
+func (s *server) record(w http.ResponseWriter, e auditEntry) bool {
+	if err := s.audit(e); err != nil {
+		s.log.Error("audit log write failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "audit_unavailable", "the audit log cannot be written")
+		return false
+	}
+	return true
 }
 
 func (s *server) audit(e auditEntry) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -37,8 +38,13 @@ func (s *server) deviceRoutes(mux *http.ServeMux) {
 
 // activate binds a reader to the instance named in a valid, unused code.
 func (s *server) activate(w http.ResponseWriter, r *http.Request) {
+	if ok, _ := s.limit.allow(remoteIP(r), s.now()); !ok {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "throttled", "too many activation attempts from this address")
+		return
+	}
 	var req api.ActivateRequest
-	if !readJSON(w, r, 1<<16, &req) {
+	if !readJSON(w, r, 1<<16, deviceStringLimit, &req) {
 		return
 	}
 	p, err := activation.Verify(req.Token, s.ca.activation.Public().(ed25519.PublicKey), s.now())
@@ -130,7 +136,7 @@ func (s *server) getConfig(w http.ResponseWriter, r *http.Request, rec instanceR
 
 func (s *server) configState(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var st api.ConfigState
-	if !readJSON(w, r, 1<<12, &st) {
+	if !readJSON(w, r, 1<<12, deviceStringLimit, &st) {
 		return
 	}
 	if s.update(w, func(tx *bolt.Tx) error {
@@ -151,58 +157,62 @@ func (s *server) configState(w http.ResponseWriter, r *http.Request, rec instanc
 // health stores a report and publishes a change of status.
 func (s *server) health(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var h api.Health
-	if !readJSON(w, r, 1<<14, &h) {
+	if !readJSON(w, r, 1<<14, deviceStringLimit, &h) {
 		return
 	}
 	if h.Status != "HEALTHY" && h.Status != "CRITICAL" {
 		writeError(w, http.StatusBadRequest, "bad_request", "status must be HEALTHY or CRITICAL")
 		return
 	}
-	var prev string
-	var st site
 	if !s.update(w, func(tx *bolt.Tx) error {
 		cur, err := s.db.getInstance(tx, rec.ID)
 		if err != nil {
 			return err
 		}
-		prev, cur.Health, cur.Failing = cur.Health, h.Status, h.Failing
+		prev := cur.Health
+		cur.Health, cur.Failing = h.Status, h.Failing
+		if err := s.db.putInstance(tx, cur); err != nil || prev == "" || prev == h.Status {
+			return err
+		}
+		var st site
 		_ = get(tx, bSites, cur.Site, &st)
-		rec = cur
-		return s.db.putInstance(tx, cur)
-	}) {
-		return
-	}
-	if prev != "" && prev != h.Status {
 		detail := "Device Health Status Changed To Healthy"
 		if h.Status == "CRITICAL" {
 			detail = "Device Health Status Changed To Critical"
 		}
-		s.events.instanceEvent(detail, rec, st, map[string]any{"currentHealthStatus": h.Status, "previousHealthStatus": prev})
+		return s.events.instanceEvent(tx, detail, s.now(), cur, st, map[string]any{"currentHealthStatus": h.Status, "previousHealthStatus": prev})
+	}) {
+		return
 	}
+	s.publish()
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// deliverEvents stores and publishes new events; a known ID is accepted
-// again without being published twice.
+// deliverEvents stores new events and queues them for publication in one
+// transaction, so an acknowledged event is always published; a known ID
+// is accepted again without being published twice.
 func (s *server) deliverEvents(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var b api.EventBatch
-	if !readJSON(w, r, deviceBodyLimit, &b) {
+	if !readJSON(w, r, deviceBodyLimit, deviceStringLimit, &b) {
 		return
 	}
-	var fresh []api.Event
-	ack := api.EventAck{}
+	ack := api.EventAck{Accepted: []string{}}
+	for i, ev := range b.Events {
+		if err := checkEvent(ev); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("events[%d].%v", i, err))
+			return
+		}
+		ack.Accepted = append(ack.Accepted, ev.ID)
+	}
 	if !s.update(w, func(tx *bolt.Tx) error {
-		fresh, ack.Accepted = nil, nil
 		for _, ev := range b.Events {
-			if ev.ID == "" || ev.Type == "" {
-				return errBadRequest("every event needs an id and a type")
-			}
-			ack.Accepted = append(ack.Accepted, ev.ID)
 			if tx.Bucket(bEvents).Get([]byte(ev.ID)) != nil {
 				continue
 			}
-			fresh = append(fresh, ev)
 			if err := put(tx, bEvents, ev.ID, ev); err != nil {
+				return err
+			}
+			if err := s.events.deviceEvent(tx, ev, rec); err != nil {
 				return err
 			}
 		}
@@ -210,41 +220,53 @@ func (s *server) deliverEvents(w http.ResponseWriter, r *http.Request, rec insta
 	}) {
 		return
 	}
-	for _, ev := range fresh {
-		s.events.deviceEvent(ev, rec)
-	}
+	s.publish()
 	writeJSON(w, http.StatusOK, ack)
+}
+
+// checkEvent refuses an event without its ID, type or time.
+func checkEvent(ev api.Event) error {
+	switch {
+	case ev.ID == "":
+		return errors.New("id: missing")
+	case ev.Type == "":
+		return errors.New("type: missing")
+	case ev.Time.IsZero():
+		return errors.New("time: missing")
+	}
+	return nil
 }
 
 // enroll adds a person enrolled at a reader to the site's gallery; the
 // enrollment ID makes a retried upload harmless.
 func (s *server) enroll(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var e api.Enrollment
-	if !readJSON(w, r, deviceBodyLimit, &e) {
+	if !readJSON(w, r, deviceBodyLimit, deviceStringLimit, &e) {
 		return
 	}
 	if e.ID == "" || e.Badge == "" || len(e.Templates) == 0 {
 		writeError(w, http.StatusBadRequest, "bad_request", "id, badge and templates are required")
 		return
 	}
-	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge, Templates: e.Templates}, Site: rec.Site, Status: "ACTIVE", Created: s.now().UTC()}
-	fresh := false
-	if !s.update(w, func(tx *bolt.Tx) error {
+	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge}, Site: rec.Site, Status: "ACTIVE", Created: s.now().UTC()}
+	if !s.update(w, func(tx *bolt.Tx) (err error) {
 		if tx.Bucket(bProfiles).Get([]byte(e.ID)) != nil {
 			return nil
 		}
-		fresh = true
+		if p.Sealed, err = s.vault.seal(tx, p.ID, e.Templates); err != nil {
+			return err
+		}
 		if err := put(tx, bProfiles, p.ID, p); err != nil {
 			return err
 		}
-		_, err := appendSeq(tx, bGallery, galleryChange{Site: rec.Site, Added: &p.Profile})
-		return err
+		if _, err := appendSeq(tx, bGallery, galleryChange{Site: rec.Site, AddedID: p.ID}); err != nil {
+			return err
+		}
+		return s.events.userEvent(tx, "New Successful Enrollment", s.now(), p, rec.ID)
 	}) {
 		return
 	}
-	if fresh {
-		s.events.userEvent("New Successful Enrollment", p, rec.ID)
-	}
+	s.publish()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -267,16 +289,38 @@ func (s *server) gallery(w http.ResponseWriter, r *http.Request, rec instanceRec
 			if ch.Site != rec.Site {
 				continue
 			}
-			if ch.Added != nil {
-				out.Added = append(out.Added, *ch.Added)
-			} else {
+			if ch.Deleted != "" {
 				out.Deleted = append(out.Deleted, ch.Deleted)
+				continue
+			}
+			p, found, err := s.openProfile(tx, ch.AddedID)
+			if err != nil {
+				return err
+			}
+			if found { // a deleted person's addition is gone with them
+				out.Added = append(out.Added, p)
 			}
 		}
 		return nil
 	}) {
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// openProfile returns an active profile with its templates opened.
+func (s *server) openProfile(tx *bolt.Tx, id string) (api.Profile, bool, error) {
+	var p profile
+	if err := get(tx, bProfiles, id, &p); err != nil {
+		return api.Profile{}, false, err
+	}
+	if p.Status != "ACTIVE" {
+		return api.Profile{}, false, nil
+	}
+	t, err := s.vault.open(tx, id, p.Sealed)
+	if err != nil {
+		return api.Profile{}, false, err
+	}
+	return api.Profile{ID: p.ID, Badge: p.Badge, Templates: t}, true, nil
 }
 
 func (s *server) commands(w http.ResponseWriter, _ *http.Request, rec instanceRecord) {
@@ -297,7 +341,7 @@ func (s *server) commands(w http.ResponseWriter, _ *http.Request, rec instanceRe
 // unbinds the device, whose certificate stops working.
 func (s *server) ackCommand(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var ack api.CommandAck
-	if !readJSON(w, r, 1<<12, &ack) {
+	if !readJSON(w, r, 1<<12, deviceStringLimit, &ack) {
 		return
 	}
 	if s.update(w, func(tx *bolt.Tx) error {
@@ -350,23 +394,26 @@ func (s *server) watchConnectivity(ctx context.Context) {
 
 // setOnline records and publishes a connectivity change.
 func (s *server) setOnline(id string, online bool) {
-	var rec instanceRecord
-	var st site
-	changed := false
-	err := s.db.b.Update(func(tx *bolt.Tx) (err error) {
-		if rec, err = s.db.getInstance(tx, id); err != nil || rec.Online == online {
+	err := s.db.b.Update(func(tx *bolt.Tx) error {
+		rec, err := s.db.getInstance(tx, id)
+		if err != nil || rec.Online == online {
 			return err
 		}
-		changed, rec.Online = true, online
+		rec.Online = online
+		if err := s.db.putInstance(tx, rec); err != nil {
+			return err
+		}
+		var st site
 		_ = get(tx, bSites, rec.Site, &st)
-		return s.db.putInstance(tx, rec)
+		cur, prev, detail := "CONNECTED", "DISCONNECTED", "Device Connectivity Changed To Online"
+		if !online {
+			cur, prev, detail = prev, cur, "Device Connectivity Changed To Offline"
+		}
+		return s.events.instanceEvent(tx, detail, s.now(), rec, st, map[string]any{"currentConnectivity": cur, "previousConnectivity": prev})
 	})
-	if err != nil || !changed {
+	if err != nil {
+		s.log.Error("recording a connectivity change failed", "instance", id, "err", err)
 		return
 	}
-	cur, prev, detail := "CONNECTED", "DISCONNECTED", "Device Connectivity Changed To Online"
-	if !online {
-		cur, prev, detail = prev, cur, "Device Connectivity Changed To Offline"
-	}
-	s.events.instanceEvent(detail, rec, st, map[string]any{"currentConnectivity": cur, "previousConnectivity": prev})
+	s.publish()
 }

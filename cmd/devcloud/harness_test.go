@@ -39,7 +39,8 @@ type service struct {
 	admin  *manager
 }
 
-func startService(t testing.TB, dir, addr string) *service {
+// startService runs devcloud on loopback; opts adjust its configuration.
+func startService(t testing.TB, dir, addr string, opts ...func(*serveConfig)) *service {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -58,7 +59,11 @@ func startService(t testing.TB, dir, addr string) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, closeFn, err := newServer(serveConfig{dir: dir, hosts: "127.0.0.1", codeTTL: time.Minute, offline: time.Hour}, l.Addr().String(), slog.New(slog.DiscardHandler))
+	c := serveConfig{dir: dir, hosts: "127.0.0.1", codeTTL: time.Minute, offline: time.Hour, unauthRate: unauthRate, unauthBurst: unauthBurst}
+	for _, o := range opts {
+		o(&c)
+	}
+	s, closeFn, err := newServer(c, l.Addr().String(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +64,7 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request, _ apiKey) {
 		Name    string  `json:"name"`
 		Address address `json:"address"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	if in.Name == "" || in.Address.Line1 == "" || in.Address.City == "" || in.Address.CountryCode == "" {
@@ -110,7 +115,7 @@ func (s *server) getSiteAddress(w http.ResponseWriter, r *http.Request, _ apiKey
 
 func (s *server) createTemplate(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	var t template
-	if !readJSON(w, r, manageBodyLimit, &t) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &t) {
 		return
 	}
 	t.Config.Version = 1
@@ -133,7 +138,7 @@ func (s *server) createInstance(w http.ResponseWriter, r *http.Request, _ apiKey
 		Name string `json:"name"`
 		Site string `json:"siteId"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	rec := instanceRecord{instance: instance{ID: newID("inst-"), Name: in.Name, Site: in.Site, State: stateNeedsConfig}}
@@ -172,7 +177,7 @@ func (s *server) configureInstance(w http.ResponseWriter, r *http.Request, _ api
 		Template string      `json:"templateId,omitempty"`
 		Config   *api.Config `json:"configuration,omitempty"`
 	}
-	if !readJSON(w, r, manageBodyLimit, &in) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &in) {
 		return
 	}
 	var rec instanceRecord
@@ -271,7 +276,7 @@ func secretHash(secret string) string {
 // tagResource merges tags into a site or an instance.
 func (s *server) tagResource(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	var tags map[string]string
-	if !readJSON(w, r, manageBodyLimit, &tags) {
+	if !readJSON(w, r, manageBodyLimit, manageStringLimit, &tags) {
 		return
 	}
 	id := r.PathValue("id")
@@ -309,8 +314,56 @@ func mergeTags(dst, src map[string]string) map[string]string {
 	return dst
 }
 
-func (s *server) listAudit(w http.ResponseWriter, _ *http.Request, _ apiKey) {
-	list(s, w, bAudit, "events", all[auditEntry])
+// Audit log pages: ListAuditEvents takes nextToken (from the previous
+// page) and maxResults.
+const (
+	auditPageDefault = 100
+	auditPageMax     = 1000
+)
+
+// listAudit answers one page of the audit log, oldest first.
+func (s *server) listAudit(w http.ResponseWriter, r *http.Request, _ apiKey) {
+	after, limit, err := auditPage(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	out := struct {
+		Events    []auditEntry `json:"events"`
+		NextToken string       `json:"nextToken,omitempty"`
+	}{Events: []auditEntry{}}
+	if s.view(w, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil; k, v = c.Next() {
+			if len(out.Events) == limit {
+				out.NextToken = strconv.FormatUint(after, 10)
+				break
+			}
+			var e auditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit %x: %w", k, err)
+			}
+			out.Events, after = append(out.Events, e), binary.BigEndian.Uint64(k)
+		}
+		return nil
+	}) {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func auditPage(q url.Values) (after uint64, limit int, err error) {
+	limit = auditPageDefault
+	if t := q.Get("nextToken"); t != "" {
+		if after, err = strconv.ParseUint(t, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("nextToken: not a token this service gave")
+		}
+	}
+	if m := q.Get("maxResults"); m != "" {
+		if limit, err = strconv.Atoi(m); err != nil || limit < 1 || limit > auditPageMax {
+			return 0, 0, fmt.Errorf("maxResults: a number from 1 to %d", auditPageMax)
+		}
+	}
+	return after, limit, nil
 }
 
 // Errors handlers return from transactions, mapped to HTTP statuses.

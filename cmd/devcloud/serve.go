@@ -17,6 +17,7 @@ import (
 type serveConfig struct {
 	dir, addr, events, hosts string
 	codeTTL, offline         time.Duration
+	unauthRate, unauthBurst  float64 // per source address
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -29,6 +30,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&c.hosts, "hosts", "127.0.0.1,localhost", "names in the server certificate")
 	fs.DurationVar(&c.codeTTL, "code-ttl", 15*time.Minute, "lifetime of an activation code")
 	fs.DurationVar(&c.offline, "offline-after", 90*time.Second, "a reader silent this long is DISCONNECTED")
+	fs.Float64Var(&c.unauthBurst, "unauth-burst", unauthBurst, "calls without a valid credential one address may make at once")
+	fs.Float64Var(&c.unauthRate, "unauth-rate", unauthRate, "and then per second")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,9 +57,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
+// Default limits of calls without a valid credential (management calls
+// without a known key, activations) from one address: 20 at once, then one
+// a second.
+const (
+	unauthRate  = 1
+	unauthBurst = 20
+)
+
 // newServer opens (or creates) the data directory and returns a server
 // for the given listen address.
 func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, func(), error) {
+	if c.unauthRate <= 0 || c.unauthBurst < 1 {
+		return nil, nil, fmt.Errorf("devcloud: unauthenticated calls need a positive rate and a burst of at least 1")
+	}
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return nil, nil, err
 	}
@@ -64,22 +78,35 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := openDB(filepath.Join(c.dir, "devcloud.db"))
+	dbPath := filepath.Join(c.dir, "devcloud.db")
+	d, err := openDB(dbPath)
 	if err != nil {
+		return nil, nil, err
+	}
+	v, err := openVault(c.dir, d.b)
+	if err == nil {
+		d, err = migrate(dbPath, d, v)
+	}
+	if err != nil {
+		if d != nil {
+			d.b.Close()
+		}
 		return nil, nil, err
 	}
 	if c.events == "" {
 		c.events = filepath.Join(c.dir, "events.jsonl")
 	}
-	ev, err := os.OpenFile(c.events, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	// Fail at start, not at the first event, when the file cannot be opened.
+	ev, err := os.OpenFile(c.events, os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		d.b.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("devcloud: events file: %w", err)
 	}
+	ev.Close()
 	s := &server{
 		db: d, ca: ca, log: log, url: "https://" + listenAddr, offline: c.offline, now: time.Now, codeTTL: c.codeTTL,
-		releases: filepath.Join(c.dir, "releases"),
-		events:   &publisher{w: ev, log: log, account: "000000000000", region: "local", now: time.Now},
+		releases: filepath.Join(c.dir, "releases"), vault: v, limit: newLimiter(c.unauthRate, c.unauthBurst),
+		events: &publisher{db: d.b, path: c.events, log: log, account: "000000000000", region: "local"},
 	}
 	if err := os.WriteFile(filepath.Join(c.dir, "url"), []byte(s.url+"\n"), 0o644); err != nil {
 		return nil, nil, err
@@ -87,7 +114,7 @@ func newServer(c serveConfig, listenAddr string, log *slog.Logger) (*server, fun
 	if err := s.ensureKeys(c.dir); err != nil {
 		return nil, nil, err
 	}
-	return s, func() { d.b.Close(); ev.Close() }, nil
+	return s, func() { d.b.Close() }, nil
 }
 
 // ensureKeys writes one API key per access level on first start.

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,13 +22,15 @@ type server struct {
 	ca        *authority
 	log       *slog.Logger
 	events    *publisher
+	vault     *vault
+	limit     *limiter      // calls without a valid credential, per source
 	url       string        // base URL put into activation codes
 	offline   time.Duration // a reader silent this long is DISCONNECTED
 	now       func() time.Time
-	mu        sync.Mutex // serialises gallery appends with their publication
 	codeTTL   time.Duration
 	maxUpload int64
-	releases  string // directory of published software files
+	releases  string     // directory of published software files
+	publishMu sync.Mutex // one software publication at a time
 }
 
 func (s *server) routes() http.Handler {
@@ -39,6 +40,18 @@ func (s *server) routes() http.Handler {
 	return mux
 }
 
+// tls12Suites are the TLS 1.2 suites the service accepts: ECDHE key
+// exchange (forward secrecy) and AEAD ciphers only; Go's defaults would
+// add CBC suites with SHA-1 MACs. TLS 1.3 suites are all of this kind.
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // tlsConfig serves the CA-issued certificate, asks for (but does not
 // require) client certificates: activation has none yet.
 func (s *server) tlsConfig() *tls.Config {
@@ -46,6 +59,7 @@ func (s *server) tlsConfig() *tls.Config {
 	pool.AddCert(s.ca.caCert)
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		CipherSuites: tls12Suites,
 		Certificates: []tls.Certificate{s.ca.serverTLS},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    pool,
@@ -56,14 +70,23 @@ func (s *server) tlsConfig() *tls.Config {
 func (s *server) serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{Handler: s.routes(), TLSConfig: s.tlsConfig(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-	go s.watchConnectivity(ctx)
-	go func() { <-ctx.Done(); _ = srv.Close() }()
+	var wg sync.WaitGroup
+	defer wg.Wait() // the caller closes the database once serve returns
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // also when ServeTLS fails at once
+	wg.Go(func() { s.watchConnectivity(ctx) })
+	wg.Go(func() { s.events.run(ctx) })
+	wg.Go(func() { <-ctx.Done(); _ = srv.Close() })
 	err := srv.ServeTLS(l, "", "")
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
 }
+
+// publish tries to publish what the last transaction queued before the
+// caller answers; run retries whatever it could not.
+func (s *server) publish() { s.events.flushLogged() }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -73,15 +96,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, short, msg string) {
 	writeJSON(w, code, api.Error{Code: short, Message: msg})
-}
-
-// readJSON decodes a bounded body strictly.
-func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "body: "+err.Error())
-		return false
-	}
-	return true
 }

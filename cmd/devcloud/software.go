@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,11 +20,17 @@ import (
 	"github.com/palmd/palmd/firmware/release"
 )
 
+// keepReleases is how many releases per architecture keep their files:
+// the newest, which readers fetch, and a few before it for an operator to
+// go back to.
+const keepReleases = 3
+
 // releaseRecord is the newest release published for one architecture.
 type releaseRecord struct {
 	release.Manifest
 	Signed    string    `json:"signedManifest"`
 	Published time.Time `json:"published"`
+	Kept      []string  `json:"keptVersions"` // newest first, this one included
 }
 
 // file is where the release's bytes are kept; the manifest's checks keep
@@ -50,13 +58,61 @@ func (s *server) publishRelease(w http.ResponseWriter, r *http.Request, _ apiKey
 		writeError(w, http.StatusBadRequest, "bad_release", err.Error())
 		return
 	}
+	// One publication at a time: pruning must not remove a file another
+	// publication has put in place and not yet recorded.
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
 	if err := os.Rename(tmp, s.releaseFile(m)); err != nil {
 		writeError(w, http.StatusInternalServerError, "storage", err.Error())
 		return
 	}
-	if s.update(w, func(tx *bolt.Tx) error { return put(tx, bReleases, m.Arch, rec) }) {
-		writeJSON(w, http.StatusCreated, rec)
+	if !s.update(w, func(tx *bolt.Tx) error {
+		var prev releaseRecord
+		_ = get(tx, bReleases, m.Arch, &prev) // none yet: nothing kept
+		if len(prev.Kept) == 0 && prev.Version != "" {
+			prev.Kept = []string{prev.Version} // recorded before Kept existed
+		}
+		rec.Kept = keptAfter(m.Version, prev.Kept)
+		return put(tx, bReleases, m.Arch, rec)
+	}) {
+		return
 	}
+	if err := s.prune(filepath.Dir(s.releaseFile(m)), rec.Kept); err != nil {
+		// The files stay until the next publication prunes them.
+		s.log.Warn("removing old releases failed", "arch", m.Arch, "err", err)
+	}
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+// keptAfter is the list of kept versions once version is published.
+func keptAfter(version string, prev []string) []string {
+	kept := []string{version}
+	for _, v := range prev {
+		if v != version && len(kept) < keepReleases {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+// prune removes the release files in dir that are not kept, including
+// those a crash after an earlier publication left behind. Uploads in
+// progress (dot files) are left alone.
+func (s *server) prune(dir string, kept []string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("devcloud: list releases: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || slices.Contains(kept, e.Name()) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // receive writes body to a temporary file in dir, filling in m's size and

@@ -88,3 +88,54 @@ func read(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestOldReleasesPruned: only the newest keepReleases releases of each
+// architecture keep their files; a file a crash left behind goes at the
+// next publication; the newest is the one served.
+func TestOldReleasesPruned(t *testing.T) {
+	svc := startService(t, "", "")
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "palmd")
+	publish := func(version, arch string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte("palmd "+version+" "+arch), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.admin.publish(ctx, file, version, arch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+		publish(v, "amd64")
+	}
+	stray := filepath.Join(svc.dir, "releases", "arm64", "0.9.0") // a crash's leftover
+	if err := os.MkdirAll(filepath.Dir(stray), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stray, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0", "1.1.0", "1.3.0", "1.4.0"} {
+		publish(v, "arm64")
+	}
+	for arch, want := range map[string]string{"arm64": "1.1.0 1.3.0 1.4.0", "amd64": "1.0.0 1.1.0 1.2.0"} {
+		entries, err := os.ReadDir(filepath.Join(svc.dir, "releases", arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name())
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s keeps %v, want %s", arch, got, want)
+		}
+	}
+	var list struct{ Releases []releaseRecord }
+	svc.must("GET", "/manage/releases", nil, &list)
+	for _, r := range list.Releases {
+		if r.Arch == "arm64" && (r.Version != "1.4.0" || strings.Join(r.Kept, " ") != "1.4.0 1.3.0 1.1.0") {
+			t.Errorf("arm64 record: newest %s, kept %v", r.Version, r.Kept)
+		}
+	}
+}

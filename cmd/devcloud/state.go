@@ -25,7 +25,11 @@ var (
 	bKeys      = []byte("apikeys")  // sha256(key) -> apiKey
 	bAudit     = []byte("audit")    // seq -> auditEntry
 	bReleases  = []byte("releases") // arch -> releaseRecord, the newest published
-	allBuckets = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit, bReleases}
+	bOutbox    = []byte("outbox")   // seq -> published event not yet in the events file
+	bMeta      = []byte("meta")     // the publisher's progress
+	// profile ID -> the profile's own key, wrapped (see vault.go)
+	bProfileKeys = []byte("profilekeys")
+	allBuckets   = [][]byte{bSites, bInstances, bTemplates, bCodes, bEvents, bProfiles, bGallery, bCommands, bKeys, bAudit, bReleases, bOutbox, bMeta, bProfileKeys}
 )
 
 var errNotFound = errors.New("not found")
@@ -88,17 +92,26 @@ type code struct {
 	UsedAt   time.Time `json:"usedAt,omitempty"`
 }
 
+// profile is an enrolled person. Templates is always empty at rest: the
+// templates are in Sealed, under the profile's own key (vault.go).
 type profile struct {
 	api.Profile
+	Sealed  []byte    `json:"sealedTemplates,omitempty"`
 	Site    string    `json:"site"`
 	Status  string    `json:"userStatus"` // ACTIVE or DELETED
 	Created time.Time `json:"createdTimestamp"`
 }
 
+// galleryChange is one entry of a site's gallery log. An addition names
+// the profile, whose templates are read when a reader asks, so that a
+// deletion leaves no copy in the log. LegacyAdded is how versions before
+// the vault kept additions, with the templates in the clear; a start
+// migrates them (migrate.go).
 type galleryChange struct {
-	Site    string       `json:"site"`
-	Added   *api.Profile `json:"added,omitempty"`
-	Deleted string       `json:"deleted,omitempty"`
+	Site        string       `json:"site"`
+	AddedID     string       `json:"addedId,omitempty"`
+	LegacyAdded *api.Profile `json:"added,omitempty"`
+	Deleted     string       `json:"deleted,omitempty"`
 }
 
 type command struct {

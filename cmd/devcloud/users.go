@@ -24,29 +24,46 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	})
 }
 
-// deleteUser destroys a person's templates and tells every reader of the
-// site to drop them.
+// deleteUser destroys a person's templates (their key, and with it the
+// wrapping key every surviving profile key is moved off) and tells every
+// reader of the site to drop them.
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, k apiKey) {
 	id := r.PathValue("id")
 	var p profile
-	ok := s.update(w, func(tx *bolt.Tx) error {
+	active := func(tx *bolt.Tx) error {
 		if err := get(tx, bProfiles, id, &p); err != nil {
 			return err
 		}
 		if p.Status == "DELETED" {
 			return errConflict("the user's biometrics are already deleted")
 		}
-		p.Status, p.Templates = "DELETED", nil
+		return nil
+	}
+	// Refuse an unknown or deleted user before replacing any key; the
+	// transaction checks again.
+	if !s.view(w, active) {
+		return
+	}
+	ok := s.answer(w, s.vault.destroy(s.db.b, func(tx *bolt.Tx) error {
+		if err := active(tx); err != nil {
+			return err
+		}
+		p.Status, p.Templates, p.Sealed = "DELETED", nil, nil
 		if err := put(tx, bProfiles, id, p); err != nil {
 			return err
 		}
-		_, err := appendSeq(tx, bGallery, galleryChange{Site: p.Site, Deleted: id})
-		return err
-	})
+		if err := tx.Bucket(bProfileKeys).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if _, err := appendSeq(tx, bGallery, galleryChange{Site: p.Site, Deleted: id}); err != nil {
+			return err
+		}
+		return s.events.userEvent(tx, "New Successful Un-enrollment", s.now(), p, k.Name)
+	}))
 	if !ok {
 		return
 	}
-	s.events.userEvent("New Successful Un-enrollment", p, k.Name)
+	s.publish()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/palmd/palmd/osdp"
 )
 
-const osdpUsage = `usage: palmctl osdp pd --dev PATH [--addr N] [--baud B] [--scbk HEX | --install] [--polls]
+const osdpUsage = `usage: palmctl osdp pd --dev PATH [--addr N] [--baud B] [--scbk HEX | --install] [--polls] [--fmt]
        palmctl osdp cp --dev PATH [--addr N[,N...]] [--baud B] [--scbk HEX | --install] [--checksum]
 
 Runs an OSDP peripheral device (pd) or control panel (cp) on a serial line
@@ -27,7 +27,8 @@ and prints what it sees as JSON lines, one object per line.
 
 pd reads lines on stdin to act as a reader:
   card BITS HEX        present a card read (Wiegand bits, MSB first)
-  card text DIGITS     present a card read sent as osdp_FMT
+  card text DIGITS     present a card read sent as osdp_FMT (only with --fmt,
+                       for a panel known to take FMT; others get osdp_RAW only)
   tamper on|off        open or close the tamper switch
   input N on|off       change input N (0-based)
 
@@ -60,6 +61,7 @@ type osdpFlags struct {
 	baud             int
 	install, polls   bool
 	checksum         bool
+	fmt              bool
 }
 
 func runOSDP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -79,6 +81,7 @@ func runOSDP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.install, "install", false, "install mode: Secure Channel with the default key SCBK-D")
 	fs.BoolVar(&f.polls, "polls", false, "pd: also print polls answered with ACK")
 	fs.BoolVar(&f.checksum, "checksum", false, "cp: OSDP 1.x framing (checksum, no Secure Channel)")
+	fs.BoolVar(&f.fmt, "fmt", false, "pd: the panel takes osdp_FMT, so text card reads may be sent")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}

@@ -61,7 +61,7 @@ func runPDLine(ctx context.Context, f osdpFlags, key []byte, port *serial.Port, 
 	}
 	dev := &lineDevice{out: out, st: osdp.DeviceStatus{Inputs: []bool{false}, Outputs: []bool{false, false}}}
 	cfg := osdp.PDConfig{
-		Address: addr, SCBK: key, InstallMode: f.install,
+		Address: addr, SCBK: key, InstallMode: f.install, FMT: f.fmt,
 		ID: osdp.PDID{Vendor: [3]byte{'P', 'L', 'M'}, Model: 1, Version: 1, FirmwareMajor: 1},
 		Observe: func(ex osdp.Exchange) {
 			if ex.Command.Code == osdp.CmdPOLL && ex.Reply == osdp.ReplyACK && !f.polls {

@@ -102,6 +102,10 @@ func TestOSDPTwoProcesses(t *testing.T) {
 	if on["secure"] != true || on["addr"] != 4.0 {
 		t.Fatalf("online line %v", on)
 	}
+	pd.say("card text 1234") // no --fmt: the panel is not known to take FMT
+	if e := pd.await(map[string]any{"kind": "error"}); !strings.Contains(e["error"].(string), "osdp_FMT") {
+		t.Fatalf("text read without --fmt: %v", e)
+	}
 	pd.say("card 26 02468ac0")
 	card := cp.await(map[string]any{"kind": "card"})
 	if card["bits"] != 26.0 || card["data"] != "02468ac0" {

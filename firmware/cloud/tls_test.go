@@ -61,6 +61,45 @@ func TestTLSPolicy(t *testing.T) {
 	}
 }
 
+// TestTLS12OnlyAEADWithForwardSecrecy: over TLS 1.2 the reader offers
+// only ECDHE suites with AEAD ciphers; a server that insists on a CBC-SHA1
+// suite (or on RSA key exchange) gets no connection.
+func TestTLS12OnlyAEADWithForwardSecrecy(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(`{}`)) })
+	for _, tc := range []struct {
+		name  string
+		suite uint16
+		want  bool
+	}{
+		{"ECDHE-ECDSA-AES128-GCM", tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true},
+		{"ECDHE-ECDSA-CHACHA20-POLY1305", tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, true},
+		{"ECDHE-ECDSA-AES128-CBC-SHA", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, false},
+		{"ECDHE-ECDSA-AES256-CBC-SHA", tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, false},
+		{"ECDHE-ECDSA-AES128-CBC-SHA256", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(ok)
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tc.suite}}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.StartTLS()
+			defer srv.Close()
+			anchors := x509.NewCertPool()
+			anchors.AddCert(srv.Certificate())
+			_, err := call(context.Background(), httpClient(tlsPolicy(anchors, nil)), "GET", srv.URL+"/v1/config", nil, nil)
+			if (err == nil) != tc.want {
+				t.Fatalf("suite %s: err %v, want connected %v", tls.CipherSuiteName(tc.suite), err, tc.want)
+			}
+		})
+	}
+	for _, id := range tlsPolicy(nil, nil).CipherSuites {
+		for _, s := range tls.InsecureCipherSuites() {
+			if s.ID == id {
+				t.Errorf("offers insecure suite %s", s.Name)
+			}
+		}
+	}
+}
+
 // TestNoRedirects: a redirect, even to HTTPS, is not followed.
 func TestNoRedirects(t *testing.T) {
 	srv := httptest.NewTLSServer(http.RedirectHandler("http://example.invalid/", http.StatusFound))
