@@ -56,11 +56,11 @@ func TestEntryOverOSDP(t *testing.T) {
 		decisions = nil
 		for _, ev := range dc.published() {
 			if dt := ev["detail-type"]; dt == api.EventRecognized || dt == api.EventNotRecognized {
-				decisions = append(decisions, fmt.Sprint(dt, "/", dataOf(ev)["decision"]))
+				decisions = append(decisions, fmt.Sprint(dt, "/", dataOf(ev)["accessDecision"]))
 			}
 		}
 	}
-	want := []string{"Successful Recognition/granted", "Successful Recognition/denied", "Unsuccessful Recognition/<nil>"}
+	want := []string{"Successful Recognition/GRANTED", "Successful Recognition/DENIED", "Unsuccessful Recognition/<nil>"}
 	if fmt.Sprint(decisions) != fmt.Sprint(want) {
 		t.Fatalf("published %v, want %v", decisions, want)
 	}
@@ -248,5 +248,35 @@ func TestSoftwareUpdateInSimulation(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(target); string(got) != string(body) {
 		t.Fatalf("installed program %q", got)
+	}
+}
+
+// TestEventQueuedOfflineKeepsItsTime: an entry while the service is
+// unreachable still works (the panel is local), and its event, delivered
+// when the service is back, is published with the time it happened.
+func TestEventQueuedOfflineKeepsItsTime(t *testing.T) {
+	p, dc, _ := activeReader(t)
+	p.waitState("the panel link", func(s appliance.Status) bool { return s.PanelUp })
+	dc.stop()
+	happened := time.Now().UTC()
+	if st := p.decide(`{"facility":12,"card":3456}`); st.Outcome != appliance.OutcomeGranted {
+		t.Fatalf("entry while the service is down: %+v", st)
+	}
+	time.Sleep(3 * time.Second)
+	dc.start()
+	var when string
+	for deadline := time.Now().Add(60 * time.Second); when == "" && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		for _, ev := range dc.published() {
+			if ev["detail-type"] == api.EventRecognized {
+				when, _ = ev["time"].(string)
+			}
+		}
+	}
+	at, err := time.Parse(time.RFC3339, when)
+	if err != nil {
+		t.Fatalf("published time %q: %v", when, err)
+	}
+	if d := at.Sub(happened.Truncate(time.Second)); d < 0 || d > 2*time.Second {
+		t.Fatalf("published at %v, the entry was at %v", at, happened)
 	}
 }
