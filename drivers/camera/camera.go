@@ -5,7 +5,8 @@
 //
 // Frames leave as *image.Gray copied out of OpenCV's memory: the Mats a
 // source reads into are its own, reused frame after frame and closed by
-// Close, so no caller can leak one.
+// Close, so no caller can leak one. A frame's pixels are not to be
+// modified: a source may hand the same image out more than once.
 package camera
 
 import (

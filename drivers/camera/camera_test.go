@@ -181,8 +181,8 @@ func TestSim(t *testing.T) {
 	scene := image.NewGray(image.Rect(0, 0, 32, 24))
 	scene.SetGray(5, 5, color.Gray{Y: 200})
 	dev.Show(scene)
+	scene.SetGray(5, 5, color.Gray{Y: 1}) // the camera filmed a copy
 	f, _ = cam.Next(ctx)
-	scene.SetGray(5, 5, color.Gray{Y: 1}) // the frame is a copy
 	if f.Image.GrayAt(5, 5).Y != 200 || f.Seq != 2 {
 		t.Fatalf("shown scene: %v seq %d", f.Image.GrayAt(5, 5), f.Seq)
 	}

@@ -46,19 +46,30 @@ func OpenPTYLink(readTimeout time.Duration) (*PTYLink, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	defer m.Close()
+	l, err := NewPTYLink(m, readTimeout)
+	return l, path, err
+}
+
+// NewPTYLink makes a link of a pty master opened elsewhere (another
+// process's, passed down). It uses a copy of the descriptor; the caller
+// keeps and closes f.
+func NewPTYLink(f *os.File, readTimeout time.Duration) (*PTYLink, error) {
 	// Fd() put the master in blocking mode; a pollable copy lets reads
 	// time out and Close interrupt them.
-	fd, err := unix.Dup(int(m.Fd()))
-	_ = m.Close()
+	fd, err := unix.Dup(int(f.Fd()))
 	if err != nil {
-		return nil, "", fmt.Errorf("serial: pty: %w", err)
+		return nil, fmt.Errorf("serial: pty: %w", err)
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		_ = unix.Close(fd)
-		return nil, "", fmt.Errorf("serial: pty: %w", err)
+		return nil, fmt.Errorf("serial: pty: %w", err)
 	}
-	return &PTYLink{f: os.NewFile(uintptr(fd), path+" (master)"), readTimeout: readTimeout}, path, nil
+	return &PTYLink{f: os.NewFile(uintptr(fd), f.Name()), readTimeout: readTimeout}, nil
 }
+
+// File is the master's descriptor, to pass to another process.
+func (l *PTYLink) File() *os.File { return l.f }
 
 // Read reads available bytes, or returns ErrTimeout.
 func (l *PTYLink) Read(b []byte) (int, error) {

@@ -133,28 +133,42 @@ func cores(tb testing.TB, d time.Duration) float64 {
 	return float64(cpu(tb)-c0) / float64(time.Since(start))
 }
 
-// BenchmarkIdleCPU: what a simulated reader costs (the whole process: the
-// reader, its simulated panels polling at a real line's pace and its
-// 30 fps simulated camera), as CPU seconds per wall second, waiting for an
-// activation code, as an entry reader with nothing in view, and with a
-// hand held still after its decision.
+// BenchmarkIdleCPU: what a simulated reader costs, as CPU seconds per
+// wall second, with its 30 fps simulated camera: waiting for an activation
+// code, as an entry reader over OSDP with nothing in view (the panel
+// polling at a real line's pace from a process of its own, and, as make
+// run has it, in this one), over Wiegand, and with a hand held still after
+// its decision.
 func BenchmarkIdleCPU(b *testing.B) {
 	const window = 10 * time.Second
 	for b.Loop() {
 		r := newRig(b, nil, 100)
 		_ = r.app.Post(context.Background(), appliance.Touched{Button: appliance.ButtonStart})
 		r.wait(b, "scanning", func(s appliance.Status) bool { return s.Phase == appliance.PhaseScanning })
-		time.Sleep(2 * time.Second) // the empty scene is learned
+		time.Sleep(5 * time.Second) // the empty scene is learned, the first frames decoded
 		b.ReportMetric(cores(b, window), "cores-waiting-for-code")
+		r.stop()
+
+		// The panel polling on its own process: this one is the reader.
+		r = newRigWith(b, grantConfig("osdp"), 100, true)
+		r.wait(b, "the panel link", func(s appliance.Status) bool { return s.PanelUp })
+		time.Sleep(5 * time.Second)
+		b.ReportMetric(cores(b, window), "cores-entry-idle")
 		r.stop()
 
 		r = newRig(b, grantConfig("osdp"), 100)
 		r.wait(b, "the panel link", func(s appliance.Status) bool { return s.PanelUp })
-		time.Sleep(2 * time.Second)
-		b.ReportMetric(cores(b, window), "cores-entry-idle")
+		time.Sleep(5 * time.Second)
+		b.ReportMetric(cores(b, window), "cores-entry-idle-with-panel")
 
 		r.cam.Show(r.hand)
 		r.wait(b, "a decision", func(s appliance.Status) bool { return s.Entry == appliance.StepResult })
 		b.ReportMetric(cores(b, window), "cores-hand-held-still")
+		r.stop()
+
+		// Over Wiegand nothing polls: what is left is the reader's own.
+		r = newRig(b, grantConfig("wiegand"), 100)
+		time.Sleep(5 * time.Second)
+		b.ReportMetric(cores(b, window), "cores-entry-idle-wiegand")
 	}
 }

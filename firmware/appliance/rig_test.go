@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,7 +50,8 @@ type rig struct {
 	osdp    *panelsim.OSDP
 	wiegand *panelsim.Wiegand
 	hand    *image.Gray // an enrolled person's palm, at another pose
-	stop    func()
+	stop    func()      // stops and releases the rig; twice is fine
+	closers []func() error
 }
 
 // staff is the enrolled person's badge, which both panels grant.
@@ -54,6 +60,13 @@ var staff = wiegand.Badge{Facility: 12, Card: 3456}
 // newRig starts a reader running cfg (or waiting for activation when cfg
 // is nil) with people enrolled besides the one whose hand it shows.
 func newRig(tb testing.TB, cfg *api.Config, people int) *rig {
+	tb.Helper()
+	return newRigWith(tb, cfg, people, false)
+}
+
+// newRigWith can run the OSDP panel in a process of its own, so that this
+// process's CPU time is the reader's alone.
+func newRigWith(tb testing.TB, cfg *api.Config, people int, panelProcess bool) *rig {
 	tb.Helper()
 	lc, err := localconfig.Load("../../configs/simulator.toml")
 	if err != nil {
@@ -91,7 +104,10 @@ func newRig(tb testing.TB, cfg *api.Config, people int) *rig {
 			tb.Fatal(err)
 		}
 	}
-	if r.osdp, err = panelsim.NewOSDP(panelsim.OSDPConfig{Install: true, Format: format, Grants: panelsim.Grants{staff}}); err != nil {
+	runPanel := func(ctx context.Context) { _ = r.osdp.Run(ctx, master) }
+	if panelProcess {
+		runPanel = panelInProcess(tb, master)
+	} else if r.osdp, err = panelsim.NewOSDP(panelsim.OSDPConfig{Install: true, Format: format, Grants: panelsim.Grants{staff}}); err != nil {
 		tb.Fatal(err)
 	}
 	if r.wiegand, err = panelsim.NewWiegand(panelsim.WiegandConfig{D0: r.pins.Sim(p.WiegandD0), D1: r.pins.Sim(p.WiegandD1),
@@ -125,24 +141,26 @@ func newRig(tb testing.TB, cfg *api.Config, people int) *rig {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 3)
-	go func() { _ = r.osdp.Run(ctx, master); done <- struct{}{} }()
+	go func() { runPanel(ctx); done <- struct{}{} }()
 	go func() { _ = r.wiegand.Run(ctx); done <- struct{}{} }()
 	go func() { _, _ = r.app.Run(ctx); done <- struct{}{} }()
-	r.stop = func() {
-		cancel()
-		for range 3 {
-			<-done
-		}
-		board.Close()
-		port.Close()
-		master.Close()
-		palms.Close()
-		codes.Close()
-		db.Close()
-	}
+	var once sync.Once
+	r.stop = func() { once.Do(func() { r.shutdown(cancel, done) }) }
+	r.closers = []func() error{board.Close, port.Close, master.Close, palms.Close, codes.Close, db.Close}
 	tb.Cleanup(r.stop)
 	<-r.app.Ready()
 	return r
+}
+
+// shutdown stops the rig's goroutines and releases its parts.
+func (r *rig) shutdown(cancel context.CancelFunc, done chan struct{}) {
+	cancel()
+	for range 3 {
+		<-done
+	}
+	for _, c := range r.closers {
+		_ = c()
+	}
 }
 
 func mustFormat(tb testing.TB, name string) *wiegand.Format {
@@ -179,6 +197,48 @@ func galleryOf(tb testing.TB, people int) (*gallery.Gallery, *image.Gray) {
 	}
 	_ = g.Put(gallery.Person{ID: "me", Badge: fmt.Sprintf("%d:%d", staff.Facility, staff.Card), Templates: []template.Template{enrolled}})
 	return g, hand.Render(palmtest.Pose{Deg: 10, Scale: 158, CX: 330, CY: 295}, 9)
+}
+
+// panelProcessEnv makes the test binary the rig's OSDP panel: it polls
+// the pty master it inherits as descriptor 3 (TestRigPanelProcess).
+const panelProcessEnv = "PALMD_RIG_PANEL"
+
+// panelInProcess starts the panel process on master and returns what runs
+// it until ctx ends.
+func panelInProcess(tb testing.TB, master *serial.PTYLink) func(context.Context) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRigPanelProcess$")
+	cmd.Env = append(os.Environ(), panelProcessEnv+"=1")
+	cmd.ExtraFiles = []*os.File{master.File()}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	return func(ctx context.Context) {
+		<-ctx.Done()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}
+}
+
+// TestRigPanelProcess is the OSDP panel of a rig whose panel runs apart;
+// run otherwise, it does nothing.
+func TestRigPanelProcess(t *testing.T) {
+	if os.Getenv(panelProcessEnv) == "" {
+		t.Skip("the OSDP panel of a rig, run by newRigWith")
+	}
+	link, err := serial.NewPTYLink(os.NewFile(3, "pty master"), 25*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := panelsim.NewOSDP(panelsim.OSDPConfig{Install: true, Format: mustFormat(t, "h10301"), Grants: panelsim.Grants{staff}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	if err := p.Run(ctx, link); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // wait polls the appliance until ok.
