@@ -11,20 +11,32 @@ mkdir -p bin
 out=bin/bench.txt
 : > "$out"
 
+# "onecore" runs the benchmark pinned to one CPU with GOMAXPROCS=1 (the
+# test binary is built first, so the build is not pinned).
 fixed=(
-  # package            benchmark                    iterations
+  # package            benchmark                    iterations  how
   "./wiegand           ^BenchmarkTransmitterTiming$  1000x"
   "./osdp              ^BenchmarkPDReplyLatency$     1000x"
   "./cmd/devcloud      ^BenchmarkActivation$         50x"
   "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
   "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
+  "./firmware/appliance ^BenchmarkFrameToWire$       50x         onecore"
+  "./firmware/appliance ^BenchmarkDecisionToRelay$   20x"
+  "./firmware/appliance ^BenchmarkIdleCPU$           1x"
 )
 for row in "${fixed[@]}"; do
-  read -r pkg bench n <<<"$row"
+  read -r pkg bench n how <<<"$row"
+  echo "bench: $pkg $bench ($n)" >&2
+  if [ "${how:-}" = onecore ] && command -v taskset >/dev/null; then
+    go test -c -o bin/onecore.test "$pkg"
+    (cd "$pkg" && taskset -c 0 "$OLDPWD/bin/onecore.test" -test.run '^$' -test.bench "$bench" -test.benchtime "$n" -test.cpu 1) >>"$out"
+    continue
+  fi
   go test "$pkg" -run '^$' -bench "$bench" -benchtime "$n" -count 1 >>"$out"
 done
 skip=$(printf '%s\n' "${fixed[@]}" | awk '{print $2}' | paste -sd'|')
 for pkg in $(go list ./...); do
+  echo "bench: $pkg" >&2
   go test "$pkg" -run '^$' -bench . -skip "$skip" -benchtime "${BENCHTIME:-1s}" -count 1 >>"$out"
 done
 awk '

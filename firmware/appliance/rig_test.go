@@ -111,7 +111,8 @@ func newRigWith(tb testing.TB, cfg *api.Config, people int, panelProcess bool) *
 		tb.Fatal(err)
 	}
 	if r.wiegand, err = panelsim.NewWiegand(panelsim.WiegandConfig{D0: r.pins.Sim(p.WiegandD0), D1: r.pins.Sim(p.WiegandD1),
-		LED: r.pins.Sim(p.WiegandLED), GrantLevel: gpio.Low, Format: format, Grants: panelsim.Grants{staff}}); err != nil {
+		LED: r.pins.Sim(p.WiegandLED), GrantLevel: gpio.Low, Format: format, Grants: panelsim.Grants{staff},
+		Feedback: 500 * time.Millisecond}); err != nil {
 		tb.Fatal(err)
 	}
 	g, hand := galleryOf(tb, people)
