@@ -120,7 +120,16 @@ const (
 	// (product.md §9); not a type of the guide, which has no tamper.
 	EventTamperRaised  = "Device Tamper Alarm Raised"
 	EventTamperCleared = "Device Tamper Alarm Cleared"
+	// Events the reader had to drop (its storage was full, or it was
+	// offline beyond what its outbox holds); data is EventsDropped.
+	EventEventsDropped = "Device Events Dropped"
 )
+
+// EventsDropped is the data of an EventEventsDropped event.
+type EventsDropped struct {
+	Count  uint64 `json:"count"`
+	Reason string `json:"reason"`
+}
 
 // Access decisions of the door controller after a recognition.
 const (

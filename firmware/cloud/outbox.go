@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/palmd/palmd/firmware/api"
@@ -41,6 +42,31 @@ func Record(db *store.DB, ev api.Event) error {
 	return nil
 }
 
+// reportDrops tells the service how many events the reader had to drop,
+// before the events it kept: never silence. The report's ID stays the same
+// until the service holds it, so a retry is recognised.
+func (s *Syncer) reportDrops(ctx context.Context) error {
+	id, count, err := s.Store.DropReport()
+	if err != nil || count == 0 {
+		return err
+	}
+	data, err := json.Marshal(api.EventsDropped{Count: count,
+		Reason: "the reader's outbox was full (storage full, or offline longer than it holds)"})
+	if err != nil {
+		return err
+	}
+	ev := api.Event{ID: id, Type: api.EventEventsDropped, Time: time.Now().UTC(), Data: data}
+	var ack api.EventAck
+	if _, err := s.client.do(ctx, "POST", api.PathEvents, api.EventBatch{Events: []api.Event{ev}}, &ack); err != nil {
+		return err
+	}
+	if !slices.Contains(ack.Accepted, id) {
+		return fmt.Errorf("cloud: the service did not accept the report of %d dropped events", count)
+	}
+	s.Log.Warn("cloud: reported events the reader had to drop", "count", count)
+	return s.Store.DropReported(count)
+}
+
 // Outbox is the persistent outbox of a store, for those that record events
 // through an interface.
 type Outbox struct{ DB *store.DB }
@@ -54,6 +80,9 @@ func (o Outbox) Record(ev api.Event) error { return Record(o.DB, ev) }
 // recognises its ID.
 func (s *Syncer) Flush(ctx context.Context) error {
 	if err := s.ensureClient(); err != nil {
+		return err
+	}
+	if err := s.reportDrops(ctx); err != nil {
 		return err
 	}
 	for {

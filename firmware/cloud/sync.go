@@ -86,10 +86,11 @@ type clientState struct {
 	base string
 }
 
-// RunningConfig returns the configuration the reader last applied.
+// RunningConfig returns the configuration the reader last applied. It is
+// sealed in the store: it carries the Wi-Fi passphrase.
 func RunningConfig(db *store.DB) (api.Config, bool) {
 	var c api.Config
-	b, err := db.Get(keyConfig)
+	b, err := db.GetSecret(keyConfig)
 	if err != nil || json.Unmarshal(b, &c) != nil {
 		return api.Config{}, false
 	}
@@ -102,7 +103,7 @@ func SaveRunning(db *store.DB, c api.Config) error {
 	if err != nil {
 		return err
 	}
-	return db.Put(keyConfig, b)
+	return db.PutSecret(keyConfig, b)
 }
 
 // Configs is the running configuration in a store, for those that keep it

@@ -9,10 +9,11 @@ import (
 	"github.com/palmd/palmd/firmware/store"
 )
 
-// KV is the persistent store the settings live in (firmware/store.DB).
+// KV is the persistent store the settings live in (firmware/store.DB):
+// sealed, since they hold the Secure Channel key.
 type KV interface {
-	Put(key string, value []byte) error
-	Get(key string) ([]byte, error)
+	PutSecret(name string, value []byte) error
+	GetSecret(name string) ([]byte, error)
 }
 
 // OSDPSettings are the link settings a panel may change over the wire.
@@ -48,7 +49,7 @@ type Settings struct {
 // LoadSettings reads the stored settings, or the defaults on first start.
 func LoadSettings(kv KV) (*Settings, error) {
 	s := &Settings{kv: kv, v: DefaultOSDP}
-	b, err := kv.Get(osdpKey)
+	b, err := kv.GetSecret(osdpKey)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return s, nil
@@ -117,7 +118,7 @@ func (s *Settings) update(f func(*OSDPSettings)) error {
 	if err != nil {
 		return err
 	}
-	if err := s.kv.Put(osdpKey, b); err != nil {
+	if err := s.kv.PutSecret(osdpKey, b); err != nil {
 		return fmt.Errorf("panel: settings: %w", err)
 	}
 	s.v = next

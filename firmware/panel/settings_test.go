@@ -1,9 +1,15 @@
 package panel_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/palmd/palmd/firmware/panel"
+	"github.com/palmd/palmd/firmware/store"
 )
 
 // TestFollowService: the service's address and speed are taken; a panel's
@@ -39,5 +45,40 @@ func TestFollowService(t *testing.T) {
 		if got := s.OSDP(); got.Address != st.addr || got.Baud != st.baud {
 			t.Fatalf("%s: address %d baud %d, want %d %d", st.name, got.Address, got.Baud, st.addr, st.baud)
 		}
+	}
+}
+
+// TestKeyIsSealed: the Secure Channel key a panel installed is not in the
+// state file, in any encoding, and comes back after a restart.
+func TestKeyIsSealed(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := panel.LoadSettings(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("SCBK-of-a-reader") // 16 bytes
+	if err := s.SetKey(key); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := os.ReadFile(filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enc := range []string{string(key), base64.StdEncoding.EncodeToString(key), hex.EncodeToString(key)} {
+		if bytes.Contains(raw, []byte(enc)) {
+			t.Fatalf("the key is in the state file as %q", enc)
+		}
+	}
+	if db, err = store.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if s, err = panel.LoadSettings(db); err != nil || !bytes.Equal(s.OSDP().SCBK, key) || s.OSDP().InstallMode {
+		t.Fatalf("after a restart: %+v %v", s.OSDP(), err)
 	}
 }

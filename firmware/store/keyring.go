@@ -22,10 +22,42 @@ type deviceKey struct {
 	key [keySize]byte
 }
 
-// keyring holds the device keys in a small file of its own. The first key is
-// current; a second one exists only while a rotation is under way.
+// DeviceKey wraps the keys of everything the reader seals: each profile's
+// key and each secret's. It is the one key a copy of the state directory
+// must not carry. A secure element or a TPM implements it so that the key
+// never leaves the chip; FileKey keeps it in a file, which protects nothing
+// against a copy of the directory and is for the simulator and boards
+// without such a chip.
 //
-// The file stands in for a secure element: only this type touches it.
+// Deleting a profile rotates it: wraps made before a rotation stay
+// readable until EndRotation, so that a power cut in between loses nothing.
+type DeviceKey interface {
+	// Wrap seals a data key, bound to aad.
+	Wrap(plain, aad []byte) ([]byte, error)
+	// Unwrap opens what Wrap made, with the current or the previous key.
+	Unwrap(wrapped, aad []byte) ([]byte, error)
+	// Current reports whether wrapped was made with the current key.
+	Current(wrapped []byte) bool
+	// BeginRotation makes a new key current; the old one still unwraps.
+	BeginRotation() error
+	// EndRotation destroys every key but the current one.
+	EndRotation() error
+	// Rotating reports a rotation begun and not ended.
+	Rotating() bool
+	// ReplaceAll destroys every key and starts with a new one.
+	ReplaceAll() error
+}
+
+// FileKey is a DeviceKey held in a small file of its own (0600). The first
+// key is current; a second one exists only while a rotation is under way.
+type FileKey = keyring
+
+var _ DeviceKey = (*keyring)(nil)
+
+// OpenFileKey opens the key file at path, making a key on first use.
+func OpenFileKey(path string) (*FileKey, error) { return openKeyring(path) }
+
+// keyring holds the device keys in a small file of its own.
 type keyring struct {
 	path string
 	mu   sync.Mutex
@@ -39,7 +71,7 @@ func openKeyring(path string) (*keyring, error) {
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return k, k.replaceAll()
+		return k, k.ReplaceAll()
 	case err != nil:
 		return nil, fmt.Errorf("store: device key: %w", err)
 	}
@@ -73,14 +105,15 @@ func (k *keyring) byID(id uint32) (deviceKey, bool) {
 	return deviceKey{}, false
 }
 
-func (k *keyring) rotating() bool {
+// Rotating implements DeviceKey.
+func (k *keyring) Rotating() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return len(k.keys) > 1
 }
 
-// beginRotation makes a fresh key current while keeping the old one readable.
-func (k *keyring) beginRotation() error {
+// BeginRotation implements DeviceKey.
+func (k *keyring) BeginRotation() error {
 	nk, err := newDeviceKey()
 	if err != nil {
 		return err
@@ -91,13 +124,13 @@ func (k *keyring) beginRotation() error {
 	return k.write(keys)
 }
 
-// endRotation forgets every key but the current one.
-func (k *keyring) endRotation() error {
+// EndRotation implements DeviceKey.
+func (k *keyring) EndRotation() error {
 	return k.write([]deviceKey{k.current()})
 }
 
-// replaceAll forgets every key and starts with a new one.
-func (k *keyring) replaceAll() error {
+// ReplaceAll implements DeviceKey.
+func (k *keyring) ReplaceAll() error {
 	nk, err := newDeviceKey()
 	if err != nil {
 		return err
@@ -116,6 +149,33 @@ func newDeviceKey() (deviceKey, error) {
 	}
 	dk.id = binary.BigEndian.Uint32(id[:])
 	return dk, nil
+}
+
+// Wrap implements DeviceKey: keyID || sealed.
+func (k *keyring) Wrap(plain, aad []byte) ([]byte, error) {
+	dk := k.current()
+	sealed, err := seal(dk.key[:], plain, aad)
+	if err != nil {
+		return nil, err
+	}
+	return append(binary.BigEndian.AppendUint32(nil, dk.id), sealed...), nil
+}
+
+// Unwrap implements DeviceKey.
+func (k *keyring) Unwrap(wrapped, aad []byte) ([]byte, error) {
+	if len(wrapped) < 4 {
+		return nil, ErrCorrupt
+	}
+	dk, ok := k.byID(binary.BigEndian.Uint32(wrapped))
+	if !ok {
+		return nil, ErrCorrupt
+	}
+	return open(dk.key[:], wrapped[4:], aad)
+}
+
+// Current implements DeviceKey.
+func (k *keyring) Current(wrapped []byte) bool {
+	return len(wrapped) >= 4 && binary.BigEndian.Uint32(wrapped) == k.current().id
 }
 
 // write replaces the key file atomically: temporary file, fsync, rename,

@@ -20,25 +20,66 @@ type OutboxEntry struct {
 }
 
 // Enqueue appends an event in one transaction and returns its position.
+// It makes room rather than fail: beyond MaxOutbox events, or when the
+// filesystem is full, the oldest events go and are counted (DropReport).
+// It fails only when not even that frees room, and then counts the event
+// itself as dropped.
 func (db *DB) Enqueue(id string, payload []byte) (uint64, error) {
 	if id == "" || len(id) > 0xFFFF {
 		return 0, fmt.Errorf("store: enqueue: event ID must be 1..65535 bytes")
 	}
-	var seq uint64
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	v := binary.BigEndian.AppendUint16(nil, uint16(len(id)))
+	v = append(append(v, id...), payload...)
+	for drop := 0; ; drop = max(16, drop*4) {
+		seq, queued, err := db.enqueue(v, drop)
+		if err == nil {
+			return seq, nil
+		}
+		if !isFull(err) || drop > queued {
+			db.mu.Lock()
+			db.lost++
+			db.mu.Unlock()
+			return 0, fmt.Errorf("store: enqueue: %w", err)
+		}
+	}
+}
+
+// enqueue stores one entry after dropping the drop oldest (and any over
+// MaxOutbox); queued is how many were waiting before.
+func (db *DB) enqueue(v []byte, drop int) (seq uint64, queued int, err error) {
+	db.mu.Lock()
+	lost := db.lost
+	db.mu.Unlock()
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		n := counter(tx, keyOutboxCount)
+		queued = int(n)
+		if over := int(n) + 1 - db.maxOutbox; over > drop {
+			drop = over
+		}
+		if drop > 0 {
+			if _, err := dropOldest(tx, drop); err != nil {
+				return err
+			}
+		}
+		if err := addDropped(tx, lost); err != nil {
+			return err
+		}
 		b := tx.Bucket(bucketOutbox)
 		var err error
 		if seq, err = b.NextSequence(); err != nil {
 			return err
 		}
-		v := binary.BigEndian.AppendUint16(nil, uint16(len(id)))
-		v = append(append(v, id...), payload...)
-		return b.Put(seqKey(seq), v)
+		if err := b.Put(seqKey(seq), v); err != nil {
+			return err
+		}
+		return setCounter(tx, keyOutboxCount, counter(tx, keyOutboxCount)+1)
 	})
-	if err != nil {
-		return 0, fmt.Errorf("store: enqueue: %w", err)
+	if err == nil && lost > 0 {
+		db.mu.Lock()
+		db.lost -= lost
+		db.mu.Unlock()
 	}
-	return seq, nil
+	return seq, queued, err
 }
 
 // Pending returns up to max of the oldest queued events.
@@ -63,12 +104,17 @@ func (db *DB) Pending(max int) ([]OutboxEntry, error) {
 func (db *DB) Ack(seqs ...uint64) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
+		gone := uint64(0)
 		for _, s := range seqs {
+			if b.Get(seqKey(s)) == nil {
+				continue
+			}
 			if err := b.Delete(seqKey(s)); err != nil {
 				return err
 			}
+			gone++
 		}
-		return nil
+		return setCounter(tx, keyOutboxCount, counter(tx, keyOutboxCount)-gone)
 	})
 	if err != nil {
 		return fmt.Errorf("store: ack: %w", err)

@@ -8,10 +8,12 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,7 +26,12 @@ var (
 	bucketProfiles    = []byte("profiles")
 	bucketProfileKeys = []byte("profile-keys")
 	bucketOutbox      = []byte("outbox")
+	bucketSecrets     = []byte("secrets")
+	bucketSecretKeys  = []byte("secret-keys")
 )
+
+// buckets are every bucket of the state, in the order init makes them.
+var buckets = [][]byte{bucketKV, bucketProfiles, bucketProfileKeys, bucketOutbox, bucketSecrets, bucketSecretKeys}
 
 // ErrNotFound is returned for a missing key or profile.
 var ErrNotFound = errors.New("store: not found")
@@ -36,25 +43,45 @@ const lockTimeout = 2 * time.Second
 // DB is the open state file. It is safe for concurrent use.
 type DB struct {
 	bolt *bolt.DB
-	keys *keyring
+	key  DeviceKey
+
+	maxOutbox int // MaxOutbox; smaller in tests
+
+	mu   sync.Mutex
+	lost uint64 // events dropped when not even the count could be written
+}
+
+// Options choose what Open cannot guess.
+type Options struct {
+	// Key is the device key; nil keeps it in the file device.key in the
+	// state directory (see DeviceKey).
+	Key DeviceKey
+	// MaxOutbox bounds the outbox; 0 is MaxOutbox.
+	MaxOutbox int
 }
 
 // Open opens (or creates) the state in dir: state.db and the device key file
 // device.key, both readable by the owner only.
-func Open(dir string) (*DB, error) {
+func Open(dir string) (*DB, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the state in dir as o says.
+func OpenWith(dir string, o Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	b, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: lockTimeout})
+	path := filepath.Join(dir, "state.db")
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	keys, err := openKeyring(filepath.Join(dir, "device.key"))
-	if err != nil {
-		b.Close()
-		return nil, err
+	if o.Key == nil {
+		if o.Key, err = openKeyring(filepath.Join(dir, "device.key")); err != nil {
+			b.Close()
+			return nil, err
+		}
 	}
-	db := &DB{bolt: b, keys: keys}
+	reserve(path)
+	db := &DB{bolt: b, key: o.Key, maxOutbox: cmp.Or(o.MaxOutbox, MaxOutbox)}
 	if err := db.init(); err != nil {
 		b.Close()
 		return nil, err
@@ -64,10 +91,14 @@ func Open(dir string) (*DB, error) {
 
 func (db *DB) init() error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketKV, bucketProfiles, bucketProfileKeys, bucketOutbox} {
+		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		// An outbox from before its count was kept: count it once.
+		if tx.Bucket(bucketKV).Get([]byte(keyOutboxCount)) == nil {
+			return setCounter(tx, keyOutboxCount, uint64(tx.Bucket(bucketOutbox).Stats().KeyN))
 		}
 		return nil
 	})
@@ -110,7 +141,7 @@ func (db *DB) Get(key string) ([]byte, error) {
 // deactivation leaves behind is unreadable even where old pages survive.
 func (db *DB) Wipe() error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketKV, bucketProfiles, bucketProfileKeys, bucketOutbox} {
+		for _, name := range buckets {
 			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 				return err
 			}
@@ -120,7 +151,7 @@ func (db *DB) Wipe() error {
 	if err != nil {
 		return fmt.Errorf("store: wipe: %w", err)
 	}
-	if err := db.keys.replaceAll(); err != nil {
+	if err := db.key.ReplaceAll(); err != nil {
 		return err
 	}
 	return db.init()

@@ -132,12 +132,12 @@ func TestInterruptedRotationIsFinishedAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Power cut after the new key was written, before the rewrap committed.
-	if err := db.keys.beginRotation(); err != nil {
+	if err := db.key.BeginRotation(); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	db = openT(t, dir)
-	if db.keys.rotating() {
+	if db.key.Rotating() {
 		t.Fatal("rotation left unfinished")
 	}
 	if got, err := db.GetProfile("carol"); err != nil || string(got) != "t" {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,7 +18,7 @@ import (
 func (db *DB) PutProfile(id string, data []byte) error {
 	aad := []byte(id)
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		pk, err := db.profileKey(tx, aad, true)
+		pk, err := db.dataKey(tx, bucketProfileKeys, aad, true)
 		if err != nil {
 			return err
 		}
@@ -63,7 +62,7 @@ func (db *DB) ForEachProfile(fn func(id string, data []byte) error) error {
 // DeleteProfiles removes the profiles and destroys their keys. Missing IDs
 // are ignored: deletion is idempotent, as gallery sync needs.
 func (db *DB) DeleteProfiles(ids ...string) error {
-	if err := db.keys.beginRotation(); err != nil {
+	if err := db.key.BeginRotation(); err != nil {
 		return err
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -80,7 +79,7 @@ func (db *DB) DeleteProfiles(ids ...string) error {
 	if err != nil {
 		return fmt.Errorf("store: delete profiles: %w", err)
 	}
-	return db.keys.endRotation()
+	return db.key.EndRotation()
 }
 
 // ProfileCount returns the number of stored profiles.
@@ -97,18 +96,18 @@ func (db *DB) openProfile(tx *bolt.Tx, id, sealed []byte) ([]byte, error) {
 	if sealed == nil {
 		return nil, fmt.Errorf("%w: profile", ErrNotFound)
 	}
-	pk, err := db.profileKey(tx, id, false)
+	pk, err := db.dataKey(tx, bucketProfileKeys, id, false)
 	if err != nil {
 		return nil, err
 	}
 	return open(pk, sealed, id)
 }
 
-// profileKey unwraps the key of profile id, creating it when asked.
-func (db *DB) profileKey(tx *bolt.Tx, id []byte, create bool) ([]byte, error) {
-	wrapped := tx.Bucket(bucketProfileKeys).Get(id)
+// dataKey unwraps the key of a profile or secret, creating it when asked.
+func (db *DB) dataKey(tx *bolt.Tx, bucket, id []byte, create bool) ([]byte, error) {
+	wrapped := tx.Bucket(bucket).Get(id)
 	if wrapped != nil {
-		return db.unwrap(id, wrapped)
+		return db.key.Unwrap(wrapped, id)
 	}
 	if !create {
 		return nil, ErrCorrupt
@@ -117,49 +116,36 @@ func (db *DB) profileKey(tx *bolt.Tx, id []byte, create bool) ([]byte, error) {
 	if _, err := rand.Read(pk); err != nil {
 		return nil, fmt.Errorf("store: random: %w", err)
 	}
-	w, err := db.wrap(id, pk)
+	w, err := db.key.Wrap(pk, id)
 	if err != nil {
 		return nil, err
 	}
-	return pk, tx.Bucket(bucketProfileKeys).Put(id, w)
+	return pk, tx.Bucket(bucket).Put(id, w)
 }
 
-// wrap seals a profile key under the current device key: keyID || sealed.
-func (db *DB) wrap(id, pk []byte) ([]byte, error) {
-	dk := db.keys.current()
-	sealed, err := seal(dk.key[:], pk, id)
-	if err != nil {
-		return nil, err
-	}
-	return append(binary.BigEndian.AppendUint32(nil, dk.id), sealed...), nil
-}
-
-func (db *DB) unwrap(id, wrapped []byte) ([]byte, error) {
-	if len(wrapped) < 4 {
-		return nil, ErrCorrupt
-	}
-	dk, ok := db.keys.byID(binary.BigEndian.Uint32(wrapped))
-	if !ok {
-		return nil, ErrCorrupt
-	}
-	return open(dk.key[:], wrapped[4:], id)
-}
-
-// rewrapAll re-seals every profile key not already under the current key.
+// rewrapAll re-seals every data key not already under the current device
+// key.
 func (db *DB) rewrapAll(tx *bolt.Tx) error {
-	cur := db.keys.current().id
-	b := tx.Bucket(bucketProfileKeys)
+	for _, name := range [][]byte{bucketProfileKeys, bucketSecretKeys} {
+		if err := db.rewrap(tx.Bucket(name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) rewrap(b *bolt.Bucket) error {
 	type kv struct{ k, v []byte }
 	var redo []kv
 	err := b.ForEach(func(k, v []byte) error {
-		if len(v) >= 4 && binary.BigEndian.Uint32(v) == cur {
+		if db.key.Current(v) {
 			return nil
 		}
-		pk, err := db.unwrap(k, v)
+		pk, err := db.key.Unwrap(v, k)
 		if err != nil {
-			return fmt.Errorf("profile key %q: %w", k, err)
+			return fmt.Errorf("data key %q: %w", k, err)
 		}
-		w, err := db.wrap(k, pk)
+		w, err := db.key.Wrap(pk, k)
 		if err != nil {
 			return err
 		}
@@ -179,11 +165,11 @@ func (db *DB) rewrapAll(tx *bolt.Tx) error {
 
 // finishRotation completes a rotation a power cut interrupted.
 func (db *DB) finishRotation() error {
-	if !db.keys.rotating() {
+	if !db.key.Rotating() {
 		return nil
 	}
 	if err := db.bolt.Update(db.rewrapAll); err != nil {
 		return fmt.Errorf("store: finish key rotation: %w", err)
 	}
-	return db.keys.endRotation()
+	return db.key.EndRotation()
 }
