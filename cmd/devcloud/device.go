@@ -196,24 +196,25 @@ func (s *server) deliverEvents(w http.ResponseWriter, r *http.Request, rec insta
 	if !readJSON(w, r, deviceBodyLimit, deviceStringLimit, &b) {
 		return
 	}
-	ack := api.EventAck{Accepted: []string{}}
 	for i, ev := range b.Events {
-		if err := checkEvent(ev); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("events[%d].%v", i, err))
+		if ev.ID == "" { // an event without an ID cannot be acknowledged or refused
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("events[%d].id: missing", i))
 			return
 		}
-		ack.Accepted = append(ack.Accepted, ev.ID)
 	}
+	ack := api.EventAck{Accepted: []string{}}
 	if !s.update(w, func(tx *bolt.Tx) error {
+		ack = api.EventAck{Accepted: []string{}} // update may run the function again
 		for _, ev := range b.Events {
-			if tx.Bucket(bEvents).Get([]byte(ev.ID)) != nil {
-				continue
-			}
-			if err := put(tx, bEvents, ev.ID, ev); err != nil {
+			err := s.storeEvent(tx, ev, rec)
+			var he *httpErr
+			switch {
+			case errors.As(err, &he) && he.code == http.StatusBadRequest:
+				ack.Rejected = append(ack.Rejected, api.EventRejected{ID: ev.ID, Reason: he.msg})
+			case err != nil:
 				return err
-			}
-			if err := s.events.deviceEvent(tx, ev, rec); err != nil {
-				return err
+			default:
+				ack.Accepted = append(ack.Accepted, ev.ID)
 			}
 		}
 		return nil
@@ -224,7 +225,21 @@ func (s *server) deliverEvents(w http.ResponseWriter, r *http.Request, rec insta
 	writeJSON(w, http.StatusOK, ack)
 }
 
-// checkEvent refuses an event without its ID, type or time.
+// storeEvent keeps a delivered event and queues it for publication, once
+// by ID; a malformed event is a bad-request error and changes nothing.
+func (s *server) storeEvent(tx *bolt.Tx, ev api.Event, rec instanceRecord) error {
+	if err := checkEvent(ev); err != nil {
+		return errBadRequest(fmt.Sprintf("events[%s].%v", ev.ID, err))
+	}
+	if tx.Bucket(bEvents).Get([]byte(ev.ID)) != nil {
+		return nil
+	}
+	if err := s.events.deviceEvent(tx, ev, rec); err != nil {
+		return err
+	}
+	return put(tx, bEvents, ev.ID, ev)
+}
+
 func checkEvent(ev api.Event) error {
 	switch {
 	case ev.ID == "":

@@ -154,9 +154,18 @@ type EventBatch struct {
 	Events []Event `json:"events"`
 }
 
-// EventAck acknowledges a batch.
+// EventAck acknowledges a batch: the events the service holds, and those
+// it will never take (malformed), with why. The reader removes both from
+// its outbox, so one bad event cannot hold up the rest for ever.
 type EventAck struct {
-	Accepted []string `json:"accepted"`
+	Accepted []string        `json:"accepted"`
+	Rejected []EventRejected `json:"rejected,omitempty"`
+}
+
+// EventRejected is an event the service refused for good.
+type EventRejected struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // Enrollment uploads a person enrolled at this reader.

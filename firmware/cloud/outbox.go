@@ -110,6 +110,14 @@ func (s *Syncer) Flush(ctx context.Context) error {
 				done = append(done, seq)
 			}
 		}
+		for _, r := range ack.Rejected {
+			if seq, ok := seqByID[r.ID]; ok {
+				// Never publishable: kept, it would hold up every later
+				// event. Its ID and the reason, never its data.
+				s.Log.Error("cloud: the service refused an event for good; dropped", "id", r.ID, "reason", r.Reason)
+				done = append(done, seq)
+			}
+		}
 		if len(done) == 0 {
 			return fmt.Errorf("cloud: the service accepted none of %d events", len(entries))
 		}
