@@ -48,7 +48,7 @@ func newManager(dir, keyFile string) (*manager, error) {
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return nil, errors.New("ca.pem holds no certificate")
 	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, CipherSuites: tls12Suites}}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, CipherSuites: api.TLS12Suites}}
 	return &manager{base: strings.TrimSpace(string(url)), key: strings.TrimSpace(string(key)),
 		http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
 }

@@ -40,18 +40,6 @@ func (s *server) routes() http.Handler {
 	return mux
 }
 
-// tls12Suites are the TLS 1.2 suites the service accepts: ECDHE key
-// exchange (forward secrecy) and AEAD ciphers only; Go's defaults would
-// add CBC suites with SHA-1 MACs. TLS 1.3 suites are all of this kind.
-var tls12Suites = []uint16{
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-}
-
 // tlsConfig serves the CA-issued certificate, asks for (but does not
 // require) client certificates: activation has none yet.
 func (s *server) tlsConfig() *tls.Config {
@@ -59,7 +47,7 @@ func (s *server) tlsConfig() *tls.Config {
 	pool.AddCert(s.ca.caCert)
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
-		CipherSuites: tls12Suites,
+		CipherSuites: api.TLS12Suites,
 		Certificates: []tls.Certificate{s.ca.serverTLS},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    pool,

@@ -9,9 +9,22 @@
 package api
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"time"
 )
+
+// TLS12Suites are the only TLS 1.2 suites either side offers: ECDHE key
+// exchange (forward secrecy) and AEAD ciphers. Go's defaults would add CBC
+// suites with SHA-1 MACs. TLS 1.3's suites are all of this kind already.
+var TLS12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
 
 // Version is the API version, the first element of every path.
 const Version = "v1"

@@ -11,7 +11,6 @@ package appliance
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -394,5 +393,3 @@ func (a *Appliance) Status(ctx context.Context) (Status, error) {
 		return Status{}, ctx.Err()
 	}
 }
-
-func (a *Appliance) String() string { return fmt.Sprintf("appliance in %s", a.state.Phase) }

@@ -33,23 +33,11 @@ func (e *StatusError) Error() string {
 
 func (e *StatusError) Unwrap() error { return ErrStatus }
 
-// tls12Suites are the TLS 1.2 suites the reader offers: ECDHE key exchange
-// (forward secrecy) and AEAD ciphers only. Go's defaults would add CBC
-// suites with SHA-1 MACs. TLS 1.3 suites are all of this kind already.
-var tls12Suites = []uint16{
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-}
-
 // tlsPolicy is the reader's TLS: only the given anchors, TLS 1.2 at least
 // (1.3 preferred by Go's negotiation) with forward-secret AEAD suites only,
 // and the device certificate when it has one.
 func tlsPolicy(anchors *x509.CertPool, cert *tls.Certificate) *tls.Config {
-	c := &tls.Config{RootCAs: anchors, MinVersion: tls.VersionTLS12, CipherSuites: tls12Suites}
+	c := &tls.Config{RootCAs: anchors, MinVersion: tls.VersionTLS12, CipherSuites: api.TLS12Suites}
 	if cert != nil {
 		c.Certificates = []tls.Certificate{*cert}
 	}
