@@ -262,3 +262,47 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met within 10 s")
 }
+
+// TestSecureChannelOff: with the configuration's Secure Channel off, a
+// reader that holds a key still answers a panel in the clear (the key is
+// kept for when it is turned on again).
+func TestSecureChannelOff(t *testing.T) {
+	db := openDB(t)
+	format := mustFormat(t, "h10301")
+	settings, err := panel.LoadSettings(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := settings.SetKey(make([]byte, 16)); err != nil {
+		t.Fatal(err)
+	}
+	far, path, err := serial.OpenPTYLink(10 * time.Millisecond)
+	if err != nil {
+		t.Skip(err)
+	}
+	port, err := serial.Open(path, 9600, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { port.Close(); far.Close() })
+	relay, _ := output.New(pinsim.New("RELAY", 1), output.Config{Name: "relay"})
+	p, err := panel.NewOSDP(panel.OSDPConfig{Link: port, Settings: settings, Secure: false, Format: format},
+		panel.IO{Outputs: []panel.Output{relay}, GPI: func() bool { return false }, Tamper: func() bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := panelsim.NewOSDP(panelsim.OSDPConfig{Plain: true, Format: format, Grants: panelsim.Grants{{Facility: 12, Card: 3456}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runBoth(t, &reader{osdp: p}, func(ctx context.Context) error { return dp.Run(ctx, far) })
+	if err := p.Send(wiegand.Badge{Facility: 12, Card: 3456}); err != nil {
+		t.Fatal(err)
+	}
+	if d := decision(t, p); !d.Granted {
+		t.Fatalf("a plain panel: %+v", d)
+	}
+	if s := settings.OSDP(); s.SCBK == nil {
+		t.Fatal("the stored key was lost")
+	}
+}
