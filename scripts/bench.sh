@@ -39,6 +39,8 @@ for pkg in $(go list ./...); do
   echo "bench: $pkg" >&2
   go test "$pkg" -run '^$' -bench . -skip "$skip" -benchtime "${BENCHTIME:-1s}" -count 1 >>"$out"
 done
+echo "bench: power cuts of palmd (kill -9) during entries" >&2
+power=$(PALMD_POWER_CUTS=${POWER_CUTS:-40} go test ./cmd/palmd -run '^TestPowerCuts$' -count 1 -v 2>&1 | grep -o '[0-9]* power cuts:.*' || echo "power cuts: FAILED, see go test -run TestPowerCuts -v ./cmd/palmd")
 awk '
   /^pkg:/ { pkg = $2; sub(/^github.com\/palmd\/palmd\//, "", pkg) }
   /^Benchmark/ {
@@ -48,3 +50,4 @@ awk '
     printf "%-20s %-46s %s\n", pkg, name, line
   }
 ' "$out"
+echo "cmd/palmd            TestPowerCuts                                  $power"
