@@ -12,9 +12,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/ioboard"
@@ -348,6 +350,7 @@ type Status struct {
 	Outcome  Outcome    `json:"last_outcome,omitempty"`
 	Reason   string     `json:"last_reason,omitempty"`
 	Frame    time.Time  `json:"last_frame,omitzero"` // the camera frame the last decision came from
+	Hand     bool       `json:"hand_in_view"`        // the camera worker sees a hand (it left: false)
 	Tamper   bool       `json:"tamper"`
 	Camera   bool       `json:"camera"`
 	PanelUp  bool       `json:"panel_up"`
@@ -370,7 +373,8 @@ func (healthQuery) isEvent() {}
 func (q statusQuery) answer(a *Appliance) {
 	s := a.state
 	st := Status{Phase: s.Phase, Mode: s.Mode(), Refused: s.Refused, Screen: a.screen, Entry: s.Entry.Step,
-		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Frame: s.Entry.Frame, Tamper: s.Tamper, Camera: s.Camera, PanelUp: s.PanelUp,
+		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Frame: s.Entry.Frame, Tamper: s.Tamper,
+		Hand: s.Guidance.Ready || (len(s.Guidance.Hints) > 0 && !slices.Equal(s.Guidance.Hints, []palm.Hint{palm.HintNoHand})), Camera: s.Camera, PanelUp: s.PanelUp,
 		Health: a.health()}
 	if s.Config != nil {
 		st.Config, st.Protocol = s.Config.Version, s.Config.Panel.Protocol

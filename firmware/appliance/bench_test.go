@@ -29,17 +29,24 @@ func (r *rig) present(tb testing.TB) (panelsim.Access, appliance.Status) {
 	r.cam.Show(r.hand)
 	defer r.cam.Show(nil)
 	var a panelsim.Access
-	select {
-	case a = <-r.osdp.Access():
-	case a = <-r.wiegand.Access():
-	case <-time.After(20 * time.Second):
-		st, _ := r.app.Status(context.Background())
-		tb.Fatalf("no badge reached a panel; the reader: %+v", st)
+	var seen []string // what the reader did meanwhile, for a failure
+	for deadline := time.After(20 * time.Second); ; {
+		select {
+		case a = <-r.osdp.Access():
+		case a = <-r.wiegand.Access():
+		case <-deadline:
+			tb.Fatalf("no badge reached a panel; the reader showed %v", seen)
+		case <-time.After(10 * time.Millisecond):
+			if st, err := r.app.Status(context.Background()); err == nil && (len(seen) == 0 || seen[len(seen)-1] != st.Screen.Name) {
+				seen = append(seen, st.Screen.Name)
+			}
+			continue
+		}
+		break
 	}
 	st := r.wait(tb, "the outcome", func(s appliance.Status) bool { return s.Entry == appliance.StepResult })
 	r.cam.Show(nil)
-	r.wait(tb, "the hand gone", func(s appliance.Status) bool { return s.Screen.Name != appliance.ScreenGuidance })
-	time.Sleep(200 * time.Millisecond) // the worker sees the hand leave
+	r.wait(tb, "the hand gone", func(s appliance.Status) bool { return !s.Hand })
 	return a, st
 }
 

@@ -112,7 +112,10 @@ func newRigWith(tb testing.TB, cfg *api.Config, people int, panelProcess bool) *
 	}
 	if r.wiegand, err = panelsim.NewWiegand(panelsim.WiegandConfig{D0: r.pins.Sim(p.WiegandD0), D1: r.pins.Sim(p.WiegandD1),
 		LED: r.pins.Sim(p.WiegandLED), GrantLevel: gpio.Low, Format: format, Grants: panelsim.Grants{staff},
-		Feedback: 500 * time.Millisecond}); err != nil {
+		// A long frame timeout: on a loaded host pinned to one core the
+		// sending thread can stall mid-frame; the figures use the time of
+		// the frame's last edge, not its timeout.
+		Feedback: 500 * time.Millisecond, FrameTimeout: time.Second}); err != nil {
 		tb.Fatal(err)
 	}
 	g, hand := galleryOf(tb, people)
