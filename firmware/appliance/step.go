@@ -3,11 +3,15 @@ package appliance
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/palmd/palmd/drivers/network"
+	actcode "github.com/palmd/palmd/firmware/activation"
 	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/panel"
 	"github.com/palmd/palmd/firmware/vision"
@@ -23,6 +27,12 @@ const (
 	resultShown = 3 * time.Second
 	// noticeShown is how long a notice ("Activation complete!") stays.
 	noticeShown = 3 * time.Second
+	// scanTimeout bounds a Wi-Fi scan: NetworkManager's rescan takes a
+	// few seconds; one that hangs must not leave the installer waiting.
+	scanTimeout = 15 * time.Second
+	// joinTimeout bounds a join: DHCP on a slow network takes seconds,
+	// a wrong passphrase is told within about 20.
+	joinTimeout = 45 * time.Second
 	// staleBeat is how long a watched part may go without progress before
 	// the watchdog is no longer fed: longer than OpenCV's V4L2 read
 	// timeout (10 s), so a camera being reopened is not a hung one.
@@ -38,7 +48,11 @@ const NoticeActivated = "activation-complete"
 func step(s State, ev Event, now time.Time) (State, []Effect) {
 	switch ev := ev.(type) {
 	case Touched:
-		return touched(s, ev)
+		return touched(s, ev, now)
+	case WiFiScanned:
+		return scanned(s, ev), nil
+	case Joined:
+		return joined(s, ev)
 	case Seen:
 		return seen(s, ev.Output, now)
 	case Decided:
@@ -89,11 +103,162 @@ func step(s State, ev Event, now time.Time) (State, []Effect) {
 	return s, nil
 }
 
-func touched(s State, ev Touched) (State, []Effect) {
-	if ev.Button == ButtonStart && (s.Phase == PhaseSetup || s.Phase == PhaseDeactivated) {
-		s.Phase = PhaseScanning
+// touched moves the first boot on: tap to start, choose the network, pick
+// a Wi-Fi network and type its passphrase, acknowledge the connection.
+// A reader without an uplink port (its network is set up by the board's
+// image) goes from the tap straight to the activation code.
+func touched(s State, ev Touched, now time.Time) (State, []Effect) {
+	if s.Phase != PhaseSetup && s.Phase != PhaseDeactivated {
+		return s, nil
+	}
+	st := s.Setup
+	switch {
+	case ev.Button == ButtonStart && st.Step == SetupWelcome && !s.caps.Uplink:
+		return toScanning(s), nil
+	case ev.Button == ButtonStart && st.Step == SetupWelcome:
+		s.Setup = Setup{Step: SetupChoose}
+	case ev.Button == ButtonEthernet && st.Step == SetupChoose:
+		return join(s, nil, now)
+	case ev.Button == ButtonWiFi && st.Step == SetupChoose,
+		ev.Button == ButtonRescan && st.Step == SetupWiFiList,
+		ev.Button == ButtonRetry && st.Step == SetupFailed && st.WiFi:
+		s.Setup = Setup{Step: SetupScanning, WiFi: true, Until: now.Add(scanTimeout)}
+		return s, []Effect{ScanWiFi{}}
+	case ev.Button == ButtonRetry && st.Step == SetupFailed:
+		return join(s, nil, now)
+	case ev.Button == ButtonNetwork && st.Step == SetupWiFiList:
+		return pickNetwork(s, ev.Value, now)
+	case ev.Button == ButtonJoin && st.Step == SetupPassword:
+		return join(s, &network.WiFi{SSID: st.SSID, Passphrase: ev.Value}, now)
+	case ev.Button == ButtonBack:
+		s.Setup = back(st)
+	case ev.Button == ButtonOK && st.Step == SetupConnected:
+		return toScanning(s), nil
 	}
 	return s, nil
+}
+
+func toScanning(s State) State {
+	s.Phase, s.Setup = PhaseScanning, Setup{}
+	return s
+}
+
+// pickNetwork joins an open network at once and asks for the passphrase
+// of a secured one.
+func pickNetwork(s State, ssid string, now time.Time) (State, []Effect) {
+	i := slices.IndexFunc(s.Setup.Networks, func(n network.Network) bool { return n.SSID == ssid })
+	if i < 0 {
+		return s, nil // a list the page showed before a rescan
+	}
+	if !s.Setup.Networks[i].Secured {
+		return join(s, &network.WiFi{SSID: ssid}, now)
+	}
+	s.Setup.Step, s.Setup.SSID, s.Setup.Reason, s.Setup.Cause = SetupPassword, ssid, "", ""
+	return s, nil
+}
+
+// join starts connecting; the list stays for a way back.
+func join(s State, w *network.WiFi, now time.Time) (State, []Effect) {
+	s.Setup.Step, s.Setup.WiFi, s.Setup.Reason, s.Setup.Cause = SetupConnecting, w != nil, "", ""
+	s.Setup.SSID = ""
+	if w != nil {
+		s.Setup.SSID = w.SSID
+	}
+	s.Setup.Until = now.Add(joinTimeout)
+	return s, []Effect{Join{WiFi: w}}
+}
+
+// back is the first-boot step before st.
+func back(st Setup) Setup {
+	switch st.Step {
+	case SetupPassword:
+		st.Step, st.SSID = SetupWiFiList, ""
+		return st
+	case SetupWiFiList, SetupFailed, SetupConnected:
+		return Setup{Step: SetupChoose}
+	case SetupChoose:
+		return Setup{}
+	}
+	return st // a scan or a join runs: it ends by itself
+}
+
+func scanned(s State, ev WiFiScanned) State {
+	if !inSetup(s, SetupScanning) {
+		return s
+	}
+	if ev.Err != nil {
+		s.Setup = Setup{Step: SetupFailed, WiFi: true, Reason: ev.Err.Error(), Cause: CauseScanFailed}
+		return s
+	}
+	s.Setup = Setup{Step: SetupWiFiList, WiFi: true, Networks: ev.Networks}
+	return s
+}
+
+func joined(s State, ev Joined) (State, []Effect) {
+	if !inSetup(s, SetupConnecting) {
+		return s, nil // a join that ended after its deadline
+	}
+	s.Setup.Until = time.Time{}
+	if ev.Err != nil {
+		s.Setup.Step, s.Setup.Reason, s.Setup.Cause = SetupFailed, ev.Err.Error(), joinCause(ev.Err)
+		return s, []Effect{Play{Sound: SoundError}}
+	}
+	s.Setup.Step = SetupConnected
+	return s, nil
+}
+
+func inSetup(s State, step SetupStep) bool {
+	return (s.Phase == PhaseSetup || s.Phase == PhaseDeactivated) && s.Setup.Step == step
+}
+
+// Causes: why something failed, in terms the screen has words for. The
+// Reason beside one is the failing part's own message, for the installer.
+const (
+	CauseScanFailed      = "scan-failed"
+	CauseNoCable         = "no-cable"
+	CauseNotInRange      = "not-in-range"
+	CauseWrongPassphrase = "wrong-passphrase"
+	CauseNotConnected    = "not-connected"
+	CauseTimeout         = "timeout"
+	CauseCodeGarbled     = "code-garbled"
+	CauseCodeForged      = "code-forged"
+	CauseCodeExpired     = "code-expired"
+	CauseCodeUsed        = "code-used"
+	CauseCodeUnknown     = "code-unknown"
+	CauseOtherService    = "code-other-service"
+	CauseServiceDown     = "service-unreachable"
+)
+
+func joinCause(err error) string {
+	switch {
+	case errors.Is(err, network.ErrNoCable):
+		return CauseNoCable
+	case errors.Is(err, network.ErrNotInRange):
+		return CauseNotInRange
+	case errors.Is(err, network.ErrRefused):
+		return CauseWrongPassphrase
+	}
+	return CauseNotConnected
+}
+
+// codeCause is why the service or the reader refused an activation code.
+func codeCause(err error) string {
+	var se *cloud.StatusError
+	switch {
+	case errors.Is(err, actcode.ErrGarbled):
+		return CauseCodeGarbled
+	case errors.Is(err, actcode.ErrForged):
+		return CauseCodeForged
+	case errors.Is(err, actcode.ErrExpired):
+		return CauseCodeExpired
+	case errors.Is(err, cloud.ErrOtherService):
+		return CauseOtherService
+	case errors.As(err, &se) && se.Body.Code == "code_used":
+		return CauseCodeUsed
+	case errors.As(err, &se) && se.Status < 500:
+		return CauseCodeUnknown
+	}
+	return CauseServiceDown
 }
 
 func seen(s State, out vision.Output, now time.Time) (State, []Effect) {
@@ -130,13 +295,13 @@ func activation(s State, ev Activation, now time.Time) (State, []Effect) {
 	}
 	if ev.Err != nil {
 		s.Phase = PhaseScanning
-		s.Code.Payload, s.Code.Reason, s.Code.At = ev.Payload, ev.Err.Error(), now
-		return s, nil
+		s.Code.Payload, s.Code.Reason, s.Code.Cause, s.Code.At = ev.Payload, ev.Err.Error(), codeCause(ev.Err), now
+		return s, []Effect{Play{Sound: SoundError}}
 	}
 	s.Phase = PhaseActive
-	s.Code.Payload, s.Code.Reason = "", ""
+	s.Code.Payload, s.Code.Reason, s.Code.Cause = "", "", ""
 	s.Notice, s.NoticeUntil = NoticeActivated, now.Add(noticeShown)
-	effects := []Effect{StartSync{}}
+	effects := []Effect{StartSync{}, Play{Sound: SoundGranted}}
 	if err := s.refuse(ev.Config); err != nil {
 		s.Refused = err.Error()
 		return s, effects
@@ -151,14 +316,14 @@ func identified(s State, id vision.Identified, now time.Time) (State, []Effect) 
 	}
 	r := id.Result
 	if !r.Matched {
-		s.Entry = Entry{Step: StepResult, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotRecognised}
+		s.Entry = Entry{Step: StepResult, At: now, Until: now.Add(s.resultShown()), Outcome: OutcomeNotRecognised}
 		return s, []Effect{Record{Type: api.EventNotRecognized, At: now,
-			Data: api.Recognition{Reason: "no enrolled palm matched"}}}
+			Data: api.Recognition{Reason: "no enrolled palm matched"}}, Play{Sound: SoundDenied}}
 	}
 	badge, err := parseBadge(r.Badge)
 	if err != nil {
-		s.Entry = Entry{Step: StepResult, Profile: r.ID, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotSent, Reason: err.Error()}
-		return s, []Effect{recordOutcome(s.Entry, "")}
+		s.Entry = Entry{Step: StepResult, Profile: r.ID, At: now, Until: now.Add(s.resultShown()), Outcome: OutcomeNotSent, Reason: err.Error()}
+		return s, []Effect{recordOutcome(s.Entry, ""), Play{Sound: SoundError}}
 	}
 	s.Entry = Entry{Step: StepDeciding, Profile: r.ID, Badge: r.Badge, At: now, Frame: id.Frame, Until: now.Add(s.Config.Decision.Duration)}
 	return s, []Effect{SendBadge{Badge: badge}}
@@ -191,9 +356,9 @@ func decided(s State, d panel.Decision, now time.Time) (State, []Effect) {
 // result ends a decision: the outcome on screen, the event recorded and,
 // on a grant, the outputs that follow grants pulsed.
 func result(s State, outcome Outcome, reason string, now time.Time) (State, []Effect) {
-	s.Entry.Step, s.Entry.Outcome, s.Entry.Reason, s.Entry.Until = StepResult, outcome, reason, now.Add(resultShown)
+	s.Entry.Step, s.Entry.Outcome, s.Entry.Reason, s.Entry.Until = StepResult, outcome, reason, now.Add(s.resultShown())
 	decision := map[Outcome]string{OutcomeGranted: api.DecisionGranted, OutcomeDenied: api.DecisionDenied, OutcomeNoAnswer: api.DecisionNoAnswer}[outcome]
-	effects := []Effect{recordOutcome(s.Entry, decision)}
+	effects := []Effect{recordOutcome(s.Entry, decision), Play{Sound: outcomeSounds[outcome]}}
 	if outcome == OutcomeGranted {
 		r := s.Config.Relay
 		if r.Follow == "grant" {
@@ -206,6 +371,20 @@ func result(s State, outcome Outcome, reason string, now time.Time) (State, []Ef
 	return s, effects
 }
 
+// outcomeSounds: a grant, a refusal, or something wrong with the door.
+var outcomeSounds = map[Outcome]Sound{
+	OutcomeGranted: SoundGranted, OutcomeDenied: SoundDenied, OutcomeNotRecognised: SoundDenied,
+	OutcomeNoAnswer: SoundError, OutcomeNotSent: SoundError,
+}
+
+// resultShown is how long an outcome stays on the screen.
+func (s State) resultShown() time.Duration {
+	if s.shown > 0 {
+		return s.shown
+	}
+	return resultShown
+}
+
 func recordOutcome(e Entry, decision string) Record {
 	return Record{Type: api.EventRecognized, At: e.At,
 		Data: api.Recognition{Profile: e.Profile, Badge: e.Badge, Decision: decision, Reason: e.Reason}}
@@ -216,11 +395,10 @@ func input(s State, ev ioboard.Event, now time.Time) (State, []Effect) {
 		return s, nil
 	}
 	s.Tamper = ev.Asserted
-	kind := api.EventTamperCleared
 	if s.Tamper {
-		kind = api.EventTamperRaised
+		return s, []Effect{Record{Type: api.EventTamperRaised, At: ev.At}, Play{Sound: SoundAlarm}}
 	}
-	return s, []Effect{Record{Type: kind, At: ev.At}}
+	return s, []Effect{Record{Type: api.EventTamperCleared, At: ev.At}}
 }
 
 // applied records the configuration the hardware now runs.
@@ -234,7 +412,7 @@ func syncEnded(s State, ev SyncEnded) (State, []Effect) {
 	case ev.Restart != nil:
 		return s, []Effect{Stop{Restart: *ev.Restart}}
 	case ev.Deactivated:
-		s = State{Phase: PhaseDeactivated, Tamper: s.Tamper, Camera: s.Camera, CameraBeat: s.CameraBeat, caps: s.caps}
+		s = State{Phase: PhaseDeactivated, Tamper: s.Tamper, Camera: s.Camera, CameraBeat: s.CameraBeat, caps: s.caps, shown: s.shown}
 		return s, []Effect{StopPanel{}}
 	}
 	return s, nil
@@ -273,7 +451,11 @@ func timer(s State, now time.Time) (State, []Effect) {
 		s.Notice, s.NoticeUntil = "", time.Time{}
 	}
 	if s.Phase == PhaseScanning && s.Code.Reason != "" && now.Sub(s.Code.At) >= retryRefused {
-		s.Code.Reason = "" // the refusal leaves the screen; the same code may be tried again
+		s.Code.Reason, s.Code.Cause = "", "" // the refusal leaves the screen; the same code may be tried again
+	}
+	if st := s.Setup.Step; (st == SetupScanning || st == SetupConnecting) && !now.Before(s.Setup.Until) {
+		s.Setup.Step, s.Setup.Reason, s.Setup.Cause, s.Setup.Until = SetupFailed, "", CauseTimeout, time.Time{}
+		return s, []Effect{Play{Sound: SoundError}}
 	}
 	if now.Before(s.Entry.Until) {
 		return s, nil
