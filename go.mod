@@ -11,6 +11,7 @@ require (
 	gocv.io/x/gocv v0.31.0
 	golang.org/x/sys v0.45.0
 	periph.io/x/conn/v3 v3.7.3
+	periph.io/x/devices/v3 v3.7.4
 	periph.io/x/host/v3 v3.8.5
 )
 
