@@ -301,13 +301,26 @@ func mustRead(t *testing.T, path string) []byte {
 // instance's code.
 func (p *palmd) activate(png string) appliance.Status {
 	p.t.Helper()
-	p.waitState("first boot", func(s appliance.Status) bool { return s.Phase == appliance.PhaseSetup })
-	p.post("/touch", "application/json", []byte(`{"button":"start"}`))
-	p.waitState("scanning", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenScanCode })
+	p.firstBoot()
 	p.post("/camera", "image/png", mustRead(p.t, png))
 	st := p.waitState("activation", func(s appliance.Status) bool { return s.Phase == appliance.PhaseActive && s.Config > 0 })
 	p.post("/camera", "image/png", nil) // the installer puts the phone away
 	return st
+}
+
+// firstBoot taps through the first boot over the simulated Ethernet
+// cable to "Scan QR code".
+func (p *palmd) firstBoot() {
+	p.t.Helper()
+	p.waitState("first boot", func(s appliance.Status) bool { return s.Phase == appliance.PhaseSetup })
+	for _, step := range []struct{ button, next string }{
+		{appliance.ButtonStart, appliance.ScreenChooseNetwork},
+		{appliance.ButtonEthernet, appliance.ScreenConnected},
+		{appliance.ButtonOK, appliance.ScreenScanCode},
+	} {
+		p.post("/touch", "application/json", []byte(`{"button":"`+step.button+`"}`))
+		p.waitState(step.next, func(s appliance.Status) bool { return s.Screen.Name == step.next })
+	}
 }
 
 // httpGetJSON decodes a GET's JSON answer.
