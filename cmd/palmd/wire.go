@@ -152,8 +152,8 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 	}
 	nm := &network.NetworkManager{}
 	ac := appliance.Config{
-		Caps:    appliance.Caps{RS485: opener.Port != nil, SilenceDenies: cfg.Wiegand.Silence == "denied"},
-		Outbox:  cloud.Outbox{DB: db}, Configs: cloud.Configs{DB: db},
+		Caps:   appliance.Caps{RS485: opener.Port != nil, SilenceDenies: cfg.Wiegand.Silence == "denied"},
+		Outbox: cloud.Outbox{DB: db}, Configs: cloud.Configs{DB: db},
 		Wiper: wiper{dir, db}, Inputs: b, Panels: opener, Outputs: [2]panel.Output{b.Relay, b.GPO},
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
 		Network: nm, Uplink: nm, Version: version, Log: log,
