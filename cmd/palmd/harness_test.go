@@ -46,12 +46,7 @@ func writeConfig(t *testing.T, service string) (path, control string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	control = l.Addr().String()
-	l.Close()
+	control = freeAddr(t)
 	dir := t.TempDir()
 	s := strings.Replace(string(b), `state_dir = "var/palmd"`, `state_dir = "`+filepath.Join(dir, "state")+`"`, 1)
 	s = strings.Replace(s, `control = "127.0.0.1:7070"`, `control = "`+control+`"`, 1)
@@ -63,6 +58,17 @@ func writeConfig(t *testing.T, service string) (path, control string) {
 		t.Fatal(err)
 	}
 	return path, control
+}
+
+// freeAddr is a loopback address nothing listens on now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // palmd is a palmd running in this test process.
@@ -79,14 +85,15 @@ type result struct {
 	err     error
 }
 
-// startPalmd runs palmd on cfg until stop or the end of the test.
-func startPalmd(t *testing.T, cfg, control string) *palmd {
+// startPalmd runs palmd on cfg, with extra flags, until stop or the end
+// of the test.
+func startPalmd(t *testing.T, cfg, control string, flags ...string) *palmd {
 	t.Helper()
 	t.Setenv("NOTIFY_SOCKET", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &palmd{t: t, control: control, logs: &syncBuffer{}, done: make(chan result, 1), cancel: cancel}
 	go func() {
-		r, _, err := run(ctx, []string{"-config", cfg}, p.logs)
+		r, _, err := run(ctx, append([]string{"-config", cfg}, flags...), p.logs)
 		p.done <- result{r, err}
 	}()
 	t.Cleanup(func() { p.stop() })

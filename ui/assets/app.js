@@ -56,7 +56,7 @@ function buttonEl(b, cls = "") {
 }
 
 function signalIcon(n) {
-  const bars = [20, 45, 70].map((lvl, i) => `<path d="M${14 + i * 16} 44 L${14 + i * 16} ${40 - i * 12}" stroke-opacity="${n.signal >= lvl ? 1 : 0.3}"/>`).join("");
+  const bars = [1, 34, 67].map((lvl, i) => `<path d="M${10 + i * 14} 44 L${10 + i * 14} ${44 - 12 * (i + 1)}" stroke-opacity="${n.signal >= lvl ? 1 : 0.3}"/>`).join("");
   const lock = n.secured ? '<rect x="62" y="26" width="22" height="18" rx="3"/><path d="M66 26 L66 20 Q73 12 80 20 L80 26"/>' : "";
   return `<svg viewBox="0 0 100 50">${bars}${lock}</svg>`;
 }
@@ -128,23 +128,32 @@ function handsEl(v) {
 }
 
 function render(v) {
-  const pic = el("div", { className: "picture" + (v.keyboard ? " small" : "") });
-  pic.innerHTML = v.picture === "palm" ? palmPicture(v.hint) : pictures[v.picture] || "";
-  const kids = [pic, el("h1", { textContent: v.title })];
+  // A screen with a list, a keyboard or progress bars keeps the room for
+  // them: a small picture, or none.
+  const busy = v.keyboard || v.networks || v.hands;
+  const pic = v.keyboard ? null : el("div", { className: "picture" + (busy ? " small" : "") });
+  if (pic) pic.innerHTML = v.picture === "palm" ? palmPicture(v.hint) : pictures[v.picture] || "";
+  const kids = [pic, el("h1", { textContent: v.title, className: v.keyboard ? "compact" : "" })];
   if (v.body) kids.push(el("p", { className: "body", textContent: v.body }));
   if (v.hints && v.hints.length) kids.push(el("ul", { className: "hints" }, ...v.hints.map((h) => el("li", { textContent: h }))));
   kids.push(handsEl(v));
   if (v.networks) kids.push(networksEl(v));
   if (v.detail) kids.push(el("p", { className: "detail" }, el("b", { textContent: v.labels.detail + ": " }), v.detail));
   kids.push(el("div", { className: "spacer" }));
-  const buttons = el("div", { className: "buttons" });
-  if (v.keyboard) buttons.append(...keyboardEl(v));
-  for (const b of v.buttons || []) {
+  // Two buttons (an action and Back) sit side by side, Back first.
+  const list = (v.buttons || []).map((b) => {
     const e = buttonEl(b);
     e.dataset.button = b.id;
-    buttons.append(e);
+    return e;
+  });
+  if (v.keyboard) {
+    const [typed, keys, submit] = keyboardEl(v);
+    kids.push(typed, keys);
+    list.push(submit);
   }
-  kids.push(buttons);
+  const pair = list.length === 2;
+  if (pair) list.sort((a, b) => (b.dataset.button === "back") - (a.dataset.button === "back"));
+  kids.push(el("div", { className: "buttons" + (pair ? " pair" : "") }, ...list));
   if (v.tap) {
     const t = buttonEl(v.tap, "tap");
     t.dataset.button = v.tap.id;
