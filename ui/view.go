@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/palmd/palmd/biometric/palm"
@@ -119,6 +120,7 @@ func Screens() []string {
 	for n := range specs {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return names
 }
 

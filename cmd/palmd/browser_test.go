@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/appliance"
+	"github.com/palmd/palmd/ui"
 )
 
 // The touchscreen in a real browser: headless Chromium (scripts/deps.sh
@@ -135,11 +140,21 @@ func (p *page) describe() string {
 // its title when one is given, and saves a screenshot.
 func (p *page) reach(screen, title string) {
 	p.t.Helper()
-	p.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`body[data-screen=%q][data-connected="true"]`, screen))))
+	p.reachIn(screen, "", title)
+}
+
+// reachIn is reach in a language ("" for any).
+func (p *page) reachIn(screen, lang, title string) {
+	p.t.Helper()
+	sel := fmt.Sprintf(`body[data-screen=%q][data-connected="true"]`, screen)
+	if lang != "" {
+		sel += fmt.Sprintf(`[data-lang=%q]`, lang)
+	}
+	p.do(chromedp.WaitVisible(chromedp.CSS(sel)))
 	if h1 := get(p, chromedp.Text(chromedp.CSS("h1"))); title != "" && h1 != title {
 		p.t.Fatalf("screen %s says %q, want %q", screen, h1, title)
 	}
-	p.shot(screen)
+	p.shot(screen + map[bool]string{true: "-" + lang}[lang != ""])
 }
 
 // shot saves the screen as NN-name.png.
@@ -235,3 +250,136 @@ func TestBrowserFirstBoot(t *testing.T) {
 		t.Fatal("the Wi-Fi password reached the log")
 	}
 }
+
+// TestBrowserActivationAndEntry: on the page, a new reader goes online
+// over Ethernet, refuses a QR code that is no activation code and says
+// why, activates with the console's code, and then shows what the door
+// controller answers: granted, denied, a palm that matched nobody, no
+// answer; the tamper alarm over it all; and every screen in German once
+// the service's configuration says so.
+func TestBrowserActivationAndEntry(t *testing.T) {
+	dc := startDevcloud(t)
+	inst, code := dc.door(t)
+	cfg, control := writeConfig(t, dc.serviceSection(""))
+	screen := freeAddr(t)
+	p := startPalmd(t, cfg, control, "-ui", screen)
+	b := openPage(t, "http://"+screen+"/")
+	b.reach("setup", "Tap to get started")
+	b.tap("start")
+	b.reach("choose-network", "")
+	b.tap("ethernet")
+	b.reach("connected", "Connected")
+	b.tap("ok")
+	b.reach("scan-code", "Scan QR code")
+
+	p.post("/camera", "image/png", qrPNG(t, "this is no activation code"))
+	b.reach("code-refused", "This code cannot be used")
+	if txt := b.text(); !strings.Contains(txt, "This is not an activation code.") {
+		t.Fatalf("a code that is none: %q", txt)
+	}
+	p.post("/camera", "image/png", mustRead(t, code))
+	b.reach("activation-complete", "Activation complete!")
+	p.post("/camera", "image/png", nil)
+	b.reach("entry-idle", "Hover your palm")
+
+	c := api.DefaultConfig()
+	c.Decision = api.Duration{Duration: 2 * time.Second}
+	st := p.waitState("the first configuration", func(s appliance.Status) bool { return s.Config > 0 })
+	dc.configure(inst, c)
+	p.waitState("the panel link on the new configuration", func(s appliance.Status) bool { return s.Config > st.Config && s.PanelUp })
+
+	for _, tc := range []struct{ body, screen, title string }{
+		{`{"facility":12,"card":3456}`, "access-granted", "Access granted"},
+		{`{"facility":12,"card":7}`, "access-denied", "Access denied"},
+		{`{"nobody":true}`, "not-recognised", "Not recognised"},
+	} {
+		p.identify(tc.body)
+		b.reach(tc.screen, tc.title)
+	}
+	p.post("/panel", "application/json", []byte(`{"answer":false}`))
+	p.identify(`{"facility":12,"card":3456}`)
+	b.reach("no-answer", "No answer from the door controller")
+	p.post("/panel", "application/json", []byte(`{"answer":true}`))
+
+	p.post("/pins/TAMPER", "application/json", []byte(`{"level":"high"}`))
+	b.reach("tamper-alarm", "Tamper alarm")
+	p.post("/pins/TAMPER", "application/json", []byte(`{"level":"low"}`))
+	b.reach("entry-idle", "")
+
+	c.Language = "de"
+	dc.configure(inst, c)
+	b.reachIn("entry-idle", "de", "Handfläche über das Gerät halten")
+	p.identify(`{"facility":12,"card":3456}`)
+	b.reachIn("access-granted", "de", "Zutritt gewährt")
+}
+
+// qrPNG is a QR code of text, as a phone would show it.
+func qrPNG(t *testing.T, text string) []byte {
+	t.Helper()
+	png, err := qrcode.Encode(text, qrcode.Medium, 480)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return png
+}
+
+// TestBrowserSurvivesRestart: the kiosk's page outlives palmd: when palmd
+// stops the page says it has lost it, and when palmd is back the page
+// shows the new process's screen and its touches work.
+func TestBrowserSurvivesRestart(t *testing.T) {
+	cfg, control := writeConfig(t, "")
+	screen := freeAddr(t)
+	p := startPalmd(t, cfg, control, "-ui", screen)
+	b := openPage(t, "http://"+screen+"/")
+	b.reach("setup", "")
+	b.tap("start")
+	b.reach("choose-network", "")
+	p.stop()
+	b.do(chromedp.WaitVisible(chromedp.CSS(`body[data-connected="false"]`)))
+	b.shot("palmd-gone")
+	p = startPalmd(t, cfg, control, "-ui", screen)
+	b.reach("setup", "Tap to get started")
+	if seq := get(b, chromedp.Evaluate[string](`document.body.dataset.seq`)); seq != "1" {
+		t.Fatalf("the page shows screen %s of the new palmd, want its first", seq)
+	}
+	b.tap("start")
+	b.reach("choose-network", "")
+}
+
+// TestBrowserPreviews: every screen the page draws, enrollment's too, as
+// the simulator's preview shows it, in English and in Japanese (the
+// script furthest from the Latin one, so that missing glyphs show).
+func TestBrowserPreviews(t *testing.T) {
+	cfg, control := writeConfig(t, "")
+	screen := freeAddr(t)
+	startPalmd(t, cfg, control, "-ui", screen)
+	b := openPage(t, "http://"+screen+"/")
+	for _, lang := range []string{"en", "ja"} {
+		for _, name := range ui.Screens() {
+			b.do(chromedp.Navigate(fmt.Sprintf("http://%s/?screen=%s&lang=%s", screen, name, lang)))
+			b.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`body[data-screen=%q][data-lang=%q]`, name, lang))))
+			if h1 := get(b, chromedp.Text(chromedp.CSS("h1"))); h1 == "" {
+				t.Fatalf("%s in %s has no title", name, lang)
+			}
+			b.shot("preview-" + lang + "-" + name)
+		}
+	}
+	if !get(b, chromedp.Evaluate[bool](glyphsDiffer)) {
+		t.Fatal("two different Japanese characters draw the same: the screen font has no Japanese glyphs (scripts/deps.sh installs them)")
+	}
+}
+
+// glyphsDiffer draws two katakana in the page's font and compares the
+// pixels: a font without them draws the same empty box for both.
+const glyphsDiffer = `(() => {
+	const c = document.createElement("canvas");
+	c.width = c.height = 64;
+	const g = c.getContext("2d");
+	const draw = (ch) => {
+		g.clearRect(0, 0, 64, 64);
+		g.font = "48px " + getComputedStyle(document.body).fontFamily;
+		g.fillText(ch, 4, 52);
+		return g.getImageData(0, 0, 64, 64).data.join();
+	};
+	return draw("タ") !== draw("ッ");
+})()`
