@@ -65,7 +65,7 @@ func (s *Server) Show(sc appliance.Screen) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	v.Seq = s.seq
+	v.Seq, v.At = s.seq, float64(time.Now().UnixMicro())/1000
 	s.cur = v
 	for ch := range s.subs {
 		latest(ch, v)

@@ -12,7 +12,8 @@ import (
 // View is a screen as the page draws it: every text already in the
 // screen's language, every button with what a touch on it posts.
 type View struct {
-	Seq      int64         `json:"seq"` // counts the screens shown since palmd started
+	Seq      int64         `json:"seq"`          // counts the screens shown since palmd started
+	At       float64       `json:"at,omitempty"` // when palmd put the screen up, Unix ms (for the latency figures)
 	Screen   string        `json:"screen"`
 	Lang     string        `json:"lang"`
 	Tone     string        `json:"tone"`    // neutral, busy, good, bad, alert: the colours

@@ -23,7 +23,7 @@ var appliances = []string{
 	appliance.ScreenEnrollFailed,
 }
 
-func catalog(t *testing.T) *Catalog {
+func catalog(t testing.TB) *Catalog {
 	t.Helper()
 	c, err := LoadCatalog()
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *syncBuffer) String() string {
 // writeConfig copies the simulator config with a private state dir, a
 // free loopback port for the control endpoint and service (a [service]
 // table, or "" for none) in place of the simulator's.
-func writeConfig(t *testing.T, service string) (path, control string) {
+func writeConfig(t testing.TB, service string) (path, control string) {
 	t.Helper()
 	b, err := os.ReadFile("../../configs/simulator.toml")
 	if err != nil {
@@ -73,7 +73,7 @@ func freeAddr(t testing.TB) string {
 
 // palmd is a palmd running in this test process.
 type palmd struct {
-	t       *testing.T
+	t       testing.TB
 	control string
 	logs    *syncBuffer
 	done    chan result
@@ -87,7 +87,7 @@ type result struct {
 
 // startPalmd runs palmd on cfg, with extra flags, until stop or the end
 // of the test.
-func startPalmd(t *testing.T, cfg, control string, flags ...string) *palmd {
+func startPalmd(t testing.TB, cfg, control string, flags ...string) *palmd {
 	t.Helper()
 	t.Setenv("NOTIFY_SOCKET", "")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -168,7 +168,7 @@ func (p *palmd) decide(body string) appliance.Status {
 // devcloud is the reference service run from its binary, as a person
 // would, and driven through its command line.
 type devcloud struct {
-	t        *testing.T
+	t        testing.TB
 	bin, dir string
 	url      string
 	cmd      *exec.Cmd
@@ -182,7 +182,7 @@ var devcloudBuild struct {
 }
 
 // devcloudBinary builds devcloud once for the test binary.
-func devcloudBinary(t *testing.T) string {
+func devcloudBinary(t testing.TB) string {
 	devcloudBuild.once.Do(func() {
 		dir, err := os.MkdirTemp("", "palmd-devcloud")
 		if err != nil {
@@ -200,7 +200,7 @@ func devcloudBinary(t *testing.T) string {
 	return devcloudBuild.bin
 }
 
-func startDevcloud(t *testing.T) *devcloud {
+func startDevcloud(t testing.TB) *devcloud {
 	t.Helper()
 	d := &devcloud{t: t, bin: devcloudBinary(t), dir: t.TempDir(), addr: "127.0.0.1:0"}
 	d.start()
@@ -252,7 +252,7 @@ func (d *devcloud) cli(out any, args ...string) {
 
 // door creates a site, a template and a configured instance with the
 // command line, and writes the instance's activation code as a PNG.
-func (d *devcloud) door(t *testing.T) (instance, png string) {
+func (d *devcloud) door(t testing.TB) (instance, png string) {
 	var site struct{ SiteID string }
 	d.cli(&site, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
 	var tmpl struct{ TemplateID string }
@@ -295,7 +295,7 @@ func (d *devcloud) published() []map[string]any {
 	return evs
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

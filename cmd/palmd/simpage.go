@@ -98,7 +98,8 @@ func (s *simulation) cable(w http.ResponseWriter, r *http.Request) {
 type panelView struct {
 	mu     sync.Mutex
 	silent bool
-	reads  []panelRead
+	reads  []panelRead // the latest
+	total  int         // reads received since palmd started
 }
 
 // panelRead is one badge a panel received.
@@ -120,6 +121,7 @@ func (p *panelView) follow(ctx context.Context, reads <-chan panelsim.Access) {
 		case a := <-reads:
 			badge := strconv.FormatUint(a.Badge.Facility, 10) + ":" + strconv.FormatUint(a.Badge.Card, 10)
 			p.mu.Lock()
+			p.total++
 			p.reads = append(p.reads, panelRead{Badge: badge, Bits: a.Bits, Granted: a.Granted, Err: a.Err, Read: a.Read, Answered: a.Answered})
 			if len(p.reads) > 32 {
 				p.reads = p.reads[1:]
@@ -138,5 +140,5 @@ func (p *panelView) setSilent(silent bool) {
 func (p *panelView) snapshot() map[string]any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return map[string]any{"answering": !p.silent, "reads": append([]panelRead(nil), p.reads...)}
+	return map[string]any{"answering": !p.silent, "received": p.total, "reads": append([]panelRead(nil), p.reads...)}
 }

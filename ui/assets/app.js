@@ -163,7 +163,7 @@ function render(v) {
   if (preview) kids.push(el("div", { className: "preview", textContent: v.labels.preview }));
   main.replaceChildren(...kids.filter((k) => k != null));
   document.documentElement.lang = v.lang;
-  Object.assign(document.body.dataset, { screen: v.screen, lang: v.lang, tone: v.tone, seq: v.seq,
+  Object.assign(document.body.dataset, { screen: v.screen, lang: v.lang, tone: v.tone, seq: v.seq, servedAt: v.at || 0,
     shownAt: (performance.timeOrigin + performance.now()).toFixed(1) });
 }
 
