@@ -385,3 +385,52 @@ const glyphsDiffer = `(() => {
 	};
 	return draw("タ") !== draw("ッ");
 })()`
+
+// TestBrowserSimulatorPage: the simulator's page shows the reader's
+// screen beside its controls, and its buttons play the hardware through
+// the control endpoint: the case opened is the tamper alarm on the
+// reader's screen and on the light ring, closed it clears; the Ethernet
+// cable pulled fails the first boot's join with its reason.
+func TestBrowserSimulatorPage(t *testing.T) {
+	cfg, control := writeConfig(t, "")
+	screen := freeAddr(t)
+	p := startPalmd(t, cfg, control, "-ui", screen)
+	b := openPage(t, "http://"+control+"/")
+	b.do(chromedp.EmulateViewport(1600, 1400), chromedp.WaitVisible(chromedp.CSS(`#palms button`)))
+	if src := get(b, chromedp.Evaluate[string](`document.getElementById("screen").src`)); src != "http://"+screen+"/" {
+		t.Fatalf("the page shows the screen %q", src)
+	}
+	click := func(action string) { b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-do=%q]`, action)))) }
+
+	click("tamper-open")
+	p.waitState("the tamper alarm", func(s appliance.Status) bool { return s.Tamper && s.Screen.Name == appliance.ScreenTamper })
+	get(b, chromedp.Poll[bool](`document.getElementById("status").textContent.includes("tamper OPEN")`, chromedp.WithPollingInterval(50*time.Millisecond)))
+	if l := lastLight(t, control); l != "tamper" {
+		t.Fatalf("the light ring shows %q with the case open", l)
+	}
+	b.shot("simulator-tamper")
+	click("tamper-close")
+	p.waitState("the alarm cleared", func(s appliance.Status) bool { return !s.Tamper })
+
+	click("cable-out")
+	for _, button := range []string{appliance.ButtonStart, appliance.ButtonEthernet} {
+		p.post("/touch", "application/json", []byte(`{"button":"`+button+`"}`))
+	}
+	st := p.waitState("the join failing", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenNotConnected })
+	if st.Screen.Cause != appliance.CauseNoCable {
+		t.Fatalf("no cable: %+v", st.Screen)
+	}
+	click("cable-in")
+	p.post("/touch", "application/json", []byte(`{"button":"retry"}`))
+	p.waitState("connected", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenConnected })
+}
+
+// lastLight is the light ring's pattern now.
+func lastLight(t *testing.T, control string) string {
+	t.Helper()
+	var shown []struct{ Name string }
+	if _, err := httpGetJSON("http://"+control+"/lights", &shown); err != nil || len(shown) == 0 {
+		t.Fatalf("lights: %v %v", shown, err)
+	}
+	return shown[len(shown)-1].Name
+}
