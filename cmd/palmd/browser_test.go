@@ -413,6 +413,7 @@ func TestBrowserSimulatorPage(t *testing.T) {
 	p.waitState("the alarm cleared", func(s appliance.Status) bool { return !s.Tamper })
 
 	click("cable-out")
+	waitCable(t, control, false)
 	for _, button := range []string{appliance.ButtonStart, appliance.ButtonEthernet} {
 		p.post("/touch", "application/json", []byte(`{"button":"`+button+`"}`))
 	}
@@ -421,8 +422,22 @@ func TestBrowserSimulatorPage(t *testing.T) {
 		t.Fatalf("no cable: %+v", st.Screen)
 	}
 	click("cable-in")
+	waitCable(t, control, true)
 	p.post("/touch", "application/json", []byte(`{"button":"retry"}`))
 	p.waitState("connected", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenConnected })
+}
+
+// waitCable waits until the simulated Ethernet cable is in, or out: the
+// page's buttons call the endpoint on their own time.
+func waitCable(t *testing.T, control string, in bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var n struct{ Cable bool }
+		if _, err := httpGetJSON("http://"+control+"/network", &n); err == nil && n.Cable == in {
+			return
+		}
+	}
+	t.Fatalf("the cable is not %v", map[bool]string{true: "in", false: "out"}[in])
 }
 
 // lastLight is the light ring's pattern now.

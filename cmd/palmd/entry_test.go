@@ -258,6 +258,9 @@ func TestEventQueuedOfflineKeepsItsTime(t *testing.T) {
 	p, dc, _ := activeReader(t)
 	p.waitState("the panel link", func(s appliance.Status) bool { return s.PanelUp })
 	dc.stop()
+	// The entry happens once the reader invites a palm ("Activation
+	// complete!" stays up to 3 s first).
+	p.waitState("the entry idle", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenIdle })
 	happened := time.Now().UTC()
 	if st := p.decide(`{"facility":12,"card":3456}`); st.Outcome != appliance.OutcomeGranted {
 		t.Fatalf("entry while the service is down: %+v", st)
