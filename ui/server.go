@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +113,24 @@ func (s *Server) Handler(app Poster) http.Handler {
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /view", s.view)
 	mux.HandleFunc("POST /touch", func(w http.ResponseWriter, r *http.Request) { s.touch(w, r, app) })
-	return mux
+	return loopbackOnly(mux)
+}
+
+// loopbackOnly refuses a request whose Host is not a loopback name: a web
+// page elsewhere that had its name resolve to 127.0.0.1 (DNS rebinding)
+// must not read the screen or touch it.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if ip := net.ParseIP(strings.Trim(host, "[]")); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "ui: loopback only", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // events streams the screens as server-sent events, the current one
@@ -185,6 +203,12 @@ var ErrNotOnScreen = errors.New("ui: that button is not on the screen")
 // touch is POST /touch. The value may be a passphrase: it goes to the
 // lifecycle and nowhere else, never to a log.
 func (s *Server) touch(w http.ResponseWriter, r *http.Request, app Poster) {
+	// JSON only: another site's page cannot send it without the browser
+	// asking first (CORS), and nothing here says yes.
+	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); ct != "application/json" {
+		http.Error(w, "touch: want application/json", http.StatusUnsupportedMediaType)
+		return
+	}
 	var t Touch
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<10))
 	dec.DisallowUnknownFields()
@@ -235,17 +259,56 @@ func Listen(addr string) (net.Listener, error) {
 }
 
 // Serve serves h on l until ctx ends, then closes every connection (the
-// pages reconnect to the next palmd) and returns.
+// pages reconnect to the next palmd) and returns once every request,
+// streams included, has ended.
 func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	var fl flights
+	srv := &http.Server{
+		Handler: fl.track(h), ReadHeaderTimeout: 5 * time.Second,
+		// Requests end with ctx: a stream does not outlive palmd's run.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
+	var err error
 	select {
 	case <-ctx.Done():
 		_ = srv.Close()
 		<-done
-		return nil
-	case err := <-done:
-		return fmt.Errorf("ui: %w", err)
+	case err = <-done:
+		err = fmt.Errorf("ui: %w", err)
 	}
+	fl.land()
+	return err
+}
+
+// flights counts the requests being served, so that Serve can wait for
+// them: a WaitGroup whose Add is refused once Serve waits.
+type flights struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	landing bool
+}
+
+func (f *flights) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		if f.landing {
+			f.mu.Unlock()
+			http.Error(w, "ui: stopping", http.StatusServiceUnavailable)
+			return
+		}
+		f.wg.Add(1)
+		f.mu.Unlock()
+		defer f.wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// land refuses new requests and waits for those in flight.
+func (f *flights) land() {
+	f.mu.Lock()
+	f.landing = true
+	f.mu.Unlock()
+	f.wg.Wait()
 }

@@ -200,3 +200,76 @@ func TestListenLoopbackOnly(t *testing.T) {
 		t.Fatal("a button on no screen was offered")
 	}
 }
+
+// TestTouchGuards: a touch that is not JSON (what another site's page
+// could send without asking) and a request for another host name (DNS
+// rebinding) are refused before anything reaches the lifecycle.
+func TestTouchGuards(t *testing.T) {
+	s, p, hs := newServer(t)
+	s.Show(appliance.Screen{Name: appliance.ScreenSetup, Language: "en"})
+	resp, err := http.Post(hs.URL+"/touch", "text/plain", strings.NewReader(`{"button":"start"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("a text/plain touch: %s", resp.Status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/touch", strings.NewReader(`{"button":"start"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Host = "rebound.example:8080"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Fatalf("a touch for another host: %s", resp.Status)
+	}
+	if len(p.touches) != 0 {
+		t.Fatalf("touches reached the lifecycle: %+v", p.touches)
+	}
+}
+
+// TestServeWaitsForStreams: Serve returns only once a page's open stream
+// has ended.
+func TestServeWaitsForStreams(t *testing.T) {
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered := make(chan struct{})
+	var ended atomicBool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		close(entered)
+		<-r.Context().Done()
+		time.Sleep(50 * time.Millisecond) // a handler slow to finish
+		ended.set()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, l, h) }()
+	resp, err := http.Get("http://" + l.Addr().String() + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	<-entered
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !ended.get() {
+		t.Fatal("Serve returned with a stream still being served")
+	}
+}
+
+type atomicBool struct {
+	mu sync.Mutex
+	v  bool
+}
+
+func (b *atomicBool) set()      { b.mu.Lock(); b.v = true; b.mu.Unlock() }
+func (b *atomicBool) get() bool { b.mu.Lock(); defer b.mu.Unlock(); return b.v }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"periph.io/x/conn/v3/spi"
 	"periph.io/x/conn/v3/spi/spireg"
@@ -22,10 +23,11 @@ import (
 // the local file's [ui], [lightring] and [speaker] once localconfig has
 // them.)
 type options struct {
-	ui        string // loopback address of the touchscreen page; "" logs the screens instead
-	lightring string // SPI port of the LED ring, e.g. "SPI0.0"; "" none
-	leds      int    // LEDs on the ring
-	speaker   string // ALSA device, e.g. "default"; "" none
+	ui        string        // loopback address of the touchscreen page; "" logs the screens instead
+	lightring string        // SPI port of the LED ring, e.g. "SPI0.0"; "" none
+	leds      int           // LEDs on the ring
+	speaker   string        // ALSA device, e.g. "default"; "" none
+	result    time.Duration // how long an entry's outcome stays on the screen
 }
 
 // face is the reader's touchscreen page, light ring and speaker: what the
@@ -86,8 +88,8 @@ func (f *face) openDevices(opts options) error {
 }
 
 // ports are the appliance's display, lights and speaker from this face.
-func (f *face) ports(ac *appliance.Config, sim *simulation, log *slog.Logger) {
-	ac.Display = logDisplay{log}
+func (f *face) ports(ac *appliance.Config, opts options, sim *simulation, log *slog.Logger) {
+	ac.Display, ac.ResultShown = logDisplay{log}, opts.result
 	if f.screen != nil {
 		ac.Display = f.screen
 	}

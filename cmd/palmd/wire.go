@@ -51,6 +51,7 @@ type reader struct {
 	board    *ioboard.Board
 	sim      *simulation // nil on real hardware
 	face     *face       // the touchscreen page, light ring and speaker
+	opts     options
 	closers  []io.Closer
 	log      *slog.Logger
 }
@@ -91,7 +92,7 @@ func (r *reader) close() {
 
 // build makes the reader the local configuration describes.
 func build(cfg *localconfig.Config, db *store.DB, log *slog.Logger, opts options) (*reader, error) {
-	r := &reader{notifier: sdnotify.FromEnv(), log: log}
+	r := &reader{notifier: sdnotify.FromEnv(), log: log, opts: opts}
 	ok := false
 	defer func() {
 		if !ok {
@@ -158,7 +159,7 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
 		Network: nm, Uplink: nm, Version: version, Log: log,
 	}
-	r.face.ports(&ac, r.sim, log)
+	r.face.ports(&ac, r.opts, r.sim, log)
 	if r.sim != nil {
 		ac.Panels, ac.Network, ac.Uplink = r.sim.followSite(opener), r.sim.network, r.sim.network
 	}

@@ -139,6 +139,12 @@ func TestStep(t *testing.T) {
 			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionNoAnswer}}, Play{Sound: SoundError}},
 		},
 		{
+			name: "an outcome stays for the configured time", state: func() State { s := deciding(entryConfig("panel")); s.shown = 10 * time.Second; return s }(),
+			event: Decided{panel.Decision{Granted: true}}, at: t0.Add(time.Second),
+			check:   func(s State) bool { return s.Entry.Until.Equal(t0.Add(11 * time.Second)) },
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionGranted}}, Play{Sound: SoundGranted}},
+		},
+		{
 			name: "a timer before the deadline does nothing", state: deciding(wiegandConfig()), event: Timer{}, at: t0.Add(4 * time.Second),
 			check: func(s State) bool { return s.Entry.Step == StepDeciding },
 		},
