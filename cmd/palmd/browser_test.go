@@ -308,6 +308,15 @@ func TestBrowserActivationAndEntry(t *testing.T) {
 	p.post("/pins/TAMPER", "application/json", []byte(`{"level":"low"}`))
 	b.reach("entry-idle", "")
 
+	// A synthetic stranger's hand through the real pipeline: guided, then
+	// not recognised.
+	p.post("/hand", "application/json", []byte(`{"person":7,"pose":"too-far"}`))
+	b.reach("entry-guidance", "Move your hand closer")
+	p.post("/hand", "application/json", []byte(`{"person":7,"pose":"held-right"}`))
+	b.reach("not-recognised", "Not recognised")
+	p.post("/hand", "application/json", []byte(`{"away":true}`))
+	b.reach("entry-idle", "")
+
 	c.Language = "de"
 	dc.configure(inst, c)
 	b.reachIn("entry-idle", "de", "Handfläche über das Gerät halten")

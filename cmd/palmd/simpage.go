@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/panel/panelsim"
 	"github.com/palmd/palmd/ui"
@@ -44,6 +47,7 @@ func (s *simulation) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sounds", func(w http.ResponseWriter, _ *http.Request) { reply(w, s.speaker.History(), nil) })
 	mux.HandleFunc("GET /panel", func(w http.ResponseWriter, _ *http.Request) { reply(w, s.panel.snapshot(), nil) })
 	mux.HandleFunc("POST /network", s.cable)
+	mux.HandleFunc("POST /hand", s.showHand)
 }
 
 // simLEDs is the simulated ring's size, a common 24-LED ring.
@@ -58,6 +62,7 @@ type simAbout struct {
 	GPIOn     string               `json:"gpi_pressed_level"`
 	Grants    []string             `json:"grants"`
 	Networks  []network.SimNetwork `json:"networks"`
+	Poses     []string             `json:"poses"`
 	Screens   []string             `json:"screens"`
 	Languages []string             `json:"languages"`
 	LEDs      int                  `json:"leds"`
@@ -74,7 +79,7 @@ func (s *simulation) about() simAbout {
 	// is High. A request-to-exit press asserts the GPI.
 	a := simAbout{Screen: s.uiURL, Tamper: s.cfg.Pins.Tamper, GPI: s.cfg.Pins.GPI, Networks: simNetworks,
 		TamperOn: level(!s.cfg.Tamper.ActiveLow), GPIOn: level(s.cfg.GPI.ActiveLow),
-		Screens: ui.Screens(), Languages: ui.Languages, LEDs: simLEDs}
+		Screens: ui.Screens(), Languages: ui.Languages, LEDs: simLEDs, Poses: slices.Sorted(maps.Keys(handPoses))}
 	for _, g := range s.grants {
 		a.Grants = append(a.Grants, strconv.FormatUint(g.Facility, 10)+":"+strconv.FormatUint(g.Card, 10))
 	}
@@ -141,4 +146,43 @@ func (p *panelView) snapshot() map[string]any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return map[string]any{"answering": !p.silent, "received": p.total, "reads": append([]panelRead(nil), p.reads...)}
+}
+
+// handPoses are how the simulator can hold a synthetic hand over the
+// camera: what the person does, not what the pipeline will say of it.
+var handPoses = map[string]func(c *synth.Conditions){
+	"held-right":  func(*synth.Conditions) {},
+	"too-far":     func(c *synth.Conditions) { c.Scale = 0.45 },
+	"too-close":   func(c *synth.Conditions) { c.Scale = 1.7 },
+	"off-centre":  func(c *synth.Conditions) { c.DX = 190 },
+	"in-the-dark": func(c *synth.Conditions) { c.Gain = 0.25 },
+}
+
+// showHand is POST /hand {"person":N,"pose":"too-far"}: the right hand of
+// synthetic person N (biometric/synth) held over the camera as the pose
+// says, for the real pipeline to guide and identify; {"away":true} takes
+// it away. Nobody the simulator renders is enrolled: an enrolled person
+// is played with /identify.
+func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Person uint64
+		Pose   string
+		Away   bool
+	}
+	err := json.NewDecoder(io.LimitReader(r.Body, 1<<12)).Decode(&req)
+	pose, ok := handPoses[req.Pose]
+	if err != nil || (!req.Away && !ok) {
+		http.Error(w, `hand: want {"person":N,"pose":"held-right|too-far|too-close|off-centre|in-the-dark"} or {"away":true}`, http.StatusBadRequest)
+		return
+	}
+	if req.Away {
+		s.camera.Show(nil)
+		reply(w, map[string]bool{"shown": false}, nil)
+		return
+	}
+	c := synth.Nominal
+	c.Seed = req.Person
+	pose(&c)
+	s.camera.Show(synth.NewPerson(req.Person).Hands[synth.Right].Capture(c))
+	reply(w, map[string]any{"shown": true, "person": req.Person, "pose": req.Pose}, nil)
 }

@@ -12,6 +12,8 @@ let about = null;
 const actions = {
   "camera-show": async () => { const f = $("#code").files[0]; if (f) await post("/camera", f, f.type); },
   "camera-clear": () => post("/camera", ""),
+  "hand": () => post("/hand", { person: Number($("#person").value), pose: $("#pose").value }),
+  "hand-away": () => post("/hand", { away: true }),
   "camera-unplug": () => post("/camera/unplug", ""),
   "camera-plug": () => post("/camera/plug", ""),
   "tamper-open": () => post("/pins/" + about.tamper_pin, { level: about.tamper_open_level }),
@@ -115,6 +117,7 @@ async function start() {
   $("#networks").textContent = "Wi-Fi in range: " + about.networks.map((n) => n.ssid + (n.Passphrase ? ` (password ${n.Passphrase})` : " (open)")).join(", ");
   for (const s of about.screens.sort()) $("#pv-screen").append(new Option(s, s));
   for (const l of about.languages) $("#pv-lang").append(new Option(l, l));
+  for (const p of about.poses) $("#pose").append(new Option(p.replace("-", " "), p, p === "held-right", p === "held-right"));
   for (let i = 0; i < about.leds; i++) {
     const d = document.createElement("span"), a = (2 * Math.PI * i) / about.leds;
     d.style.left = `${102 + 96 * Math.sin(a)}px`; d.style.top = `${102 - 96 * Math.cos(a)}px`;
