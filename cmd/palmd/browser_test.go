@@ -145,7 +145,8 @@ func (p *page) reach(screen, title string) {
 	p.reachIn(screen, "", title)
 }
 
-// reachIn is reach in a language ("" for any).
+// reachIn is reach in a language ("" for any). The title is awaited too:
+// a screen's title can change while its name stays (guidance hints).
 func (p *page) reachIn(screen, lang, title string) {
 	p.t.Helper()
 	sel := fmt.Sprintf(`body[data-screen=%q][data-connected="true"]`, screen)
@@ -153,8 +154,13 @@ func (p *page) reachIn(screen, lang, title string) {
 		sel += fmt.Sprintf(`[data-lang=%q]`, lang)
 	}
 	p.do(chromedp.WaitVisible(chromedp.CSS(sel)))
-	if h1 := get(p, chromedp.Text(chromedp.CSS("h1"))); title != "" && h1 != title {
-		p.t.Fatalf("screen %s says %q, want %q", screen, h1, title)
+	if title != "" {
+		cond := fmt.Sprintf(`document.querySelector(%q) !== null && document.querySelector("h1").textContent === %q`, sel, title)
+		ctx, cancel := context.WithTimeout(p.ctx, browserTimeout)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingMutation())); err != nil {
+			p.t.Fatalf("screen %s never said %q: %v; the page: %s", screen, title, err, p.describe())
+		}
 	}
 	p.shot(screen + map[bool]string{true: "-" + lang}[lang != ""])
 }
