@@ -8,6 +8,7 @@ packages=(
   libopencv-dev     # OpenCV 4.6 for gocv (vision, QR second opinion)
   socat             # pseudo-terminal pairs for serial-link tests
   chromium          # the touchscreen kiosk and its screen tests
+  fonts-ipafont-gothic # Japanese glyphs for the screens in ja (4 MB; DejaVu has none)
 )
 
 missing=()

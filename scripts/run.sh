@@ -28,18 +28,16 @@ fi
 inst=$(cat var/devcloud/instance)
 $dc qr "$inst" --png var/activation.png >/dev/null || true
 cat <<MSG
-devcloud:     https://127.0.0.1:8443 (log var/devcloud.log, events var/devcloud/events.jsonl,
-              keys var/devcloud/{admin,readonly,installer}.key)
-the reader:   bin/palmctl sim state                       (phase, screen, health, last entry)
-first boot:   bin/palmctl sim touch start                 ("Tap to get started")
-activate:     bin/palmctl sim camera var/activation.png   (code valid 15 min; new one: bin/devcloud --dir var/devcloud qr $inst --png var/activation.png)
-              bin/palmctl sim camera clear                (the installer puts the phone away)
-play:         bin/palmctl sim identify 12:3456            (granted by the simulated door panel; 12:7 is denied)
-              bin/palmctl sim identify nobody             (a palm that matched nobody)
-              bin/palmctl sim panel silent                (the panel stops answering: "No answer"; "panel answer" undoes it)
-              bin/palmctl sim set TAMPER high             (open the case)
-              bin/palmctl sim camera unplug               (and "camera plug")
+
+  Open http://127.0.0.1:7070/  the reader's screen beside the simulator's controls.
+
+first boot:   tap the screen, choose Ethernet (or Wi-Fi "Headquarters", password palm-reader-1)
+activate:     pick var/activation.png on the page and show it to the camera (valid 15 min;
+              a new one: bin/devcloud --dir var/devcloud qr $inst --png var/activation.png)
+play:         the page's buttons, or the same from a shell: bin/palmctl sim help
+devcloud:     log var/devcloud.log, events var/devcloud/events.jsonl, keys var/devcloud/{admin,readonly,installer}.key
 Wiegand:      bin/devcloud --dir var/devcloud PUT /manage/instances/$inst/configuration \\
                 '{"configuration":{"mode":"entry","panel":{"protocol":"wiegand","wiegand_pulse_us":50,"wiegand_interval_us":2000},"badge":{"format":"h10306"},"relay":{"follow":"grant","unlock":"3s","gpo":"off"},"decision_timeout":"5s","language":"en"}}'
+
 MSG
-bin/palmd -config "$config"
+bin/palmd -config "$config" -ui 127.0.0.1:8080

@@ -23,7 +23,9 @@ Drives a palmd running on simulated hardware through its loopback control
 endpoint (simulate.control in the local config):
 
   state                       the reader's phase, screen, health, last entry
-  touch BUTTON                a tap on the screen, e.g. "touch start"
+  touch BUTTON [VALUE]        a tap on the screen, e.g. "touch start", "touch ethernet",
+                              "touch network Headquarters" (a simulator's passphrase
+                              only: "touch join palm-reader-1")
   pins                        every line, its level and edge count
   set PIN high|low [--pulse 200ms]
                               drive an input line (PIN from [pins], e.g. TAMPER, GPI)
@@ -34,7 +36,11 @@ endpoint (simulate.control in the local config):
   identify nobody             play a palm that matched nobody
   panel answer|silent         the simulated door controllers answer badges, or
                               take them and never answer
-  network                     the Wi-Fi network the configuration gave`
+  panel                       the badges the door controllers received, their answers
+  lights                      the light ring's patterns, oldest first
+  sounds                      the sounds the speaker played, oldest first
+  network                     the Wi-Fi network in use, the Ethernet cable
+  network cable in|out        plug or pull the simulated Ethernet cable`
 
 // runSim talks to the simulator's control endpoint.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -74,10 +80,17 @@ func simRequest(rest []string) (method, path string, body []byte, err error) {
 		return http.MethodGet, "/state", nil, nil
 	case cmd == "pins" && len(rest) == 1:
 		return http.MethodGet, "/pins", nil, nil
-	case cmd == "network" && len(rest) == 1:
-		return http.MethodGet, "/network", nil, nil
-	case cmd == "touch" && len(rest) == 2:
-		body, err = json.Marshal(map[string]string{"button": rest[1]})
+	case (cmd == "network" || cmd == "panel" || cmd == "lights" || cmd == "sounds") && len(rest) == 1:
+		return http.MethodGet, "/" + cmd, nil, nil
+	case cmd == "network" && len(rest) == 3 && rest[1] == "cable" && (rest[2] == "in" || rest[2] == "out"):
+		body, err = json.Marshal(map[string]bool{"cable": rest[2] == "in"})
+		return http.MethodPost, "/network", body, err
+	case cmd == "touch" && (len(rest) == 2 || len(rest) == 3):
+		t := map[string]string{"button": rest[1]}
+		if len(rest) == 3 {
+			t["value"] = rest[2]
+		}
+		body, err = json.Marshal(t)
 		return http.MethodPost, "/touch", body, err
 	case cmd == "camera" && len(rest) == 2:
 		return cameraRequest(rest[1])

@@ -81,6 +81,11 @@ func TestSimRequests(t *testing.T) {
 		{[]string{"panel", "silent"}, `POST /panel {"answer":false}`},
 		{[]string{"panel", "answer"}, `POST /panel {"answer":true}`},
 		{[]string{"network"}, "GET /network "},
+		{[]string{"network", "cable", "out"}, `POST /network {"cable":false}`},
+		{[]string{"touch", "network", "Lab 5 GHz"}, `POST /touch {"button":"network","value":"Lab 5 GHz"}`},
+		{[]string{"panel"}, "GET /panel "},
+		{[]string{"lights"}, "GET /lights "},
+		{[]string{"sounds"}, "GET /sounds "},
 		{[]string{"set", "GPI", "low", "--pulse", "1s"}, `POST /pins/GPI {"level":"low","pulse":"1s"}`},
 	}
 	for _, tt := range tests {
@@ -94,7 +99,7 @@ func TestSimRequests(t *testing.T) {
 			t.Errorf("%v: requests %q, want %q", tt.args, got, tt.want)
 		}
 	}
-	for _, bad := range [][]string{{"panel", "maybe"}, {"touch"}, {"state", "now"}} {
+	for _, bad := range [][]string{{"panel", "maybe"}, {"touch"}, {"state", "now"}, {"network", "cable", "maybe"}, {"lights", "now"}} {
 		var out, errOut bytes.Buffer
 		if code := dispatch(context.Background(), append([]string{"sim", "--addr", addr}, bad...), &out, &errOut); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (usage)", bad, code)

@@ -21,7 +21,7 @@ import (
 )
 
 // activeReader is a palmd activated against a fresh devcloud.
-func activeReader(t *testing.T) (*palmd, *devcloud, string) {
+func activeReader(t testing.TB) (*palmd, *devcloud, string) {
 	t.Helper()
 	dc := startDevcloud(t)
 	inst, code := dc.door(t)

@@ -40,18 +40,13 @@ func (s *syncBuffer) String() string {
 // writeConfig copies the simulator config with a private state dir, a
 // free loopback port for the control endpoint and service (a [service]
 // table, or "" for none) in place of the simulator's.
-func writeConfig(t *testing.T, service string) (path, control string) {
+func writeConfig(t testing.TB, service string) (path, control string) {
 	t.Helper()
 	b, err := os.ReadFile("../../configs/simulator.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	control = l.Addr().String()
-	l.Close()
+	control = freeAddr(t)
 	dir := t.TempDir()
 	s := strings.Replace(string(b), `state_dir = "var/palmd"`, `state_dir = "`+filepath.Join(dir, "state")+`"`, 1)
 	s = strings.Replace(s, `control = "127.0.0.1:7070"`, `control = "`+control+`"`, 1)
@@ -65,9 +60,20 @@ func writeConfig(t *testing.T, service string) (path, control string) {
 	return path, control
 }
 
+// freeAddr is a loopback address nothing listens on now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 // palmd is a palmd running in this test process.
 type palmd struct {
-	t       *testing.T
+	t       testing.TB
 	control string
 	logs    *syncBuffer
 	done    chan result
@@ -79,14 +85,15 @@ type result struct {
 	err     error
 }
 
-// startPalmd runs palmd on cfg until stop or the end of the test.
-func startPalmd(t *testing.T, cfg, control string) *palmd {
+// startPalmd runs palmd on cfg, with extra flags, until stop or the end
+// of the test.
+func startPalmd(t testing.TB, cfg, control string, flags ...string) *palmd {
 	t.Helper()
 	t.Setenv("NOTIFY_SOCKET", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &palmd{t: t, control: control, logs: &syncBuffer{}, done: make(chan result, 1), cancel: cancel}
 	go func() {
-		r, _, err := run(ctx, []string{"-config", cfg}, p.logs)
+		r, _, err := run(ctx, append([]string{"-config", cfg}, flags...), p.logs)
 		p.done <- result{r, err}
 	}()
 	t.Cleanup(func() { p.stop() })
@@ -161,7 +168,7 @@ func (p *palmd) decide(body string) appliance.Status {
 // devcloud is the reference service run from its binary, as a person
 // would, and driven through its command line.
 type devcloud struct {
-	t        *testing.T
+	t        testing.TB
 	bin, dir string
 	url      string
 	cmd      *exec.Cmd
@@ -175,7 +182,7 @@ var devcloudBuild struct {
 }
 
 // devcloudBinary builds devcloud once for the test binary.
-func devcloudBinary(t *testing.T) string {
+func devcloudBinary(t testing.TB) string {
 	devcloudBuild.once.Do(func() {
 		dir, err := os.MkdirTemp("", "palmd-devcloud")
 		if err != nil {
@@ -193,7 +200,7 @@ func devcloudBinary(t *testing.T) string {
 	return devcloudBuild.bin
 }
 
-func startDevcloud(t *testing.T) *devcloud {
+func startDevcloud(t testing.TB) *devcloud {
 	t.Helper()
 	d := &devcloud{t: t, bin: devcloudBinary(t), dir: t.TempDir(), addr: "127.0.0.1:0"}
 	d.start()
@@ -245,7 +252,7 @@ func (d *devcloud) cli(out any, args ...string) {
 
 // door creates a site, a template and a configured instance with the
 // command line, and writes the instance's activation code as a PNG.
-func (d *devcloud) door(t *testing.T) (instance, png string) {
+func (d *devcloud) door(t testing.TB) (instance, png string) {
 	var site struct{ SiteID string }
 	d.cli(&site, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
 	var tmpl struct{ TemplateID string }
@@ -288,7 +295,7 @@ func (d *devcloud) published() []map[string]any {
 	return evs
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -301,13 +308,26 @@ func mustRead(t *testing.T, path string) []byte {
 // instance's code.
 func (p *palmd) activate(png string) appliance.Status {
 	p.t.Helper()
-	p.waitState("first boot", func(s appliance.Status) bool { return s.Phase == appliance.PhaseSetup })
-	p.post("/touch", "application/json", []byte(`{"button":"start"}`))
-	p.waitState("scanning", func(s appliance.Status) bool { return s.Screen.Name == appliance.ScreenScanCode })
+	p.firstBoot()
 	p.post("/camera", "image/png", mustRead(p.t, png))
 	st := p.waitState("activation", func(s appliance.Status) bool { return s.Phase == appliance.PhaseActive && s.Config > 0 })
 	p.post("/camera", "image/png", nil) // the installer puts the phone away
 	return st
+}
+
+// firstBoot taps through the first boot over the simulated Ethernet
+// cable to "Scan QR code".
+func (p *palmd) firstBoot() {
+	p.t.Helper()
+	p.waitState("first boot", func(s appliance.Status) bool { return s.Phase == appliance.PhaseSetup })
+	for _, step := range []struct{ button, next string }{
+		{appliance.ButtonStart, appliance.ScreenChooseNetwork},
+		{appliance.ButtonEthernet, appliance.ScreenConnected},
+		{appliance.ButtonOK, appliance.ScreenScanCode},
+	} {
+		p.post("/touch", "application/json", []byte(`{"button":"`+step.button+`"}`))
+		p.waitState(step.next, func(s appliance.Status) bool { return s.Screen.Name == step.next })
+	}
 }
 
 // httpGetJSON decodes a GET's JSON answer.

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/palmd/palmd/firmware/appliance"
 	"github.com/palmd/palmd/firmware/localconfig"
@@ -65,6 +66,12 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	fs.SetOutput(logOut)
 	configPath := fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	var opts options
+	fs.StringVar(&opts.ui, "ui", "", "serve the touchscreen page on this loopback address (e.g. 127.0.0.1:8080); empty: log the screens")
+	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0); real hardware only")
+	fs.IntVar(&opts.leds, "leds", 24, "LEDs on the ring")
+	fs.StringVar(&opts.speaker, "speaker", "", "ALSA device of the speaker (e.g. default); real hardware only")
+	fs.DurationVar(&opts.result, "result-time", 3*time.Second, "how long an entry's outcome (granted, denied, ...) stays on the screen")
 	if err := fs.Parse(args); err != nil {
 		return restart, false, err
 	}
@@ -87,7 +94,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 		return restart, real, err
 	}
 	defer db.Close()
-	r, err := build(cfg, db, log)
+	r, err := build(cfg, db, log, opts)
 	if err != nil {
 		return restart, real, err
 	}

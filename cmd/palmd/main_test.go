@@ -101,7 +101,7 @@ func TestVersion(t *testing.T) {
 func TestCameraUnpluggedAndBack(t *testing.T) {
 	cfg, control := writeConfig(t, "")
 	p := startPalmd(t, cfg, control)
-	p.post("/touch", "application/json", []byte(`{"button":"start"}`))
+	p.firstBoot()
 	p.waitState("scanning with frames", func(s appliance.Status) bool { return s.Camera && s.Screen.Name == appliance.ScreenScanCode })
 	p.post("/camera/unplug", "application/json", nil)
 	st := p.waitState("the camera check failing", func(s appliance.Status) bool { return !s.Camera })

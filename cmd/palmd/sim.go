@@ -20,9 +20,11 @@ import (
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/drivers/camera"
+	"github.com/palmd/palmd/drivers/lightring/ringsim"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/drivers/pinsim"
 	"github.com/palmd/palmd/drivers/serial"
+	"github.com/palmd/palmd/drivers/speaker/speakersim"
 	"github.com/palmd/palmd/firmware/appliance"
 	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/firmware/panel"
@@ -45,6 +47,10 @@ type simulation struct {
 	master  osdp.Link      // the panel's end of the line
 	wiegand *panelsim.Wiegand
 	grants  panelsim.Grants
+	ring    *ringsim.Ring
+	speaker *speakersim.Speaker
+	panel   *panelView // what the simulated panels received and answered
+	uiURL   string     // the touchscreen page the simulator's page shows
 }
 
 // simFPS is the simulated camera's frame rate, a reader camera's.
@@ -58,7 +64,9 @@ func newSimulation(cfg *localconfig.Config, log *slog.Logger) *simulation {
 	b.Sim(p.Tamper).Set(gpio.Level(!cfg.Tamper.ActiveLow))
 	b.Sim(p.GPI).Set(gpio.Level(cfg.GPI.ActiveLow))
 	b.Sim(p.WiegandLED).Set(gpio.Level(cfg.Wiegand.LEDGrantLevel == "low"))
-	s := &simulation{cfg: cfg, log: log.With("sim", "hardware"), pins: b, camera: camera.NewSim(640, 480, simFPS), network: &network.Recorder{}}
+	s := &simulation{cfg: cfg, log: log.With("sim", "hardware"), pins: b, camera: camera.NewSim(640, 480, simFPS), network: &network.Recorder{},
+		ring: &ringsim.Ring{}, speaker: &speakersim.Speaker{}, panel: &panelView{}}
+	s.network.SetRange(simNetworks)
 	for _, g := range cfg.Simulate.PanelGrants {
 		f, c, _ := localconfig.ParseGrant(g) // validated at load
 		s.grants = append(s.grants, wiegand.Badge{Facility: f, Card: c})
@@ -97,7 +105,8 @@ func (s *simulation) openPanelLine(st panel.OSDPSettings) (port, panelEnd io.Clo
 }
 
 // start runs the simulated panels and the control endpoint until ctx ends.
-func (s *simulation) start(ctx context.Context, wg *sync.WaitGroup, app *appliance.Appliance) error {
+func (s *simulation) start(ctx context.Context, wg *sync.WaitGroup, app *appliance.Appliance, uiURL string) error {
+	s.uiURL = uiURL
 	p := s.cfg.Pins
 	h10301, _ := wiegand.Lookup("h10301")
 	grant := gpio.Level(s.cfg.Wiegand.LEDGrantLevel == "high")
@@ -110,7 +119,9 @@ func (s *simulation) start(ctx context.Context, wg *sync.WaitGroup, app *applian
 		return err
 	}
 	wg.Go(func() { _ = s.wiegand.Run(ctx) })
+	wg.Go(func() { s.panel.follow(ctx, s.wiegand.Access()) })
 	if s.osdp != nil {
+		wg.Go(func() { s.panel.follow(ctx, s.osdp.Access()) })
 		wg.Go(func() {
 			if err := s.osdp.Run(ctx, s.master); err != nil {
 				s.log.Error("simulated door panel stopped", "err", err)
@@ -132,6 +143,7 @@ func (s *simulation) start(ctx context.Context, wg *sync.WaitGroup, app *applian
 		_ = srv.Close()
 	})
 	s.log.Info("simulator control endpoint", "url", "http://"+l.Addr().String()+"/state")
+	s.log.Info("simulated appliance", "url", "http://"+l.Addr().String()+"/")
 	return nil
 }
 
@@ -182,8 +194,9 @@ func (s *simulation) handler(app *appliance.Appliance) http.Handler {
 	mux.HandleFunc("POST /panel", s.panelAnswers)
 	mux.HandleFunc("GET /network", func(w http.ResponseWriter, _ *http.Request) {
 		ssid, secured, n := s.network.Current()
-		reply(w, map[string]any{"ssid": ssid, "passphrase_set": secured, "applied": n}, nil)
+		reply(w, map[string]any{"ssid": ssid, "passphrase_set": secured, "applied": n, "cable": s.network.Cable()}, nil)
 	})
+	s.pageRoutes(mux)
 	return mux
 }
 
@@ -252,14 +265,15 @@ func (s *simulation) identify(w http.ResponseWriter, r *http.Request, app *appli
 	fmt.Fprintln(w, `{"presented":true}`)
 }
 
-// touch is POST /touch {"button":"start"}: a tap on the screen.
+// touch is POST /touch {"button":"start"}: a tap on the screen, with
+// the value a button carries ({"button":"network","value":"SSID"}).
 func (s *simulation) touch(w http.ResponseWriter, r *http.Request, app *appliance.Appliance) {
-	var req struct{ Button string }
+	var req struct{ Button, Value string }
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<12)).Decode(&req); err != nil || strings.TrimSpace(req.Button) == "" {
 		http.Error(w, `touch: want {"button":"start"}`, http.StatusBadRequest)
 		return
 	}
-	if err := app.Post(r.Context(), appliance.Touched{Button: req.Button}); err != nil {
+	if err := app.Post(r.Context(), appliance.Touched{Button: req.Button, Value: req.Value}); err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -281,5 +295,6 @@ func (s *simulation) panelAnswers(w http.ResponseWriter, r *http.Request) {
 	if s.wiegand != nil {
 		s.wiegand.Mute(!*req.Answer)
 	}
+	s.panel.setSilent(!*req.Answer)
 	reply(w, map[string]bool{"answer": *req.Answer}, nil)
 }

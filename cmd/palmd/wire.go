@@ -50,6 +50,8 @@ type reader struct {
 	notifier *sdnotify.Notifier
 	board    *ioboard.Board
 	sim      *simulation // nil on real hardware
+	face     *face       // the touchscreen page, light ring and speaker
+	opts     options
 	closers  []io.Closer
 	log      *slog.Logger
 }
@@ -59,8 +61,9 @@ type reader struct {
 func (r *reader) run(ctx context.Context) (appliance.Restart, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	r.face.start(ctx, &wg, r.app)
 	if r.sim != nil {
-		if err := r.sim.start(ctx, &wg, r.app); err != nil {
+		if err := r.sim.start(ctx, &wg, r.app, r.face.url()); err != nil {
 			cancel()
 			wg.Wait()
 			return appliance.Restart{}, err
@@ -74,8 +77,13 @@ func (r *reader) run(ctx context.Context) (appliance.Restart, error) {
 
 // close leaves the outputs safe and releases the lines and devices.
 func (r *reader) close() {
-	if err := r.board.Close(); err != nil {
-		r.log.Error("leaving the outputs safe", "err", err)
+	if r.board != nil {
+		if err := r.board.Close(); err != nil {
+			r.log.Error("leaving the outputs safe", "err", err)
+		}
+	}
+	if r.face != nil {
+		r.face.close()
 	}
 	for i := len(r.closers) - 1; i >= 0; i-- {
 		_ = r.closers[i].Close()
@@ -83,8 +91,8 @@ func (r *reader) close() {
 }
 
 // build makes the reader the local configuration describes.
-func build(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*reader, error) {
-	r := &reader{notifier: sdnotify.FromEnv(), log: log}
+func build(cfg *localconfig.Config, db *store.DB, log *slog.Logger, opts options) (*reader, error) {
+	r := &reader{notifier: sdnotify.FromEnv(), log: log, opts: opts}
 	ok := false
 	defer func() {
 		if !ok {
@@ -101,6 +109,10 @@ func build(cfg *localconfig.Config, db *store.DB, log *slog.Logger) (*reader, er
 			return nil, err
 		}
 		src = real
+	}
+	var err error
+	if r.face, err = buildFace(opts, r.sim, log); err != nil {
+		return nil, err
 	}
 	board, err := ioboard.Open(cfg, src)
 	if err != nil {
@@ -139,15 +151,17 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 	if n := dir.Outdated; n > 0 {
 		log.Warn("profiles coded by an older pipeline are not matched; they need enrolling again", "profiles", n)
 	}
+	nm := &network.NetworkManager{}
 	ac := appliance.Config{
-		Caps:    appliance.Caps{RS485: opener.Port != nil, SilenceDenies: cfg.Wiegand.Silence == "denied"},
-		Display: logDisplay{log}, Outbox: cloud.Outbox{DB: db}, Configs: cloud.Configs{DB: db},
+		Caps:   appliance.Caps{RS485: opener.Port != nil, SilenceDenies: cfg.Wiegand.Silence == "denied"},
+		Outbox: cloud.Outbox{DB: db}, Configs: cloud.Configs{DB: db},
 		Wiper: wiper{dir, db}, Inputs: b, Panels: opener, Outputs: [2]panel.Output{b.Relay, b.GPO},
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
-		Network: &network.NetworkManager{}, Version: version, Log: log,
+		Network: nm, Uplink: nm, Version: version, Log: log,
 	}
+	r.face.ports(&ac, r.opts, r.sim, log)
 	if r.sim != nil {
-		ac.Panels, ac.Network = r.sim.followSite(opener), r.sim.network
+		ac.Panels, ac.Network, ac.Uplink = r.sim.followSite(opener), r.sim.network, r.sim.network
 	}
 	if ac.Camera, err = r.camera(cfg, dir, log); err != nil {
 		return appliance.Config{}, err

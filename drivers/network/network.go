@@ -32,6 +32,9 @@ type NetworkManager struct {
 	Name string
 	// Nmcli runs nmcli; default the program on PATH.
 	Nmcli func(ctx context.Context, args ...string) error
+	// Query runs nmcli and returns what it printed; default the program
+	// on PATH.
+	Query func(ctx context.Context, args ...string) ([]byte, error)
 }
 
 func (n *NetworkManager) defaults() {
@@ -49,6 +52,9 @@ func (n *NetworkManager) defaults() {
 			}
 			return nil
 		}
+	}
+	if n.Query == nil {
+		n.Query = runQuery
 	}
 }
 
@@ -129,9 +135,11 @@ func writeFile(path string, data []byte) error {
 // Recorder is the simulator's network: it keeps what it was given, so a
 // person or a test can see that the configuration's Wi-Fi arrived.
 type Recorder struct {
-	mu      sync.Mutex
-	current *WiFi
-	applied int
+	mu        sync.Mutex
+	current   *WiFi
+	applied   int
+	inRange   []SimNetwork
+	unplugged bool
 }
 
 // Apply records w.

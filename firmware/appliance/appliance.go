@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/ioboard"
@@ -43,7 +44,33 @@ type Config struct {
 	Probes   Probes
 	Version  string // the software version health reports
 	Log      *slog.Logger
+	// Uplink, when set, is the network the first boot chooses and joins;
+	// nil: the board's image sets the network up and a tap goes straight
+	// to "Scan QR code".
+	Uplink Uplink
+	// Lights and Speaker give feedback; nil: the board has none.
+	Lights  Lights
+	Speaker Speaker
+	// ResultShown is how long an entry's outcome stays on the screen;
+	// zero is 3 s.
+	ResultShown time.Duration
 }
+
+// Uplink is the network a first boot chooses (drivers/network).
+type Uplink interface {
+	// Scan lists the Wi-Fi networks in range.
+	Scan(ctx context.Context) ([]network.Network, error)
+	// Join brings the reader online on w, or on Ethernet when w is nil,
+	// returning once the link carries traffic.
+	Join(ctx context.Context, w *network.WiFi) error
+}
+
+// Lights shows a pattern on the light ring until the next one; it returns
+// at once (the ring animates on its own).
+type Lights interface{ Show(Light) }
+
+// Speaker starts a sound and returns at once.
+type Speaker interface{ Play(Sound) }
 
 // Appliance is a running reader.
 type Appliance struct {
@@ -55,6 +82,7 @@ type Appliance struct {
 	// Owned by Run's goroutine.
 	state   State
 	screen  Screen
+	light   Light
 	purpose vision.Purpose
 	link    *runningLink
 	syncing bool
@@ -75,6 +103,7 @@ func New(cfg Config) (*Appliance, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Caps.Camera = cfg.Camera != nil
+	cfg.Caps.Uplink = cfg.Uplink != nil
 	return &Appliance{cfg: cfg, log: cfg.Log, events: make(chan Event), ready: make(chan struct{})}, nil
 }
 
@@ -105,7 +134,7 @@ func (a *Appliance) Run(ctx context.Context) (Restart, error) {
 	}()
 	// The camera counts as delivering until the worker says otherwise, so
 	// that the screen does not flash a fault before the first frame.
-	a.state = State{Phase: PhaseSetup, Camera: true, caps: a.cfg.Caps}
+	a.state = State{Phase: PhaseSetup, Camera: true, caps: a.cfg.Caps, shown: a.cfg.ResultShown}
 	a.startInputs(ctx)
 	if a.cfg.Camera != nil {
 		a.startCamera(ctx)
@@ -201,6 +230,9 @@ func (a *Appliance) logChanges(before, next State) {
 	if before.Phase != next.Phase {
 		a.log.Info("phase", "from", before.Phase, "to", next.Phase)
 	}
+	if before.Setup.Step != next.Setup.Step {
+		a.log.Info("first boot", "step", next.Setup.Step, "cause", next.Setup.Cause)
+	}
 	if before.Tamper != next.Tamper {
 		a.log.Warn("tamper", "open", next.Tamper)
 	}
@@ -215,12 +247,16 @@ func (a *Appliance) logChanges(before, next State) {
 	}
 }
 
-// show puts the state's screen up and points the camera at what the state
-// needs, each when it changes.
+// show puts the state's screen up, lights the ring for it and points the
+// camera at what the state needs, each when it changes.
 func (a *Appliance) show() {
 	if sc := screenOf(a.state); !sameScreen(sc, a.screen) {
 		a.screen = sc
 		a.cfg.Display.Show(sc)
+	}
+	if l := lightOf(a.screen); l != a.light && a.cfg.Lights != nil {
+		a.light = l
+		a.cfg.Lights.Show(l)
 	}
 	if p := purposeOf(a.state); p != a.purpose && a.cfg.Camera != nil {
 		a.purpose = p
@@ -254,8 +290,57 @@ func (a *Appliance) do(ctx context.Context, e Effect) []Event {
 		if err := a.cfg.Watchdog.Feed(); err != nil {
 			a.log.Warn("systemd watchdog", "err", err)
 		}
+	case Play:
+		if a.cfg.Speaker != nil {
+			a.cfg.Speaker.Play(e.Sound)
+		}
+	case ScanWiFi:
+		a.scanWiFi(ctx)
+	case Join:
+		a.join(ctx, e.WiFi)
 	}
 	return nil
+}
+
+// scanWiFi looks for networks on a goroutine of its own; the list comes
+// back as a WiFiScanned event. The state's deadline bounds it on screen;
+// the context bounds the goroutine.
+func (a *Appliance) scanWiFi(ctx context.Context) {
+	a.wg.Go(func() {
+		sctx, cancel := context.WithTimeout(ctx, scanTimeout)
+		defer cancel()
+		ev := WiFiScanned{Err: errors.New("appliance: this reader has no uplink port")}
+		if u := a.cfg.Uplink; u != nil {
+			ev.Networks, ev.Err = u.Scan(sctx)
+		}
+		if ev.Err != nil {
+			a.log.Warn("wi-fi scan", "err", ev.Err)
+		}
+		a.post(ctx, ev)
+	})
+}
+
+// join connects on a goroutine of its own; Joined says how it went. The
+// passphrase goes to the port and nowhere else.
+func (a *Appliance) join(ctx context.Context, w *network.WiFi) {
+	a.wg.Go(func() {
+		jctx, cancel := context.WithTimeout(ctx, joinTimeout)
+		defer cancel()
+		err := errors.New("appliance: this reader has no uplink port")
+		if u := a.cfg.Uplink; u != nil {
+			err = u.Join(jctx, w)
+		}
+		medium := "ethernet"
+		if w != nil {
+			medium = "wi-fi"
+		}
+		if err != nil {
+			a.log.Warn("joining the network", "medium", medium, "err", err)
+		} else {
+			a.log.Info("online", "medium", medium)
+		}
+		a.post(ctx, Joined{Err: err})
+	})
 }
 
 func (a *Appliance) send(e SendBadge) []Event {

@@ -3,6 +3,7 @@ package appliance
 import (
 	"time"
 
+	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/panel"
@@ -14,13 +15,36 @@ import (
 // and is handled by one goroutine.
 type Event interface{ isEvent() }
 
-// ButtonStart is the setup screen's "Tap to get started".
-const ButtonStart = "start"
+// The buttons of the screens. A touch names one; Value carries what the
+// button stands for where several share it (the network chosen, the
+// passphrase typed on the on-screen keyboard).
+const (
+	ButtonStart    = "start"    // "Tap to get started"
+	ButtonEthernet = "ethernet" // connect over Ethernet
+	ButtonWiFi     = "wifi"     // connect over Wi-Fi
+	ButtonNetwork  = "network"  // a Wi-Fi network of the list (Value: its SSID)
+	ButtonJoin     = "join"     // connect with the passphrase typed (Value)
+	ButtonRescan   = "rescan"   // look for Wi-Fi networks again
+	ButtonBack     = "back"     // the previous first-boot step
+	ButtonRetry    = "retry"    // try the failed connection again
+	ButtonOK       = "ok"       // acknowledge a notice
+)
 
 // The events.
 type (
-	// Touched: a button on the screen.
-	Touched struct{ Button string }
+	// Touched: a button on the screen. Value may be a passphrase: a
+	// Touched is never logged.
+	Touched struct {
+		Button string
+		Value  string
+	}
+	// WiFiScanned: the Wi-Fi networks in range, or why there are none.
+	WiFiScanned struct {
+		Networks []network.Network
+		Err      error
+	}
+	// Joined: the network chosen at first boot carries traffic, or not.
+	Joined struct{ Err error }
 	// Seen: the camera worker found something.
 	Seen struct{ vision.Output }
 	// Decided: the door controller answered a badge.
@@ -68,6 +92,8 @@ type (
 )
 
 func (Touched) isEvent()          {}
+func (WiFiScanned) isEvent()      {}
+func (Joined) isEvent()           {}
 func (Seen) isEvent()             {}
 func (Decided) isEvent()          {}
 func (Input) isEvent()            {}
@@ -130,6 +156,12 @@ type (
 	FeedWatchdog struct{}
 	// Stop ends Run with a restart.
 	Stop struct{ Restart Restart }
+	// ScanWiFi looks for the Wi-Fi networks in range.
+	ScanWiFi struct{}
+	// Join brings the reader online on WiFi, or on Ethernet when nil.
+	Join struct{ WiFi *network.WiFi }
+	// Play sounds an outcome on the speaker.
+	Play struct{ Sound Sound }
 )
 
 func (SendBadge) isEffect()    {}
@@ -142,3 +174,6 @@ func (StartSync) isEffect()    {}
 func (StopPanel) isEffect()    {}
 func (FeedWatchdog) isEffect() {}
 func (Stop) isEffect()         {}
+func (ScanWiFi) isEffect()     {}
+func (Join) isEffect()         {}
+func (Play) isEffect()         {}

@@ -271,3 +271,54 @@ func (f fakeInputs) Run(ctx context.Context, events chan<- ioboard.Event) error 
 		}
 	}
 }
+
+// fakeUplink is the first boot's network as the test plays it: the
+// networks in range, and a join that answers with the test's error or
+// blocks until the join's context ends when hang is set.
+type fakeUplink struct {
+	mu       sync.Mutex
+	networks []network.Network
+	joinErr  error
+	hang     bool
+	joins    []*network.WiFi
+}
+
+func (u *fakeUplink) Scan(context.Context) ([]network.Network, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.networks, nil
+}
+
+func (u *fakeUplink) Join(ctx context.Context, w *network.WiFi) error {
+	u.mu.Lock()
+	u.joins = append(u.joins, w)
+	hang, err := u.hang, u.joinErr
+	u.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return err
+}
+
+func (u *fakeUplink) joined() []*network.WiFi {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]*network.WiFi(nil), u.joins...)
+}
+
+// feedback records the light ring's patterns and the sounds played.
+type feedback struct {
+	mu     sync.Mutex
+	lights []Light
+	sounds []Sound
+}
+
+func (f *feedback) Show(l Light) { f.mu.Lock(); f.lights = append(f.lights, l); f.mu.Unlock() }
+func (f *feedback) Play(s Sound) { f.mu.Lock(); f.sounds = append(f.sounds, s); f.mu.Unlock() }
+func (f *feedback) light() Light { f.mu.Lock(); defer f.mu.Unlock(); return f.lights[len(f.lights)-1] }
+func (f *feedback) played() []Sound {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Sound(nil), f.sounds...)
+}

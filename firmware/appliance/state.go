@@ -3,6 +3,7 @@ package appliance
 import (
 	"time"
 
+	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/vision"
 )
@@ -59,6 +60,34 @@ type Entry struct {
 	Reason  string
 }
 
+// SetupStep is where a first boot is, before the reader waits for its
+// activation code.
+type SetupStep string
+
+// The first boot's steps, in the guide's order.
+const (
+	SetupWelcome    SetupStep = ""               // "Tap to get started"
+	SetupChoose     SetupStep = "choose-network" // Ethernet or Wi-Fi
+	SetupScanning   SetupStep = "wifi-scanning"  // looking for Wi-Fi networks
+	SetupWiFiList   SetupStep = "wifi-list"      // the networks in range
+	SetupPassword   SetupStep = "wifi-password"  // the chosen network's passphrase
+	SetupConnecting SetupStep = "connecting"     // joining the network until it carries traffic
+	SetupFailed     SetupStep = "not-connected"  // the scan or the join failed (Reason)
+	SetupConnected  SetupStep = "connected"      // online; the software is checked once activated
+)
+
+// Setup is the first boot's state. It never holds a passphrase: that goes
+// from the touch straight into the Join effect.
+type Setup struct {
+	Step     SetupStep
+	WiFi     bool              // Wi-Fi was chosen, else Ethernet
+	Networks []network.Network // the last scan, strongest first
+	SSID     string            // the network being joined
+	Reason   string            // the failing part's own words
+	Cause    string            // why the scan or the join failed (Cause*)
+	Until    time.Time         // end of a scan or a join
+}
+
 // Caps is what this reader has, from its local configuration: what a
 // service configuration may ask for.
 type Caps struct {
@@ -67,12 +96,16 @@ type Caps struct {
 	// SilenceDenies: on Wiegand, a panel that leaves the LED line alone
 	// until the decision timeout has denied (it signals only grants).
 	SilenceDenies bool
+	// Uplink: the first boot chooses and joins the network (an uplink
+	// port); without, the board's image has set the network up.
+	Uplink bool
 }
 
 // State is the whole appliance state. It is a value: step returns a new
 // one and nothing else changes it.
 type State struct {
 	Phase    Phase
+	Setup    Setup       // first boot, in PhaseSetup and PhaseDeactivated
 	Config   *api.Config // the running configuration; nil until one is applied
 	Refused  string      // why the last configuration could not run, while none runs
 	Tamper   bool        // the case is open: an alarm over any phase
@@ -89,6 +122,7 @@ type State struct {
 	Code struct {
 		Payload string
 		Reason  string
+		Cause   string // the refusal in terms the screen has words for
 		At      time.Time
 	}
 	// Notice is a message shown until NoticeUntil ("Activation
@@ -98,6 +132,7 @@ type State struct {
 	// Progress of the parts the watchdog watches.
 	CameraBeat, PanelBeat time.Time
 	caps                  Caps
+	shown                 time.Duration // how long a result stays on the screen
 }
 
 // Mode is the running configuration's mode, or "" without one.
@@ -117,6 +152,9 @@ func (s State) Deadline() time.Time {
 		}
 	}
 	earliest(s.NoticeUntil)
+	if s.Setup.Step == SetupScanning || s.Setup.Step == SetupConnecting {
+		earliest(s.Setup.Until)
+	}
 	if s.Phase == PhaseScanning && s.Code.Reason != "" {
 		earliest(s.Code.At.Add(retryRefused))
 	}

@@ -3,15 +3,14 @@ package appliance
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	actcode "github.com/palmd/palmd/firmware/activation"
 	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/panel"
 	"github.com/palmd/palmd/firmware/vision"
-	"github.com/palmd/palmd/wiegand"
 )
 
 const (
@@ -23,6 +22,12 @@ const (
 	resultShown = 3 * time.Second
 	// noticeShown is how long a notice ("Activation complete!") stays.
 	noticeShown = 3 * time.Second
+	// scanTimeout bounds a Wi-Fi scan: NetworkManager's rescan takes a
+	// few seconds; one that hangs must not leave the installer waiting.
+	scanTimeout = 15 * time.Second
+	// joinTimeout bounds a join: DHCP on a slow network takes seconds,
+	// a wrong passphrase is told within about 20.
+	joinTimeout = 45 * time.Second
 	// staleBeat is how long a watched part may go without progress before
 	// the watchdog is no longer fed: longer than OpenCV's V4L2 read
 	// timeout (10 s), so a camera being reopened is not a hung one.
@@ -38,7 +43,11 @@ const NoticeActivated = "activation-complete"
 func step(s State, ev Event, now time.Time) (State, []Effect) {
 	switch ev := ev.(type) {
 	case Touched:
-		return touched(s, ev)
+		return touched(s, ev, now)
+	case WiFiScanned:
+		return scanned(s, ev), nil
+	case Joined:
+		return joined(s, ev)
 	case Seen:
 		return seen(s, ev.Output, now)
 	case Decided:
@@ -89,11 +98,24 @@ func step(s State, ev Event, now time.Time) (State, []Effect) {
 	return s, nil
 }
 
-func touched(s State, ev Touched) (State, []Effect) {
-	if ev.Button == ButtonStart && (s.Phase == PhaseSetup || s.Phase == PhaseDeactivated) {
-		s.Phase = PhaseScanning
+// codeCause is why the service or the reader refused an activation code.
+func codeCause(err error) string {
+	var se *cloud.StatusError
+	switch {
+	case errors.Is(err, actcode.ErrGarbled):
+		return CauseCodeGarbled
+	case errors.Is(err, actcode.ErrForged):
+		return CauseCodeForged
+	case errors.Is(err, actcode.ErrExpired):
+		return CauseCodeExpired
+	case errors.Is(err, cloud.ErrOtherService):
+		return CauseOtherService
+	case errors.As(err, &se) && se.Body.Code == "code_used":
+		return CauseCodeUsed
+	case errors.As(err, &se) && se.Status < 500:
+		return CauseCodeUnknown
 	}
-	return s, nil
+	return CauseServiceDown
 }
 
 func seen(s State, out vision.Output, now time.Time) (State, []Effect) {
@@ -130,13 +152,13 @@ func activation(s State, ev Activation, now time.Time) (State, []Effect) {
 	}
 	if ev.Err != nil {
 		s.Phase = PhaseScanning
-		s.Code.Payload, s.Code.Reason, s.Code.At = ev.Payload, ev.Err.Error(), now
-		return s, nil
+		s.Code.Payload, s.Code.Reason, s.Code.Cause, s.Code.At = ev.Payload, ev.Err.Error(), codeCause(ev.Err), now
+		return s, []Effect{Play{Sound: SoundError}}
 	}
 	s.Phase = PhaseActive
-	s.Code.Payload, s.Code.Reason = "", ""
+	s.Code.Payload, s.Code.Reason, s.Code.Cause = "", "", ""
 	s.Notice, s.NoticeUntil = NoticeActivated, now.Add(noticeShown)
-	effects := []Effect{StartSync{}}
+	effects := []Effect{StartSync{}, Play{Sound: SoundGranted}}
 	if err := s.refuse(ev.Config); err != nil {
 		s.Refused = err.Error()
 		return s, effects
@@ -144,83 +166,15 @@ func activation(s State, ev Activation, now time.Time) (State, []Effect) {
 	return s, append([]Effect{ApplyConfig{Config: ev.Config, Save: true}}, effects...)
 }
 
-// identified starts the decision on a recognised palm.
-func identified(s State, id vision.Identified, now time.Time) (State, []Effect) {
-	if s.Phase != PhaseActive || s.Mode() != ModeEntry || s.Entry.Step == StepDeciding {
-		return s, nil
-	}
-	r := id.Result
-	if !r.Matched {
-		s.Entry = Entry{Step: StepResult, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotRecognised}
-		return s, []Effect{Record{Type: api.EventNotRecognized, At: now,
-			Data: api.Recognition{Reason: "no enrolled palm matched"}}}
-	}
-	badge, err := parseBadge(r.Badge)
-	if err != nil {
-		s.Entry = Entry{Step: StepResult, Profile: r.ID, At: now, Until: now.Add(resultShown), Outcome: OutcomeNotSent, Reason: err.Error()}
-		return s, []Effect{recordOutcome(s.Entry, "")}
-	}
-	s.Entry = Entry{Step: StepDeciding, Profile: r.ID, Badge: r.Badge, At: now, Frame: id.Frame, Until: now.Add(s.Config.Decision.Duration)}
-	return s, []Effect{SendBadge{Badge: badge}}
-}
-
-// parseBadge reads a profile's "FACILITY:CARD".
-func parseBadge(s string) (wiegand.Badge, error) {
-	f, c, ok := strings.Cut(s, ":")
-	facility, ferr := strconv.ParseUint(f, 10, 64)
-	card, cerr := strconv.ParseUint(c, 10, 64)
-	if !ok || ferr != nil || cerr != nil {
-		return wiegand.Badge{}, errors.New("the enrolled badge is not FACILITY:CARD")
-	}
-	return wiegand.Badge{Facility: facility, Card: card}, nil
-}
-
-// decided shows the panel's answer and, when the reader drives the door
-// itself, opens it.
-func decided(s State, d panel.Decision, now time.Time) (State, []Effect) {
-	if s.Entry.Step != StepDeciding {
-		return s, nil // an answer to nothing pending: a late one, or another reader's
-	}
-	outcome := OutcomeDenied
-	if d.Granted {
-		outcome = OutcomeGranted
-	}
-	return result(s, outcome, d.Reason, now)
-}
-
-// result ends a decision: the outcome on screen, the event recorded and,
-// on a grant, the outputs that follow grants pulsed.
-func result(s State, outcome Outcome, reason string, now time.Time) (State, []Effect) {
-	s.Entry.Step, s.Entry.Outcome, s.Entry.Reason, s.Entry.Until = StepResult, outcome, reason, now.Add(resultShown)
-	decision := map[Outcome]string{OutcomeGranted: api.DecisionGranted, OutcomeDenied: api.DecisionDenied, OutcomeNoAnswer: api.DecisionNoAnswer}[outcome]
-	effects := []Effect{recordOutcome(s.Entry, decision)}
-	if outcome == OutcomeGranted {
-		r := s.Config.Relay
-		if r.Follow == "grant" {
-			effects = append(effects, Pulse{Output: 0, For: r.Unlock.Duration})
-		}
-		if r.GPOFunc == "grant" {
-			effects = append(effects, Pulse{Output: 1, For: r.Unlock.Duration})
-		}
-	}
-	return s, effects
-}
-
-func recordOutcome(e Entry, decision string) Record {
-	return Record{Type: api.EventRecognized, At: e.At,
-		Data: api.Recognition{Profile: e.Profile, Badge: e.Badge, Decision: decision, Reason: e.Reason}}
-}
-
 func input(s State, ev ioboard.Event, now time.Time) (State, []Effect) {
 	if ev.Kind != ioboard.KindTamper || ev.Asserted == s.Tamper {
 		return s, nil
 	}
 	s.Tamper = ev.Asserted
-	kind := api.EventTamperCleared
 	if s.Tamper {
-		kind = api.EventTamperRaised
+		return s, []Effect{Record{Type: api.EventTamperRaised, At: ev.At}, Play{Sound: SoundAlarm}}
 	}
-	return s, []Effect{Record{Type: kind, At: ev.At}}
+	return s, []Effect{Record{Type: api.EventTamperCleared, At: ev.At}}
 }
 
 // applied records the configuration the hardware now runs.
@@ -234,7 +188,7 @@ func syncEnded(s State, ev SyncEnded) (State, []Effect) {
 	case ev.Restart != nil:
 		return s, []Effect{Stop{Restart: *ev.Restart}}
 	case ev.Deactivated:
-		s = State{Phase: PhaseDeactivated, Tamper: s.Tamper, Camera: s.Camera, CameraBeat: s.CameraBeat, caps: s.caps}
+		s = State{Phase: PhaseDeactivated, Tamper: s.Tamper, Camera: s.Camera, CameraBeat: s.CameraBeat, caps: s.caps, shown: s.shown}
 		return s, []Effect{StopPanel{}}
 	}
 	return s, nil
@@ -273,7 +227,11 @@ func timer(s State, now time.Time) (State, []Effect) {
 		s.Notice, s.NoticeUntil = "", time.Time{}
 	}
 	if s.Phase == PhaseScanning && s.Code.Reason != "" && now.Sub(s.Code.At) >= retryRefused {
-		s.Code.Reason = "" // the refusal leaves the screen; the same code may be tried again
+		s.Code.Reason, s.Code.Cause = "", "" // the refusal leaves the screen; the same code may be tried again
+	}
+	if st := s.Setup.Step; (st == SetupScanning || st == SetupConnecting) && !now.Before(s.Setup.Until) {
+		s.Setup.Step, s.Setup.Reason, s.Setup.Cause, s.Setup.Until = SetupFailed, "", CauseTimeout, time.Time{}
+		return s, []Effect{Play{Sound: SoundError}}
 	}
 	if now.Before(s.Entry.Until) {
 		return s, nil

@@ -3,11 +3,13 @@ package appliance
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/ioboard"
 	"github.com/palmd/palmd/firmware/panel"
 	"github.com/palmd/palmd/firmware/vision"
@@ -57,7 +59,7 @@ func TestStep(t *testing.T) {
 		effects []Effect
 	}{
 		{
-			name: "setup waits for a tap", state: State{Phase: PhaseSetup}, event: Touched{Button: ButtonStart},
+			name: "without an uplink port a tap goes to the code", state: State{Phase: PhaseSetup}, event: Touched{Button: ButtonStart},
 			check: func(s State) bool { return s.Phase == PhaseScanning },
 		},
 		{
@@ -78,16 +80,19 @@ func TestStep(t *testing.T) {
 			check: func(s State) bool { return s.Phase == PhaseActivating }, effects: []Effect{Activate{Payload: "CODE"}},
 		},
 		{
-			name: "a refusal says why", state: State{Phase: PhaseActivating}, event: Activation{Payload: "CODE", Err: errors.New("code used")},
+			name: "a refusal says why", state: State{Phase: PhaseActivating},
+			event: Activation{Payload: "CODE", Err: &cloud.StatusError{Status: 409, Body: api.Error{Code: "code_used", Message: "code used"}}},
 			check: func(s State) bool {
-				return s.Phase == PhaseScanning && s.Code.Reason == "code used" && screenOf(s).Name == ScreenCodeRefused
+				sc := screenOf(s)
+				return s.Phase == PhaseScanning && sc.Name == ScreenCodeRefused && sc.Cause == CauseCodeUsed && strings.Contains(sc.Reason, "code used")
 			},
+			effects: []Effect{Play{Sound: SoundError}},
 		},
 		{
 			name: "activated: the configuration runs and the sync starts", state: State{Phase: PhaseActivating, caps: Caps{RS485: true}},
 			event:   Activation{Config: entryConfig("panel")},
 			check:   func(s State) bool { return s.Phase == PhaseActive && screenOf(s).Name == ScreenActivated },
-			effects: []Effect{ApplyConfig{Config: entryConfig("panel"), Save: true}, StartSync{}},
+			effects: []Effect{ApplyConfig{Config: entryConfig("panel"), Save: true}, StartSync{}, Play{Sound: SoundGranted}},
 		},
 		{
 			name: "a match sends the badge", state: active(entryConfig("panel")), event: matched("12:3456"),
@@ -98,7 +103,7 @@ func TestStep(t *testing.T) {
 			name: "no match: not recognised, nothing sent", state: active(entryConfig("panel")),
 			event:   Seen{vision.Identified{Result: gallery.Result{Matched: false}}},
 			check:   func(s State) bool { return s.Entry.Outcome == OutcomeNotRecognised },
-			effects: []Effect{Record{Type: api.EventNotRecognized, At: t0, Data: api.Recognition{Reason: "no enrolled palm matched"}}},
+			effects: []Effect{Record{Type: api.EventNotRecognized, At: t0, Data: api.Recognition{Reason: "no enrolled palm matched"}}, Play{Sound: SoundDenied}},
 		},
 		{
 			name: "one decision at a time", state: deciding(entryConfig("panel")), event: matched("12:7"),
@@ -108,7 +113,7 @@ func TestStep(t *testing.T) {
 			name: "granted over OSDP: recorded with the panel's answer, the panel drives the relay", state: deciding(entryConfig("panel")),
 			event: Decided{panel.Decision{Granted: true}}, at: t0.Add(time.Second),
 			check:   func(s State) bool { return s.Entry.Outcome == OutcomeGranted && screenOf(s).Name == ScreenGranted },
-			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionGranted}}},
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionGranted}}, Play{Sound: SoundGranted}},
 		},
 		{
 			name: "granted with relay follow grant: the relay pulses", state: deciding(wiegandConfig()),
@@ -116,6 +121,7 @@ func TestStep(t *testing.T) {
 			check: func(s State) bool { return s.Entry.Outcome == OutcomeGranted },
 			effects: []Effect{
 				Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionGranted}},
+				Play{Sound: SoundGranted},
 				Pulse{Output: 0, For: 3 * time.Second},
 			},
 		},
@@ -125,12 +131,18 @@ func TestStep(t *testing.T) {
 			check: func(s State) bool {
 				return s.Entry.Outcome == OutcomeDenied && s.Entry.Reason == "card format not recognised"
 			},
-			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionDenied, Reason: "card format not recognised"}}},
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionDenied, Reason: "card format not recognised"}}, Play{Sound: SoundDenied}},
 		},
 		{
 			name: "no answer in time: nothing unlocked", state: deciding(wiegandConfig()), event: Timer{}, at: t0.Add(5 * time.Second),
 			check:   func(s State) bool { return s.Entry.Outcome == OutcomeNoAnswer && screenOf(s).Name == ScreenNoAnswer },
-			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionNoAnswer}}},
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionNoAnswer}}, Play{Sound: SoundError}},
+		},
+		{
+			name: "an outcome stays for the configured time", state: func() State { s := deciding(entryConfig("panel")); s.shown = 10 * time.Second; return s }(),
+			event: Decided{panel.Decision{Granted: true}}, at: t0.Add(time.Second),
+			check:   func(s State) bool { return s.Entry.Until.Equal(t0.Add(11 * time.Second)) },
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Decision: api.DecisionGranted}}, Play{Sound: SoundGranted}},
 		},
 		{
 			name: "a timer before the deadline does nothing", state: deciding(wiegandConfig()), event: Timer{}, at: t0.Add(4 * time.Second),
@@ -146,13 +158,13 @@ func TestStep(t *testing.T) {
 		{
 			name: "a badge the panel link refused", state: deciding(entryConfig("panel")), event: sendFailed{errors.New("does not fit h10301")},
 			check:   func(s State) bool { return s.Entry.Outcome == OutcomeNotSent && screenOf(s).Name == ScreenNotSent },
-			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Reason: "does not fit h10301"}}},
+			effects: []Effect{Record{Type: api.EventRecognized, At: t0, Data: api.Recognition{Profile: "p1", Badge: "12:3456", Reason: "does not fit h10301"}}, Play{Sound: SoundError}},
 		},
 		{
 			name: "tamper is an alarm over any phase", state: active(entryConfig("panel")),
 			event:   Input{ioboard.Event{Kind: ioboard.KindTamper, Asserted: true, At: t0}},
 			check:   func(s State) bool { return s.Tamper && screenOf(s).Name == ScreenTamper && s.Phase == PhaseActive },
-			effects: []Effect{Record{Type: api.EventTamperRaised, At: t0}},
+			effects: []Effect{Record{Type: api.EventTamperRaised, At: t0}, Play{Sound: SoundAlarm}},
 		},
 		{
 			name: "a mode change is refused", state: active(entryConfig("panel")),
