@@ -97,8 +97,17 @@ func (s *Syncer) Flush(ctx context.Context) error {
 			if err := json.Unmarshal(e.Payload, &ev); err != nil {
 				return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
 			}
+			if ev.Type == api.EventEnrolled {
+				break // uploaded on its own, in its turn
+			}
 			batch.Events = append(batch.Events, ev)
 			seqByID[ev.ID] = e.Seq
+		}
+		if len(batch.Events) == 0 {
+			if err := s.uploadFirst(ctx, entries[0]); err != nil {
+				return err
+			}
+			continue
 		}
 		var ack api.EventAck
 		if _, err := s.client.do(ctx, "POST", api.PathEvents, batch, &ack); err != nil {
@@ -125,4 +134,17 @@ func (s *Syncer) Flush(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// uploadFirst uploads the enrollment at the head of the outbox, then lets
+// it go.
+func (s *Syncer) uploadFirst(ctx context.Context, e store.OutboxEntry) error {
+	var ev api.Event
+	if err := json.Unmarshal(e.Payload, &ev); err != nil {
+		return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
+	}
+	if err := s.upload(ctx, ev); err != nil {
+		return err
+	}
+	return s.Store.Ack(e.Seq)
 }

@@ -5,6 +5,7 @@ import (
 	"image"
 	"time"
 
+	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/palm"
@@ -23,7 +24,10 @@ type Palms struct {
 	threshold float64
 }
 
-var _ Recogniser = (*Palms)(nil)
+var (
+	_ Recogniser = (*Palms)(nil)
+	_ Enroller   = (*Palms)(nil)
+)
 
 // NewPalms identifies against g, matching below threshold (a distance).
 // Close releases the filter bank.
@@ -86,3 +90,11 @@ func (c *Codes) Scan(img *image.Gray) (string, error) {
 
 // Close releases the OpenCV decoder.
 func (c *Codes) Close() error { return c.dec.Close() }
+
+// Session implements Enroller: biometric/enroll on this recogniser's
+// filter bank, checking duplicates against its gallery at its threshold.
+// It runs on the pipeline worker's goroutine, as Identify does.
+func (p *Palms) Session(e Enrolment) EnrolSession {
+	cfg := enroll.Config{Captures: e.Captures, MaxAttempts: e.MaxAttempts, Threshold: p.threshold}
+	return enroll.New(cfg, p.ext, p.gallery, e.Self)
+}
