@@ -157,7 +157,13 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		Outbox: cloud.Outbox{DB: db}, Configs: cloud.Configs{DB: db},
 		Wiper: wiper{dir, db}, Inputs: b, Panels: opener, Outputs: [2]panel.Output{b.Relay, b.GPO},
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
-		Network: nm, Uplink: nm, Version: version, Log: log,
+		Network: nm, Uplink: nm, Version: version, Log: log, People: dir,
+	}
+	if ac.Badges, err = badgeScanner(r.opts.badge, r.sim); err != nil {
+		return appliance.Config{}, err
+	}
+	if r.sim != nil && r.sim.badges != nil {
+		r.closers = append(r.closers, r.sim.badges)
 	}
 	r.face.ports(&ac, r.opts, r.sim, log)
 	if r.sim != nil {
@@ -259,7 +265,7 @@ func (r *reader) camera(cfg *localconfig.Config, dir *people.Directory, log *slo
 		return nil, err
 	}
 	r.closers = append(r.closers, codes)
-	return vision.New(vision.Config{Open: open, Codes: codes, Palms: palms, Log: log})
+	return vision.New(vision.Config{Open: open, Codes: codes, Palms: palms, Enrol: palms, Log: log})
 }
 
 // service sets up activation and the sync with the service named in

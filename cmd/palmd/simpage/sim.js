@@ -12,7 +12,8 @@ let about = null;
 const actions = {
   "camera-show": async () => { const f = $("#code").files[0]; if (f) await post("/camera", f, f.type); },
   "camera-clear": () => post("/camera", ""),
-  "hand": () => post("/hand", { person: Number($("#person").value), pose: $("#pose").value }),
+  "hand": () => post("/hand", { person: Number($("#person").value), hand: $("#hand").value, pose: $("#pose").value }),
+  "badge": () => post("/badge", { text: $("#badge").value }),
   "hand-away": () => post("/hand", { away: true }),
   "camera-unplug": () => post("/camera/unplug", ""),
   "camera-plug": () => post("/camera/plug", ""),
