@@ -164,12 +164,14 @@ var handPoses = map[string]func(c *synth.Conditions){
 // right one unless told) held over the camera as the pose says, for the
 // real pipeline to guide, identify or enrol; {"away":true} takes it
 // away. Each call is a new presentation: the hand lands a little
-// differently each time, as a person's does.
+// differently each time, as a person's does ("seed" replays one, for
+// tests).
 func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Person uint64
 		Hand   string
 		Pose   string
+		Seed   uint64 // the presentation's; zero: a new one
 		Away   bool
 	}
 	err := json.NewDecoder(io.LimitReader(r.Body, 1<<12)).Decode(&req)
@@ -187,7 +189,10 @@ func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]bool{"shown": false}, nil)
 		return
 	}
-	c := presentation(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	if req.Seed == 0 {
+		req.Seed = rand.Uint64()
+	}
+	c := presentation(rand.New(rand.NewPCG(req.Seed, req.Person)))
 	pose(&c)
 	s.camera.Show(synth.NewPerson(req.Person).Hands[side].Capture(c))
 	reply(w, map[string]any{"shown": true, "person": req.Person, "hand": side.String(), "pose": req.Pose}, nil)

@@ -65,21 +65,27 @@ func enrolBench(t *testing.T, fe *fakeEnroller) (*bench, func()) {
 	return b, b.run()
 }
 
-// TestEnrolAfterTheViewEmpties: a hand in view when a hand's captures
-// start is asked away and not captured; once the view was empty, the
-// frames in view go to the session, progress is told on a change, and
-// the hand's templates end it.
+// TestEnrolAfterTheViewEmpties: the first hand is captured as soon as it
+// is shown; a hand in view when the next hand's captures start is asked
+// away and not captured; once the view was empty, the frames in view go
+// to the session, progress is told on a change, and the hand's templates
+// end it.
 func TestEnrolAfterTheViewEmpties(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fe := &fakeEnroller{}
 		b, stop := enrolBench(t, fe)
 		defer stop()
 		time.Sleep(time.Second) // the empty scene is learned
+		b.w.Look(LookToEnrol(Enrolment{Hand: "right", Captures: 1, MaxAttempts: 50, Run: 1}))
 		b.cam.Show(frame(pixHand))
-		b.w.Look(LookToEnrol(Enrolment{Hand: "left", Captures: 3, MaxAttempts: 50, Run: 1}))
 		time.Sleep(time.Second)
-		if n := fe.offered(); n != 0 {
-			t.Fatalf("%d frames of the hand already in view were captured", n)
+		if n := fe.offered(); n != 1 {
+			t.Fatalf("the first hand: %d frames captured, want 1", n)
+		}
+		b.w.Look(LookToEnrol(Enrolment{Hand: "left", Captures: 3, MaxAttempts: 50, Run: 2}))
+		time.Sleep(time.Second)
+		if n := fe.offered(); n != 1 {
+			t.Fatalf("%d frames of the hand already in view were captured for the next", n-1)
 		}
 		if outs := b.take(); !hinted(outs, HintTakeAway) {
 			t.Fatalf("no take-away hint: %v", outs)
@@ -100,7 +106,7 @@ func TestEnrolAfterTheViewEmpties(t *testing.T) {
 				ended = append(ended, e)
 			}
 		}
-		if len(ended) != 1 || ended[0].Err != nil || len(ended[0].Templates) != 3 || ended[0].Hand != "left" || ended[0].Run != 1 {
+		if len(ended) != 1 || ended[0].Err != nil || len(ended[0].Templates) != 3 || ended[0].Hand != "left" || ended[0].Run != 2 {
 			t.Fatalf("ended %+v", ended)
 		}
 		n := fe.offered()

@@ -18,6 +18,13 @@ var probeRotations = []float64{-4, 0, 4}
 
 // Palms finds palms and identifies them against a gallery.
 type Palms struct {
+	// DuplicateThreshold is the distance under which an enrollment's
+	// capture is someone else's palm; zero: the identification
+	// threshold. A looser one than identification's is the right choice:
+	// a missed duplicate gives one palm two badges for good, a false one
+	// only sends the person to security.
+	DuplicateThreshold float64
+
 	loc       *palm.Locator
 	ext       *features.Extractor
 	gallery   *gallery.Gallery
@@ -95,6 +102,10 @@ func (c *Codes) Close() error { return c.dec.Close() }
 // filter bank, checking duplicates against its gallery at its threshold.
 // It runs on the pipeline worker's goroutine, as Identify does.
 func (p *Palms) Session(e Enrolment) EnrolSession {
-	cfg := enroll.Config{Captures: e.Captures, MaxAttempts: e.MaxAttempts, Threshold: p.threshold}
+	th := p.threshold
+	if p.DuplicateThreshold > 0 {
+		th = p.DuplicateThreshold
+	}
+	cfg := enroll.Config{Captures: e.Captures, MaxAttempts: e.MaxAttempts, Threshold: th}
 	return enroll.New(cfg, p.ext, p.gallery, e.Self)
 }

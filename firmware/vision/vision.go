@@ -225,13 +225,14 @@ func newScene(cfg Config, out func(Output)) *scene {
 }
 
 func (s *scene) setPurpose(p Purpose) {
+	prev := s.purpose
 	s.purpose, s.armed, s.away, s.sent = p, true, 0, false
 	s.enrol = nil
 	if p.kind == kindEnrol && s.cfg.Enrol != nil {
 		s.enrol = &enrolling{task: p.Enrol, session: s.cfg.Enrol.Session(p.Enrol)}
-		// Each hand starts from an empty view, so the hand just enrolled
-		// is not taken for the next.
-		s.armed = false
+		// A hand that follows another starts from an empty view, so the
+		// hand just enrolled is not taken for the next.
+		s.armed = prev.kind != kindEnrol
 	}
 	s.cfg.Log.Debug("vision: looking for", "purpose", p)
 }
