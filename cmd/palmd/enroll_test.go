@@ -293,3 +293,46 @@ func TestEnrolmentRefusals(t *testing.T) {
 		t.Fatalf("%d enrollments published, want 2 (each once)", n)
 	}
 }
+
+// TestBrowserEnrollment: the guide's enrollment on the desk's page, by
+// touch: "Get started", a badge in the wrong format refused with words
+// for it, the badge, "Badge scanned", the Terms of Use, the consent, the
+// captures of both hands with their progress and the hint to take the
+// first hand away, "Enrollment complete", and back to "Get started".
+func TestBrowserEnrollment(t *testing.T) {
+	dc := startDevcloud(t)
+	var st struct{ SiteID string }
+	dc.cli(&st, "site", "create", "HQ", "--line1", "1 Main St", "--city", "Springfield", "--country", "US")
+	desk := api.DefaultConfig()
+	desk.Mode = appliance.ModeEnrollment
+	_, code := dc.instanceIn(t, st.SiteID, "Enrollment desk", desk)
+	cfg, control := writeConfig(t, dc.serviceSection(""))
+	screen := freeAddr(t)
+	p := startPalmd(t, cfg, control, "-ui", screen)
+	b := openPage(t, "http://"+screen+"/")
+	p.activate(code)
+	b.reach("enroll-start", "Enroll your palm")
+	b.tap("start")
+	b.reach("enroll-badge", "Scan your badge")
+	p.post("/badge", "application/json", []byte(`{"text":"12:99999"}`))
+	p.waitState("the read refused", func(s appliance.Status) bool { return s.Screen.Cause == appliance.CauseBadgeUnreadable })
+	if txt := b.text(); !strings.Contains(txt, "could not be read in the site's badge format") {
+		t.Fatalf("a badge in the wrong format: %q", txt)
+	}
+	b.shot("enroll-badge-unreadable")
+	p.post("/badge", "application/json", []byte(`{"text":"12:3456"}`))
+	b.reach("enroll-scanned", "Badge scanned")
+	b.reach("enroll-terms", "Terms of Use")
+	b.tap("ok")
+	b.reach("enroll-consent", "Consent – your palm biometric information")
+	b.tap("agree")
+	b.reach("enroll-capture", "Hold your palm above the reader")
+	p.hand(7, "held-right", 1)
+	b.reach("enroll-capture", "Take your hand away, then hold up the next one")
+	p.away()
+	b.reach("enroll-capture", "Hold your palm above the reader")
+	p.post("/hand", "application/json", []byte(`{"person":7,"hand":"left","pose":"held-right","seed":1}`))
+	b.reach("enroll-complete", "Enrollment complete")
+	p.away()
+	b.reach("enroll-start", "Enroll your palm")
+}

@@ -138,7 +138,8 @@ func badgeRead(s State, r badge.Read, now time.Time) (State, []Effect) {
 
 // badgeOf reads what a scanner typed in the site's badge format: either
 // FACILITY:CARD (or with '-' or ',' between), or the frame's data bits as
-// one decimal number, as panels that store a badge as one number do.
+// one decimal number, as panels that store a badge as one number do. Its
+// errors never repeat the read: they reach the screen and may reach a log.
 func (s State) badgeOf(text string) (wiegand.Badge, error) {
 	f, err := s.Config.BadgeFormat()
 	if err != nil {
@@ -149,23 +150,35 @@ func (s State) badgeOf(text string) (wiegand.Badge, error) {
 		fac, ferr := strconv.ParseUint(text[:i], 10, 64)
 		card, cerr := strconv.ParseUint(text[i+1:], 10, 64)
 		if ferr != nil || cerr != nil {
-			return wiegand.Badge{}, fmt.Errorf("badge read %q: want FACILITY:CARD in digits", text)
+			return wiegand.Badge{}, errors.New("badge read: want FACILITY:CARD in digits")
 		}
 		b := wiegand.Badge{Facility: fac, Card: card}
 		if _, err := f.Encode(b); err != nil {
-			return wiegand.Badge{}, fmt.Errorf("badge read: not a %s badge: %w", f.Name(), err)
+			return wiegand.Badge{}, notInFormat(f, err)
 		}
 		return b, nil
 	}
 	raw, err := strconv.ParseUint(text, 10, 64)
 	if err != nil {
-		return wiegand.Badge{}, fmt.Errorf("badge read %q: want digits", text)
+		return wiegand.Badge{}, errors.New("badge read: want digits, or FACILITY:CARD")
 	}
 	bits, err := f.EncodeRaw(raw)
 	if err != nil {
-		return wiegand.Badge{}, fmt.Errorf("badge read: not a %s badge: %w", f.Name(), err)
+		return wiegand.Badge{}, notInFormat(f, err)
 	}
 	return f.Decode(bits)
+}
+
+// notInFormat says why a read is no badge of format f, without its value.
+func notInFormat(f *wiegand.Format, err error) error {
+	why := "it does not fit"
+	switch {
+	case errors.Is(err, wiegand.ErrRange):
+		why = fmt.Sprintf("the facility code or card number is out of range (card at most %d)", f.MaxCard())
+	case errors.Is(err, wiegand.ErrNoField):
+		why = "the format has no facility code"
+	}
+	return fmt.Errorf("badge read: not a %s badge: %s", f.Name(), why)
 }
 
 // startCaptures begins with the first configured hand.

@@ -366,3 +366,15 @@ func TestEnrollTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadableBadgeNotRepeated: why a read was refused goes to the
+// screen (and a log without a page) without the read itself.
+func TestUnreadableBadgeNotRepeated(t *testing.T) {
+	for _, text := range []string{"12:99999", "4294967296123", "12:x7"} {
+		s, _ := step(desk(EnrollBadge), BadgeRead{badge.Read{Text: text}}, t0)
+		if s.Enroll.Cause != CauseBadgeUnreadable || strings.Contains(s.Enroll.Reason, "99999") || strings.Contains(s.Enroll.Reason, "96123") ||
+			strings.Contains(s.Enroll.Reason, "x7") {
+			t.Fatalf("%q refused as %q", text, s.Enroll.Reason)
+		}
+	}
+}
