@@ -92,6 +92,12 @@ func (p *palmd) toConsent(badge string) {
 // enrol plays a whole enrollment of person's right hand and returns the
 // screen it ended on.
 func (p *palmd) enrol(badge string, person int, pose string, seed int) appliance.Status {
+	st, _ := p.enrolAt(badge, person, pose, seed)
+	return st
+}
+
+// enrolAt is enrol, also returning when the enrollment ended.
+func (p *palmd) enrolAt(badge string, person int, pose string, seed int) (appliance.Status, time.Time) {
 	p.t.Helper()
 	p.toConsent(badge)
 	p.touch(appliance.ButtonAgree)
@@ -100,9 +106,10 @@ func (p *palmd) enrol(badge string, person int, pose string, seed int) appliance
 	st := p.waitState("the end of the captures", func(s appliance.Status) bool {
 		return s.Enroll == appliance.EnrollComplete || s.Enroll == appliance.EnrollFailed
 	})
+	at := time.Now()
 	p.away()
 	p.screen(appliance.ScreenEnrollStart)
-	return st
+	return st, at
 }
 
 // presentAtDoor holds person's hand at the door until it decides.
@@ -164,8 +171,8 @@ func any1(map[string]any) bool { return true }
 // unrecognisable at both readers, which both report it.
 func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 	s := newSite(t)
-	enrolled := time.Now()
-	if st := s.desk.enrol("12:3456", 7, "held-right", 1); st.Enroll != appliance.EnrollComplete {
+	st, enrolled := s.desk.enrolAt("12:3456", 7, "held-right", 1)
+	if st.Enroll != appliance.EnrollComplete {
 		t.Fatalf("enrollment ended %+v", st)
 	}
 	badge := `[{"associatedIdType":"badge","associatedIdValue":"12:3456"}]`
@@ -183,7 +190,9 @@ func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 	if granted.Outcome != appliance.OutcomeGranted {
 		t.Fatalf("the person enrolled at the desk is not granted at the door: %+v", granted)
 	}
-	t.Logf("enrollment to granted at the door: %v", time.Since(enrolled).Round(100*time.Millisecond))
+	// An upper bound: presentations before the door has the person take
+	// a result's time on the screen each.
+	t.Logf("enrollment complete to granted at the door: %v", time.Since(enrolled).Round(100*time.Millisecond))
 	if st := s.presentAtDoor(8, 1); st.Outcome != appliance.OutcomeNotRecognised {
 		t.Fatalf("somebody not enrolled: %+v", st)
 	}
