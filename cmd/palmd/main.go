@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0); real hardware only")
 	fs.IntVar(&opts.leds, "leds", 24, "LEDs on the ring")
 	fs.StringVar(&opts.speaker, "speaker", "", "ALSA device of the speaker (e.g. default); real hardware only")
-	fs.StringVar(&opts.badge, "badge", "", "the enrollment desk's badge scanner: wedge:DEVICE|NAME, serial:DEVICE[@BAUD]; in simulation sim:wedge (default) or sim:serial")
+	fs.StringVar(&opts.badge, "badge", "", "the enrollment desk's badge scanner: wedge:DEVICE|NAME, serial:DEVICE[@BAUD], osdp:DEVICE[@BAUD][#ADDR]; in simulation sim:wedge (default), sim:serial or sim:osdp")
 	fs.DurationVar(&opts.result, "result-time", 3*time.Second, "how long an entry's outcome (granted, denied, ...) stays on the screen")
 	if err := fs.Parse(args); err != nil {
 		return restart, false, err

@@ -168,7 +168,7 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
 		Network: nm, Uplink: nm, Version: version, Log: log, People: dir,
 	}
-	if ac.Badges, err = badgeScanner(r.opts.badge, r.sim); err != nil {
+	if ac.Badges, err = badgeScanner(r.opts.badge, r.sim, log); err != nil {
 		return appliance.Config{}, err
 	}
 	if r.sim != nil && r.sim.badges != nil {

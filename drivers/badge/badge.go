@@ -1,8 +1,9 @@
 // Package badge reads employee badges at an enrollment desk: a USB HID
 // keyboard-wedge scanner (its Linux input device, grabbed so that its
 // keystrokes never reach the kiosk browser) and a serial scanner (a line
-// per read). Each yields Reads on a channel; what a read means (a badge
-// format, parity) is its consumer's business: drivers know no protocol.
+// per read); osdpreader adds an OSDP card reader. Each yields Reads on a
+// channel; what a read means (a badge format, parity) is its consumer's
+// business.
 package badge
 
 import (
@@ -11,9 +12,11 @@ import (
 )
 
 // Read is one badge presented to a scanner: the characters it typed (a
-// keyboard wedge, a serial scanner), without the end of the read.
+// keyboard wedge, a serial scanner), without the end of the read, or the
+// card data a card reader sent (Bits, first bit first).
 type Read struct {
 	Text string
+	Bits []bool
 	At   time.Time
 }
 

@@ -126,7 +126,7 @@ func badgeRead(s State, r badge.Read, now time.Time) (State, []Effect) {
 		return s, nil
 	}
 	s.Enroll.Until = now.Add(s.Config.EnrollmentRules().StepTimeout.Duration)
-	b, err := s.badgeOf(r.Text)
+	b, err := s.badgeOf(r)
 	if err != nil {
 		s.Enroll.Cause, s.Enroll.Reason = CauseBadgeUnreadable, err.Error()
 		return s, []Effect{Play{Sound: SoundError}}
@@ -136,16 +136,24 @@ func badgeRead(s State, r badge.Read, now time.Time) (State, []Effect) {
 	return s, []Effect{FindProfile{Badge: id}}
 }
 
-// badgeOf reads what a scanner typed in the site's badge format: either
-// FACILITY:CARD (or with '-' or ',' between), or the frame's data bits as
-// one decimal number, as panels that store a badge as one number do. Its
-// errors never repeat the read: they reach the screen and may reach a log.
-func (s State) badgeOf(text string) (wiegand.Badge, error) {
+// badgeOf reads a badge in the site's badge format: a card reader's bits,
+// or what a scanner typed: either FACILITY:CARD (or with '-' or ','
+// between), or the frame's data bits as one decimal number, as panels
+// that store a badge as one number do. Its errors never repeat the read:
+// they reach the screen and may reach a log.
+func (s State) badgeOf(r badge.Read) (wiegand.Badge, error) {
 	f, err := s.Config.BadgeFormat()
 	if err != nil {
 		return wiegand.Badge{}, err
 	}
-	text = strings.TrimSpace(text)
+	if len(r.Bits) > 0 {
+		b, err := f.Decode(wiegand.Bits(r.Bits))
+		if err != nil {
+			return wiegand.Badge{}, fmt.Errorf("badge read: not a %s card: %d bits, or its parity fails", f.Name(), len(r.Bits))
+		}
+		return b, nil
+	}
+	text := strings.TrimSpace(r.Text)
 	if i := strings.IndexAny(text, ":-,"); i >= 0 {
 		fac, ferr := strconv.ParseUint(text[:i], 10, 64)
 		card, cerr := strconv.ParseUint(text[i+1:], 10, 64)

@@ -18,6 +18,7 @@ import (
 	"github.com/palmd/palmd/drivers/badge"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/vision"
+	"github.com/palmd/palmd/wiegand"
 )
 
 func deskConfig() api.Config {
@@ -84,6 +85,12 @@ func TestEnrollStep(t *testing.T) {
 		{"a card number the format cannot hold is refused", desk(EnrollBadge), BadgeRead{badge.Read{Text: "12:70000"}}, 0, func(s State, fx []Effect) error {
 			return want(s.Enroll.Step == EnrollBadge && s.Enroll.Badge == "" && s.Enroll.Cause == CauseBadgeUnreadable &&
 				slices.Equal(fx, []Effect{Play{Sound: SoundError}}), "%+v %v", s.Enroll, fx)
+		}},
+		{"a card reader's 26 bits are scanned", desk(EnrollBadge), BadgeRead{badge.Read{Bits: h10301(12, 3456)}}, 0, func(s State, _ []Effect) error {
+			return want(s.Enroll.Badge == "12:3456", "badge %q", s.Enroll.Badge)
+		}},
+		{"a card of another length is refused", desk(EnrollBadge), BadgeRead{badge.Read{Bits: append(h10301(12, 3456), false)}}, 0, func(s State, _ []Effect) error {
+			return want(s.Enroll.Cause == CauseBadgeUnreadable && strings.Contains(s.Enroll.Reason, "27 bits"), "%+v", s.Enroll)
 		}},
 		{"letters are refused", desk(EnrollBadge), BadgeRead{badge.Read{Text: "ABC"}}, 0, func(s State, _ []Effect) error {
 			return want(s.Enroll.Cause == CauseBadgeUnreadable && screenOf(s).Cause == CauseBadgeUnreadable, "%+v", s.Enroll)
@@ -377,4 +384,10 @@ func TestUnreadableBadgeNotRepeated(t *testing.T) {
 			t.Fatalf("%q refused as %q", text, s.Enroll.Reason)
 		}
 	}
+}
+
+func h10301(facility, card uint64) []bool {
+	f, _ := wiegand.Lookup("h10301")
+	b, _ := f.Encode(wiegand.Badge{Facility: facility, Card: card})
+	return b
 }

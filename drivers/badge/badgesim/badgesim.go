@@ -1,8 +1,9 @@
 // Package badgesim simulates the badge scanners of an enrollment desk
 // behind the real backends' code: a keyboard wedge whose input events
 // (the kernel's binary struct input_event) go through a pipe to
-// badge.Events, and a serial scanner on the master of a kernel
-// pseudo-terminal whose slave the reader opens with badge.Serial.
+// badge.Events, a serial scanner on the master of a kernel
+// pseudo-terminal whose slave the reader opens with badge.Serial, and an
+// OSDP card reader (a PD) on a pty that osdpreader polls as its panel.
 package badgesim
 
 import (
@@ -88,14 +89,16 @@ func (s *Serial) Present(text string) error {
 // Close implements Scanner.
 func (s *Serial) Close() error { return s.m.Close() }
 
-// New returns the simulator of a kind ("wedge" or "serial") and the
-// scanner the reader runs.
+// New returns the simulator of a kind ("wedge", "serial" or "osdp") and
+// the scanner the reader runs.
 func New(kind string) (Scanner, badge.Scanner, error) {
 	switch kind {
 	case "wedge", "":
 		return NewWedge()
 	case "serial":
 		return NewSerial()
+	case "osdp":
+		return NewOSDP()
 	}
-	return nil, nil, errors.New("badgesim: want a wedge or a serial scanner")
+	return nil, nil, errors.New("badgesim: want a wedge, serial or osdp scanner")
 }

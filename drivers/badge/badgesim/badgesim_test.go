@@ -2,10 +2,12 @@ package badgesim
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/palmd/palmd/drivers/badge"
+	"github.com/palmd/palmd/wiegand"
 )
 
 // TestSimulatedScanners: each simulated scanner's badge reaches the reader
@@ -41,5 +43,43 @@ func TestSimulatedScanners(t *testing.T) {
 				t.Fatalf("Run: %v", err)
 			}
 		})
+	}
+}
+
+// TestSimulatedOSDPReader: a card presented to the simulated OSDP reader
+// reaches the desk as its Wiegand bits, through the real serial driver
+// and the osdp CP; a badge too big for 26 bits comes as the larger card
+// it is.
+func TestSimulatedOSDPReader(t *testing.T) {
+	sim, sc, err := New("osdp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	reads := make(chan badge.Read)
+	done := make(chan error, 1)
+	go func() { done <- sc.Run(ctx, reads) }()
+	for _, tc := range []struct {
+		text   string
+		format string
+	}{{"12:3456", "h10301"}, {"12:99999", "corp1000-35"}} {
+		if err := sim.Present(tc.text); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case r := <-reads:
+			f, _ := wiegand.Lookup(tc.format)
+			b, err := f.Decode(wiegand.Bits(r.Bits))
+			if err != nil || fmt.Sprintf("%d:%d", b.Facility, b.Card) != tc.text {
+				t.Fatalf("read %d bits: %+v %v, want %s in %s", len(r.Bits), b, err, tc.text, tc.format)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s never read", tc.text)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
