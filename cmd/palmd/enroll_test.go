@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/biometric/enroll"
+	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/appliance"
+	"github.com/palmd/palmd/firmware/people"
+	"github.com/palmd/palmd/firmware/store"
 )
 
 // site is one devcloud site with an enrollment desk and a door, each a
@@ -298,6 +304,31 @@ func TestEnrolmentRefusals(t *testing.T) {
 	if bytes.Contains(db, []byte("5555")) {
 		t.Fatal("the declined person's badge is in the desk's store file")
 	}
+	// The templates the pipeline makes of the frames the camera filmed:
+	// the declined person's (never made) and the enrolled person's
+	// (sealed) are nowhere in the file.
+	// That they are the desk's own: the vault, opened, holds the last one.
+	sdb, err := store.Open(filepath.Join(filepath.Dir(s.deskCfg), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := people.Open(sdb)
+	if err == nil {
+		var pr api.Profile
+		if pr, err = dir.Profile(dir.ProfileOf("12:3456")); err == nil && !bytes.Contains(pr.Templates[0], templateBytes(t, 7, 3)) {
+			err = fmt.Errorf("the desk's template is not the one recomputed")
+		}
+	}
+	sdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct{ person, seed int }{{9, 1}, {7, 1}, {7, 3}} {
+		code := templateBytes(t, who.person, who.seed)
+		if bytes.Contains(db, code) {
+			t.Fatalf("person %d's template bytes are in the desk's store file", who.person)
+		}
+	}
 	if n := count(s.dc.published(), api.EventEnrolled, any1); n != 2 {
 		t.Fatalf("%d enrollments published, want 2 (each once)", n)
 	}
@@ -344,4 +375,27 @@ func TestBrowserEnrollment(t *testing.T) {
 	b.reach("enroll-complete", "Enrollment complete")
 	p.away()
 	b.reach("enroll-start", "Enroll your palm")
+}
+
+// templateBytes is the code of the template the desk makes of person's
+// right hand in presentation seed (the simulator's own rendering), without
+// the template's header.
+func templateBytes(t *testing.T, person, seed int) []byte {
+	t.Helper()
+	img := synth.NewPerson(uint64(person)).Hands[synth.Right].Capture(presentation(rand.New(rand.NewPCG(uint64(seed), uint64(person)))))
+	ext, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	s := enroll.New(enroll.Config{Captures: 1}, ext, nil, "")
+	if st, err := s.Add(img); err != nil || !st.Done {
+		t.Fatalf("person %d: %+v %v", person, st, err)
+	}
+	tm := s.Templates()[0]
+	b, err := tm.MarshalBinary()
+	if err != nil || len(b) < 68 {
+		t.Fatalf("template: %d bytes, %v", len(b), err)
+	}
+	return b[4:68]
 }

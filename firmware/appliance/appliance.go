@@ -255,6 +255,9 @@ func (a *Appliance) logChanges(before, next State) {
 	if before.PanelUp != next.PanelUp {
 		a.log.Info("door controller link", "up", next.PanelUp)
 	}
+	if before.Enroll.Step != next.Enroll.Step {
+		a.log.Info("enrollment", "step", next.Enroll.Step, "cause", next.Enroll.Cause) // never the badge
+	}
 	if before.Entry.Step != next.Entry.Step && next.Entry.Step == StepResult {
 		a.log.Info("entry", "outcome", next.Entry.Outcome, "reason", next.Entry.Reason)
 	}

@@ -15,12 +15,29 @@ import (
 	"github.com/palmd/palmd/firmware/cloud"
 )
 
-// startBadges runs the badge scanner and passes its reads on.
+// startBadges runs the badge scanner and passes its reads on. A scanner
+// that stops (a USB scanner unplugged) is started again with backoff, so
+// that plugging it back is enough.
 func (a *Appliance) startBadges(ctx context.Context) {
 	reads := make(chan badge.Read)
 	a.wg.Go(func() {
-		if err := a.cfg.Badges.Run(ctx, reads); err != nil && ctx.Err() == nil {
-			a.log.Error("badge scanner stopped", "err", err)
+		wait := minScannerRetry
+		for {
+			start := time.Now()
+			err := a.cfg.Badges.Run(ctx, reads)
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(start) > maxScannerRetry {
+				wait = minScannerRetry // it ran a while: a new failure
+			}
+			a.log.Error("badge scanner stopped; starting it again", "err", err, "in", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, maxScannerRetry)
 		}
 	})
 	a.wg.Go(func() {
@@ -34,6 +51,12 @@ func (a *Appliance) startBadges(ctx context.Context) {
 		}
 	})
 }
+
+// The badge scanner's restart backoff.
+const (
+	minScannerRetry = 500 * time.Millisecond
+	maxScannerRetry = 30 * time.Second
+)
 
 // saveProfile seals the new profile and makes it searchable, then queues
 // its upload: the outbox holds only its ID (the templates stay sealed in

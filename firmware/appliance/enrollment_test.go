@@ -268,7 +268,15 @@ func (sc scanner) Run(ctx context.Context, reads chan<- badge.Read) error {
 	}
 }
 
-func deskRunning(t *testing.T, ppl *people) (*world, scanner, func() (Restart, error)) {
+// desk is a running enrollment desk's outside: the world, the scanner and
+// a touch on the screen.
+type deskWorld struct {
+	*world
+	sc    scanner
+	touch func(button string)
+}
+
+func deskRunning(t *testing.T, ppl *people) (deskWorld, func() (Restart, error)) {
 	w := activeWorld(deskConfig())
 	sc := make(scanner)
 	cfg := w.config(Caps{})
@@ -283,8 +291,7 @@ func deskRunning(t *testing.T, ppl *people) (*world, scanner, func() (Restart, e
 	<-a.Ready()
 	synctest.Wait()
 	touch := func(b string) { _ = a.Post(ctx, Touched{Button: b}); synctest.Wait() }
-	w.touch = touch
-	return w, sc, func() (Restart, error) { cancel(); return Restart{}, <-done }
+	return deskWorld{w, sc, touch}, func() (Restart, error) { cancel(); return Restart{}, <-done }
 }
 
 // TestEnrollAtTheDesk plays the whole flow on the runtime: the badge
@@ -295,7 +302,8 @@ func deskRunning(t *testing.T, ppl *people) (*world, scanner, func() (Restart, e
 func TestEnrollAtTheDesk(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ppl := &people{profiles: map[string]api.Profile{}}
-		w, sc, stop := deskRunning(t, ppl)
+		w, stop := deskRunning(t, ppl)
+		sc := w.sc
 		defer stop()
 		enrolOnce := func() string {
 			if w.screen() != ScreenEnrollStart {
@@ -346,7 +354,8 @@ func TestEnrollAtTheDesk(t *testing.T) {
 func TestEnrollTimeouts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ppl := &people{profiles: map[string]api.Profile{}}
-		w, sc, stop := deskRunning(t, ppl)
+		w, stop := deskRunning(t, ppl)
+		sc := w.sc
 		defer stop()
 		w.touch(ButtonStart)
 		time.Sleep(api.DefaultStepTimeout)
@@ -390,4 +399,59 @@ func h10301(facility, card uint64) []bool {
 	f, _ := wiegand.Lookup("h10301")
 	b, _ := f.Encode(wiegand.Badge{Facility: facility, Card: card})
 	return b
+}
+
+// unplugged is a scanner that fails until plugged, then reads from sc.
+type unplugged struct {
+	sc      scanner
+	mu      sync.Mutex
+	plugged bool
+	runs    int
+}
+
+func (u *unplugged) Run(ctx context.Context, reads chan<- badge.Read) error {
+	u.mu.Lock()
+	u.runs++
+	ok := u.plugged
+	u.mu.Unlock()
+	if !ok {
+		return errors.New("badge: /dev/input/event5: no such device")
+	}
+	return u.sc.Run(ctx, reads)
+}
+
+// TestScannerStartedAgain: a badge scanner that stops (unplugged) is
+// started again with backoff, and reads once it is back.
+func TestScannerStartedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := activeWorld(deskConfig())
+		u := &unplugged{sc: make(scanner)}
+		cfg := w.config(Caps{})
+		cfg.Badges, cfg.People = u, &people{profiles: map[string]api.Profile{}}
+		a, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _, _ = a.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		<-a.Ready()
+		time.Sleep(2 * time.Second) // tries at 0, 0.5 s and 1.5 s
+		synctest.Wait()
+		u.mu.Lock()
+		runs := u.runs
+		u.plugged = true
+		u.mu.Unlock()
+		if runs != 3 {
+			t.Fatalf("%d starts in 2 s, want 3 (backoff from 500 ms)", runs)
+		}
+		_ = a.Post(ctx, Touched{Button: ButtonStart})
+		time.Sleep(maxScannerRetry)
+		u.sc <- badge.Read{Text: "12:3456"}
+		synctest.Wait()
+		if w.screen() != ScreenEnrollScanned {
+			t.Fatalf("after plugging the scanner back: %q", w.screen())
+		}
+	})
 }

@@ -32,7 +32,6 @@ type world struct {
 	camera   chan vision.Output // outputs the test has the camera send
 	beats    chan struct{}      // camera progress the test makes
 	service  *fakeService
-	touch    func(button string) // set by a test that runs an enrollment desk
 }
 
 func newWorld() *world {
