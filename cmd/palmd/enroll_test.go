@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/synth"
@@ -360,7 +362,15 @@ func TestBrowserEnrollment(t *testing.T) {
 		t.Fatalf("a badge in the wrong format: %q", txt)
 	}
 	b.shot("enroll-badge-unreadable")
-	p.post("/badge", "application/json", []byte(`{"text":"12:3456"}`))
+	// The simulator's page plays the badge and the left hand.
+	sim := openPage(t, "http://"+control+"/")
+	sim.do(chromedp.EmulateViewport(1600, 1400), chromedp.WaitVisible(chromedp.CSS(`#badge`)))
+	if get(sim, chromedp.Evaluate[bool](`document.getElementById("identified").hidden`)) != true {
+		t.Fatal("a desk's simulator page offers palms matched to a badge, which a desk ignores")
+	}
+	simClick := func(action string) { sim.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-do=%q]`, action)))) }
+	sim.do(chromedp.SetValue(chromedp.CSS("#badge"), "12:3456"))
+	simClick("badge")
 	b.reach("enroll-scanned", "Badge scanned")
 	b.reach("enroll-terms", "Terms of Use")
 	b.tap("ok")
@@ -371,8 +381,10 @@ func TestBrowserEnrollment(t *testing.T) {
 	b.reach("enroll-capture", "Take your hand away, then hold up the next one")
 	p.away()
 	b.reach("enroll-capture", "Hold your palm above the reader")
-	p.post("/hand", "application/json", []byte(`{"person":7,"hand":"left","pose":"held-right","seed":1}`))
+	sim.do(chromedp.SetValue(chromedp.CSS("#person"), "7"), chromedp.SetValue(chromedp.CSS("#hand"), "left"))
+	simClick("hand")
 	b.reach("enroll-complete", "Enrollment complete")
+	sim.shot("simulator-desk")
 	p.away()
 	b.reach("enroll-start", "Enroll your palm")
 }
