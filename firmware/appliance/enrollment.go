@@ -207,8 +207,8 @@ func startCaptures(s State, now time.Time) State {
 // step's deadline off.
 func enrolProgress(s State, p vision.EnrolProgress, now time.Time) State {
 	e := &s.Enroll
-	if !s.enrolling() || e.Step != EnrollCapture || p.Hand != e.Hands[e.Hand].Hand {
-		return s
+	if !s.enrolling() || e.Step != EnrollCapture || p.Run != e.Run {
+		return s // a session of a hand or an enrollment already over
 	}
 	if p.Accepted > e.Hands[e.Hand].Done {
 		e.Until = now.Add(s.Config.EnrollmentRules().StepTimeout.Duration)

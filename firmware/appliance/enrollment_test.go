@@ -116,11 +116,15 @@ func TestEnrollStep(t *testing.T) {
 				Self: "old", Hand: "right", Captures: 3, MaxAttempts: 300, Run: 5}), "purpose %+v", p)
 		}},
 		{"progress and hints show and hold the deadline off", desk(EnrollCapture),
-			Seen{vision.EnrolProgress{Hand: "right", Accepted: 1, Hints: []palm.Hint{palm.HintMoving}}}, 30 * time.Second,
+			Seen{vision.EnrolProgress{Hand: "right", Run: 4, Accepted: 1, Hints: []palm.Hint{palm.HintMoving}}}, 30 * time.Second,
 			func(s State, _ []Effect) error {
 				sc := screenOf(s)
 				return want(sc.Hands[0].Done == 1 && slices.Equal(sc.Hints, []palm.Hint{palm.HintMoving}) && s.Enroll.Until.Equal(t0.Add(90*time.Second)),
 					"screen %+v until %v", sc, s.Enroll.Until)
+			}},
+		{"progress of another run is ignored", onLeft(), Seen{vision.EnrolProgress{Hand: "right", Run: 4, Accepted: 2}}, 0,
+			func(s State, _ []Effect) error {
+				return want(s.Enroll.Hands[0].Done == 3 && s.Enroll.Hands[1].Done == 0, "%+v", s.Enroll.Hands)
 			}},
 		{"the right hand done starts the left", desk(EnrollCapture), Seen{vision.EnrolEnded{Hand: "right", Run: 4, Templates: make([]template.Template, 3)}}, 0,
 			func(s State, _ []Effect) error {

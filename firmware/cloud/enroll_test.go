@@ -46,6 +46,7 @@ type site struct {
 	eventSink
 	mu          sync.Mutex
 	down        bool
+	refuse      bool // enrollments are malformed for good (400)
 	enrollments []api.Enrollment
 	order       []string // event types and "upload" as they arrived
 	changes     api.GalleryChanges
@@ -59,6 +60,11 @@ func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 		var e api.Enrollment
 		if s.down || json.NewDecoder(r.Body).Decode(&e) != nil {
 			http.Error(w, `{"code":"down","message":"down"}`, http.StatusServiceUnavailable)
+			return
+		}
+		if s.refuse {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"code":"bad_request","message":"id, badge and templates are required"}`))
 			return
 		}
 		s.enrollments = append(s.enrollments, e)
@@ -179,5 +185,29 @@ func TestUnenrolmentReported(t *testing.T) {
 	want := []string{api.EventNotUnenrolled + "/p1/store: disk I/O", api.EventUnenrolled + "/p1/"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("reported %q, want %q", got, want)
+	}
+}
+
+// TestEnrollmentRefusedForGoodIsDropped: an enrollment the service will
+// never take (400) leaves the outbox, so the events after it go on.
+func TestEnrollmentRefusedForGoodIsDropped(t *testing.T) {
+	db, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := &fakeGallery{profiles: map[string]api.Profile{"p1": {ID: "p1", Badge: "12:3456"}}}
+	record(t, db, api.EventEnrolled, api.Enrolled{Profile: "p1"})
+	record(t, db, api.EventTamperRaised, nil)
+	svc := &site{refuse: true}
+	srv := httptest.NewTLSServer(http.HandlerFunc(svc.serve))
+	defer srv.Close()
+	s := syncerFor(t, db, srv)
+	s.Gallery = g
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(svc.order, []string{api.EventTamperRaised}) {
+		t.Fatalf("the service got %v", svc.order)
 	}
 }

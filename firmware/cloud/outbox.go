@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -143,7 +145,15 @@ func (s *Syncer) uploadFirst(ctx context.Context, e store.OutboxEntry) error {
 	if err := json.Unmarshal(e.Payload, &ev); err != nil {
 		return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
 	}
-	if err := s.upload(ctx, ev); err != nil {
+	err := s.upload(ctx, ev)
+	var se *StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusBadRequest || se.Status == http.StatusRequestEntityTooLarge) {
+		// Never acceptable: kept, it would hold up every later event, as
+		// a refused event would. Its ID and the reason, never its data.
+		s.Log.Error("cloud: the service refused an enrollment for good; dropped", "id", ev.ID, "reason", se.Body.Message)
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	return s.Store.Ack(e.Seq)

@@ -32,6 +32,7 @@ type Enrolment struct {
 // count.
 type EnrolProgress struct {
 	Hand     string
+	Run      int
 	Accepted int
 	Hints    []palm.Hint
 }
@@ -84,7 +85,7 @@ func (s *scene) enrolFrame(f camera.Frame, present bool) {
 		return
 	}
 	if !hand {
-		s.enrolTell(EnrolProgress{Hand: e.task.Hand, Accepted: e.progress.Accepted, Hints: []palm.Hint{palm.HintNoHand}})
+		s.enrolTell(EnrolProgress{Accepted: e.progress.Accepted, Hints: []palm.Hint{palm.HintNoHand}})
 		return
 	}
 	s.empty = 0
@@ -101,7 +102,7 @@ func (s *scene) enrolFrame(f camera.Frame, present bool) {
 		s.out(end)
 		return
 	}
-	s.enrolTell(EnrolProgress{Hand: e.task.Hand, Accepted: step.Accepted, Hints: step.Hints})
+	s.enrolTell(EnrolProgress{Accepted: step.Accepted, Hints: step.Hints})
 }
 
 // handInView tells a hand from anything else the presence test flagged,
@@ -123,17 +124,18 @@ func (s *scene) waitForEmpty(hand bool) {
 	s.away++
 	if hand {
 		s.away = 0
-		s.enrolTell(EnrolProgress{Hand: s.enrol.task.Hand, Hints: []palm.Hint{HintTakeAway}})
+		s.enrolTell(EnrolProgress{Hints: []palm.Hint{HintTakeAway}})
 	}
 	if s.away >= leaveFrames {
 		s.armed, s.away = true, 0
-		s.enrolTell(EnrolProgress{Hand: s.enrol.task.Hand, Hints: []palm.Hint{palm.HintNoHand}})
+		s.enrolTell(EnrolProgress{Hints: []palm.Hint{palm.HintNoHand}})
 	}
 }
 
-// enrolTell sends progress when it changes.
+// enrolTell sends the current hand's progress when it changes.
 func (s *scene) enrolTell(p EnrolProgress) {
 	e := s.enrol
+	p.Hand, p.Run = e.task.Hand, e.task.Run
 	if e.told && p.Accepted == e.progress.Accepted && slices.Equal(p.Hints, e.progress.Hints) {
 		return
 	}
