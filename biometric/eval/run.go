@@ -49,6 +49,7 @@ type Report struct {
 	MedianMS, P95MS        float64
 	Negatives, NegAcquired int
 	NegMatched             int
+	NegKinds               map[string]*KindFigures // by the kind _negatives/manifest.csv gives
 }
 
 // hand is one identity's hand: what it enrolled, what probes it.
@@ -334,14 +335,28 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
 	r.P95MS = float64(total[(len(total)-1)*95/100]) / 1e6
 }
 
-// negatives probes DIR/_negatives/*: nothing there should match anyone.
+// negatives probes the images of DIR/_negatives: nothing there should be
+// acquired, let alone match anyone. Counts are kept per kind, so that a
+// kind of presentation attack has its own APCER (ISO/IEC 30107-3: the
+// fraction of attacks of that kind the reader took for a palm).
 func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn io.Writer) {
-	files, _ := filepath.Glob(filepath.Join(dir, "_negatives", "*"))
-	for _, f := range files {
+	negs, err := ReadNegatives(dir)
+	if err != nil {
+		fmt.Fprintln(warn, err)
+		return
+	}
+	r.NegKinds = map[string]*KindFigures{}
+	for _, n := range negs {
+		k := r.NegKinds[n.Kind]
+		if k == nil {
+			k = &KindFigures{}
+			r.NegKinds[n.Kind] = k
+		}
 		r.Negatives++
-		img, err := camera.ReadGray(f)
+		k.Count++
+		img, err := camera.ReadGray(filepath.Join(dir, n.Path))
 		if err != nil {
-			fmt.Fprintf(warn, "eval: %s: %v\n", f, err)
+			fmt.Fprintf(warn, "eval: %s: %v\n", n.Path, err)
 			continue
 		}
 		ts, ok := c.code(img)
@@ -349,11 +364,22 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 			continue
 		}
 		r.NegAcquired++
+		k.Acquired++
 		for _, h := range hands {
 			if distance(ts, h.enrolled, o.MaxShift) < r.Threshold {
 				r.NegMatched++
+				k.Matched++
 				break
 			}
 		}
 	}
+	for _, k := range r.NegKinds {
+		k.APCER = float64(k.Acquired) / float64(k.Count)
+	}
+}
+
+// KindFigures are the outcomes of one kind of negative.
+type KindFigures struct {
+	Count, Acquired, Matched int
+	APCER                    float64 // Acquired / Count
 }

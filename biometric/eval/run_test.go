@@ -105,3 +105,61 @@ func TestManifestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNegativesManifest: files that are not images are not probed, and
+// a manifest's kinds are counted apart.
+func TestNegativesManifest(t *testing.T) {
+	dir := writeSet(t, 2, 3)
+	neg := filepath.Join(dir, "_negatives")
+	manifest := "path,kind\nempty.png,empty-scene\n_negatives/stranger.png,bona-fide-stranger\n"
+	if err := os.WriteFile(filepath.Join(neg, "manifest.csv"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(neg, "README.txt"), []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(neg, "extra.PNG"), image.NewGray(image.Rect(0, 0, 640, 480)))
+	var warn bytes.Buffer
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}, &warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(warn.String(), "manifest.csv") || strings.Contains(warn.String(), "README") {
+		t.Errorf("a non-image probed: %q", warn.String())
+	}
+	if rep.Negatives != 3 {
+		t.Fatalf("negatives %d, want 3", rep.Negatives)
+	}
+	for kind, want := range map[string]KindFigures{
+		"empty-scene":        {Count: 1},
+		"bona-fide-stranger": {Count: 1, Acquired: 1, APCER: 1},
+		KindUnlabelled:       {Count: 1},
+	} {
+		if got := rep.NegKinds[kind]; got == nil || *got != want {
+			t.Errorf("kind %s: %+v, want %+v", kind, got, want)
+		}
+	}
+}
+
+func TestNegativesManifestErrors(t *testing.T) {
+	for _, body := range []string{"a,b\nx.png,print\n", "path,kind\n\"unclosed\n", "path,kind\n,print\n"} {
+		if _, err := parseKinds(strings.NewReader(body)); err == nil {
+			t.Errorf("%q parsed", body)
+		}
+	}
+	k, err := parseKinds(strings.NewReader("File, Type ,note\nsub/a.png,paper-print,x\nb.jpg,,\n"))
+	if err != nil || k["a.png"] != "paper-print" || k["b.jpg"] != KindUnlabelled {
+		t.Errorf("kinds %v, %v", k, err)
+	}
+}
+
+func FuzzParseKinds(f *testing.F) {
+	f.Add("path,kind\na.png,print\n")
+	f.Add("file,type\n\"a,b.png\",screen\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		k, err := parseKinds(strings.NewReader(body))
+		if err == nil && k == nil {
+			t.Fatal("no error and no kinds")
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +20,8 @@ Evaluates the palm pipeline on DIR/manifest.csv (path,identity,hand,capture):
 the first N captures of each hand enrol, the rest probe, every probe is also
 compared with other hands (--impostors of them, drawn at random, or all),
 and searched for in the gallery of all enrolled hands with and without its
-own (FNIR, FPIR); DIR/_negatives/* are probed too. Prints
+own (FNIR, FPIR); the images in DIR/_negatives are probed too, counted per
+kind when DIR/_negatives/manifest.csv (path,kind) names them. Prints
 the ISO/IEC 19795-1 figures. Missing or unreadable images count as failures
 to acquire and are named on stderr.`
 
@@ -75,6 +78,10 @@ func printReport(w io.Writer, r *eval.Report) {
 	}
 	fmt.Fprintf(w, "per probe              median %.1f ms, p95 %.1f ms (frame in, decision out)\n", r.MedianMS, r.P95MS)
 	fmt.Fprintf(w, "negatives              %d (acquired %d, matched anyone %d)\n", r.Negatives, r.NegAcquired, r.NegMatched)
+	for _, kind := range slices.Sorted(maps.Keys(r.NegKinds)) {
+		k := r.NegKinds[kind]
+		fmt.Fprintf(w, "  %-20s %d, acquired %d (APCER %s), matched %d\n", kind, k.Count, k.Acquired, pct(k.APCER), k.Matched)
+	}
 }
 
 func parseFloats(s string) ([]float64, error) {
