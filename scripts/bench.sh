@@ -18,6 +18,8 @@ fixed=(
   "./cmd/devcloud      ^BenchmarkActivation$         50x"
   "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
   "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
+  "./biometric/palm    ^BenchmarkFrameToDecision10k$ 200x"
+  "./biometric/recognize ^BenchmarkPresentation10k$  100x"
 )
 for row in "${fixed[@]}"; do
   read -r pkg bench n <<<"$row"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,4 +163,34 @@ func FuzzParseKinds(f *testing.F) {
 			t.Fatal("no error and no kinds")
 		}
 	})
+}
+
+// TestPresentations: manifest rows sharing a capture number are one
+// presentation, decided from its frames.
+func TestPresentations(t *testing.T) {
+	dir := t.TempDir()
+	var manifest strings.Builder
+	manifest.WriteString("path,identity,hand,capture\n")
+	poses := []palmtest.Pose{palmtest.Centred, {Deg: 4, Scale: 152, CX: 322, CY: 300}, {Deg: 9, Scale: 158, CX: 330, CY: 296}, {Deg: 8, Scale: 156, CX: 328, CY: 298}}
+	for p := range 3 {
+		h := palmtest.NewHand(uint64(200 + p))
+		for i, c := range []int{0, 1, 2, 2} { // capture 2: a presentation of two frames
+			name := fmt.Sprintf("p%d_%d.png", p, i)
+			writePNG(t, filepath.Join(dir, name), h.Render(poses[i], uint64(p*10+i)))
+			fmt.Fprintf(&manifest, "%s,person%d,right,%d\n", name, p, c)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2, Frames: 3}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Probes != 6 || rep.Presentations != 3 || rep.PresThreshold != 0.32 {
+		t.Fatalf("probes %d presentations %d threshold %.3f", rep.Probes, rep.Presentations, rep.PresThreshold)
+	}
+	if rep.PresFNIR != 0 || rep.PresFPIR != 0 {
+		t.Errorf("per presentation FNIR %.3f FPIR %.3f", rep.PresFNIR, rep.PresFPIR)
+	}
 }

@@ -45,8 +45,38 @@ func TestFineFindsTheShift(t *testing.T) {
 	if d := Fine(&a, &b, 2); d != 0 {
 		t.Errorf("a copy shifted by (2, 1) scores %.3f, want 0", d)
 	}
-	if d := Fine(&a, &b, 1); d == 0 {
-		t.Error("a shift of 2 found with a search of 1")
+	if d := Rigid(&a, &b, 1); d == 0 {
+		t.Error("a shift of 2 found with a rigid search of 1")
+	}
+	if d := Fine(&a, &b, 0); d == 0 {
+		t.Error("a shift of 2 found with no search and blocks that move by one")
+	}
+}
+
+// TestElasticFollowsStretch: a code whose left half moved one cell and
+// right half none (skin stretched between captures) matches exactly only
+// when blocks may move on their own.
+func TestElasticFollowsStretch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a := templatetest.NewIdentity(rng).Capture(rng, 0, 0)
+	var b template.Template
+	for r := range template.Rows {
+		for c := range template.Cols {
+			o, ok := a.Orientation(r, c)
+			to := c
+			if c < template.Cols/2 {
+				to = c - 1
+			}
+			if ok && to >= 0 {
+				b.Set(r, to, o)
+			}
+		}
+	}
+	if d := Fine(&a, &b, 2); d != 0 {
+		t.Errorf("stretched copy scores %.3f with blocks, want 0", d)
+	}
+	if d := Rigid(&a, &b, 2); d < 0.02 {
+		t.Errorf("stretched copy scores %.3f rigidly, want the stretch to show", d)
 	}
 }
 
@@ -59,10 +89,10 @@ func TestNoOverlapIsNoEvidence(t *testing.T) {
 	}
 }
 
-// TestThreshold: observable rates are read off the sample; a rate below
+// TestMeasureTail: observable rates are read off the sample; a rate below
 // it is extrapolated exactly for a normal tail and on the safe side for a
 // tail lighter than normal (a sum of 12 uniforms: bounded).
-func TestThreshold(t *testing.T) {
+func TestMeasureTail(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	normal := make([]float64, 1000000)
 	bounded := make([]float64, 1000000)
@@ -83,29 +113,44 @@ func TestThreshold(t *testing.T) {
 		}
 		return float64(n) / float64(len(s))
 	}
-	th, err := Threshold(normal, 1e-3)
+	tail, err := MeasureTail(normal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := fraction(normal, th); r > 1e-3 || r < 0.9e-3 {
-		t.Errorf("observable rate 1e-3: threshold %.4f lets %.5f through", th, r)
+	if last := tail.Points[len(tail.Points)-1]; last.FMR != 2e-5 || tail.Comparisons != len(normal) {
+		t.Errorf("deepest measured rate %g of %d, want 2e-5 (20 in a million)", last.FMR, tail.Comparisons)
+	}
+	for _, rate := range []float64{1e-3, 3e-4} {
+		if r := fraction(normal, tail.Threshold(rate)); r > rate*1.05 || r < rate*0.8 {
+			t.Errorf("observable rate %g: threshold %.4f lets %.5f through", rate, tail.Threshold(rate), r)
+		}
 	}
 	// N(0.42, 0.04) at 1e-9: 0.42 - 0.04·5.998 = 0.180.
-	if th, err = Threshold(normal, 1e-9); err != nil || math.Abs(th-0.180) > 0.01 {
-		t.Errorf("normal tail at 1e-9: %.4f (%v), want 0.180", th, err)
+	if th := tail.Threshold(1e-9); math.Abs(th-0.180) > 0.01 {
+		t.Errorf("normal tail at 1e-9: %.4f, want 0.180", th)
 	}
-	th, err = Threshold(bounded, 1e-9)
+	if tail.Threshold(1e-9) >= tail.Threshold(1e-6) || tail.Threshold(1e-6) >= tail.Threshold(1e-3) {
+		t.Error("thresholds do not fall with the rate")
+	}
+	bt, err := MeasureTail(bounded)
+	th := bt.Threshold(1e-9)
 	if rate := irwinHall(12, (th-0.42)/0.04+6); err != nil || rate > 1e-9 || rate < 1e-30 {
 		t.Errorf("bounded tail at 1e-9: %.4f lets %.2g through (%v)", th, rate, err)
 	}
-	if _, err := Threshold(normal[:1000], 1e-3); err == nil {
-		t.Error("calibrated on 1,000 samples")
+	if _, err := MeasureTail(normal[:1000]); err == nil {
+		t.Error("measured a tail on 1,000 samples")
 	}
-	if c, err := Calibrate(normal); err != nil || math.Abs(c.Threshold(1e-9)-0.180) > 0.01 {
-		t.Errorf("Calibrate: %+v %v", c, err)
+	if _, err := MeasureTail(make([]float64, 5000)); err == nil {
+		t.Error("measured a tail without spread")
 	}
-	if _, err := Threshold(normal, 0); err == nil {
-		t.Error("calibrated for a rate of 0")
+}
+
+func TestForSearch(t *testing.T) {
+	if r := ForSearch(1e-4, 20000, 5); math.Abs(r-1e-9) > 1e-15 {
+		t.Errorf("1e-4 over 20,000 hands and 5 frames: %g, want 1e-9", r)
+	}
+	if r := ForSearch(1e-4, 0, 0); r != 1e-4 {
+		t.Errorf("empty gallery: %g", r)
 	}
 }
 
@@ -118,12 +163,22 @@ func irwinHall(n int, x float64) float64 {
 	return math.Pow(max(0, x), float64(n)) / f
 }
 
-// TestPalmTailIsStrict: the shipped tail puts the default rate's
-// threshold below the distance at which 20 in 1.2 million measured
-// impostors already matched, and orders rates the right way.
+// TestPalmTailIsStrict: the shipped tail was measured deep enough to
+// need no more than four decades of extrapolation to the default rate,
+// orders rates the right way, and holds the default threshold below what
+// its deepest measured rate allows.
 func TestPalmTailIsStrict(t *testing.T) {
+	p := PalmTail.Points
+	if len(p) == 0 || p[len(p)-1].FMR > 1e-5 || PalmTail.Comparisons < 1e6 {
+		t.Fatalf("shipped tail measured on %d comparisons down to %v", PalmTail.Comparisons, p)
+	}
 	strict, loose := PalmTail.Threshold(1e-9), PalmTail.Threshold(1e-6)
-	if strict >= PalmTail.Distance || loose >= PalmTail.Distance || strict >= loose || strict <= 0.05 {
-		t.Errorf("thresholds %.4f (1e-9) and %.4f (1e-6) against the observed tail at %.4f", strict, loose, PalmTail.Distance)
+	if strict > p[len(p)-1].Distance || strict >= loose || strict <= 0.05 {
+		t.Errorf("thresholds %.4f (1e-9) and %.4f (1e-6) against the deepest measured %+v", strict, loose, p[len(p)-1])
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i].FMR >= p[i-1].FMR || p[i].Distance > p[i-1].Distance {
+			t.Errorf("points %d and %d out of order: %+v %+v", i-1, i, p[i-1], p[i])
+		}
 	}
 }
