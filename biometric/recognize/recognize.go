@@ -34,7 +34,8 @@ type Config struct {
 	// FalsePositiveRate, when set, replaces FalseMatchRate: the rate of
 	// presentations of someone not enrolled (or enrolled as someone
 	// else) that may be identified as anyone. The per-comparison rate
-	// then follows the gallery: divided among its templates and the
+	// then follows the gallery: divided among its templates (at least as
+	// many as its hands, so this errs on the strict side) and the
 	// frames (match.ForSearch), so a small site is not held to the
 	// threshold a large one needs.
 	FalsePositiveRate float64
