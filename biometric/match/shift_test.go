@@ -163,22 +163,61 @@ func irwinHall(n int, x float64) float64 {
 	return math.Pow(max(0, x), float64(n)) / f
 }
 
-// TestPalmTailIsStrict: the shipped tail was measured deep enough to
-// need no more than four decades of extrapolation to the default rate,
-// orders rates the right way, and holds the default threshold below what
-// its deepest measured rate allows.
+// TestPalmTailIsStrict: the shipped tails were measured on over a
+// million comparisons each, deep enough to need no more than four
+// decades of extrapolation to the default rate, in order; the combined
+// tail is at or below each of them at every rate a reader may be set
+// for.
 func TestPalmTailIsStrict(t *testing.T) {
-	p := PalmTail.Points
-	if len(p) == 0 || p[len(p)-1].FMR > 1e-5 || PalmTail.Comparisons < 1e6 {
-		t.Fatalf("shipped tail measured on %d comparisons down to %v", PalmTail.Comparisons, p)
-	}
-	strict, loose := PalmTail.Threshold(1e-9), PalmTail.Threshold(1e-6)
-	if strict > p[len(p)-1].Distance || strict >= loose || strict <= 0.05 {
-		t.Errorf("thresholds %.4f (1e-9) and %.4f (1e-6) against the deepest measured %+v", strict, loose, p[len(p)-1])
-	}
-	for i := 1; i < len(p); i++ {
-		if p[i].FMR >= p[i-1].FMR || p[i].Distance > p[i-1].Distance {
-			t.Errorf("points %d and %d out of order: %+v %+v", i-1, i, p[i-1], p[i])
+	for name, tail := range map[string]Tail{"wide": WideTail, "narrow": NarrowTail, "combined": PalmTail} {
+		p := tail.Points
+		if len(p) == 0 || p[len(p)-1].FMR > 1e-5 || tail.Comparisons < 1e6 {
+			t.Fatalf("%s tail measured on %d comparisons down to %v", name, tail.Comparisons, p)
 		}
+		for i := 1; i < len(p); i++ {
+			if p[i].FMR >= p[i-1].FMR || p[i].Distance > p[i-1].Distance {
+				t.Errorf("%s: points %d and %d out of order: %+v %+v", name, i-1, i, p[i-1], p[i])
+			}
+		}
+		if strict, loose := tail.Threshold(1e-9), tail.Threshold(1e-6); strict > p[len(p)-1].Distance || strict >= loose || strict <= 0.02 {
+			t.Errorf("%s: thresholds %.4f (1e-9) and %.4f (1e-6) against the deepest measured %+v", name, strict, loose, p[len(p)-1])
+		}
+	}
+	for rate := 1e-2; rate > 1e-11; rate /= 3 {
+		if th := PalmTail.Threshold(rate); th > WideTail.Threshold(rate)+1e-12 || th > NarrowTail.Threshold(rate)+1e-12 {
+			t.Errorf("rate %g: shipped %.4f, wide %.4f, narrow %.4f", rate, th, WideTail.Threshold(rate), NarrowTail.Threshold(rate))
+		}
+	}
+}
+
+// TestStrictest: the combined tail is at or below each of its parts at
+// every rate, measured or extrapolated, and reads the table only down to
+// the shallowest part's deepest rate.
+func TestStrictest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	wide := make([]float64, 400000)
+	narrow := make([]float64, 40000)
+	for i := range wide {
+		wide[i] = 0.42 + 0.04*rng.NormFloat64()
+	}
+	for i := range narrow {
+		narrow[i] = 0.40 + 0.05*rng.NormFloat64()
+	}
+	a, errA := MeasureTail(wide)
+	b, errB := MeasureTail(narrow)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	s := Strictest(a, b)
+	if s.Comparisons != len(wide)+len(narrow) || s.Points[len(s.Points)-1].FMR != b.Points[len(b.Points)-1].FMR {
+		t.Errorf("combined %d comparisons down to %v", s.Comparisons, s.Points[len(s.Points)-1])
+	}
+	for _, rate := range []float64{1e-2, 1e-3, 1e-5, 1e-7, 1e-9} {
+		if th := s.Threshold(rate); th > a.Threshold(rate)+1e-12 || th > b.Threshold(rate)+1e-12 {
+			t.Errorf("rate %g: combined %.4f, parts %.4f and %.4f", rate, th, a.Threshold(rate), b.Threshold(rate))
+		}
+	}
+	if len(Strictest().Points) != 0 {
+		t.Error("nothing combined into something")
 	}
 }
