@@ -30,8 +30,6 @@ const ROISize = template.Cols * 4
 const (
 	omega      = 0.45
 	kernelSide = 17
-	// poolSigma is the Gaussian (pixels) the responses are pooled with.
-	poolSigma = 4
 )
 
 // ErrSize is returned for an ROI that is not ROISize square.
@@ -130,10 +128,6 @@ func (e *Extractor) cellResponses(src gocv.Mat, o int) ([]float32, error) {
 	resp := gocv.NewMat()
 	defer resp.Close()
 	gocv.Filter2D(src, &resp, gocv.MatTypeCV32F, e.kernels[o], image.Pt(-1, -1), 0, gocv.BorderReflect)
-	// Pooling the responses over about a cell either way before the
-	// cells are read keeps a line's code when the ROI lands a pixel or
-	// two off, or a degree turned, as it does between captures.
-	gocv.GaussianBlur(resp, &resp, image.Pt(0, 0), poolSigma, poolSigma, gocv.BorderReflect)
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(resp, &small, image.Pt(template.Cols, template.Rows), 0, 0, gocv.InterpolationArea)

@@ -45,38 +45,8 @@ func TestFineFindsTheShift(t *testing.T) {
 	if d := Fine(&a, &b, 2); d != 0 {
 		t.Errorf("a copy shifted by (2, 1) scores %.3f, want 0", d)
 	}
-	if d := Rigid(&a, &b, 1); d == 0 {
-		t.Error("a shift of 2 found with a rigid search of 1")
-	}
-	if d := Fine(&a, &b, 0); d == 0 {
-		t.Error("a shift of 2 found with no search and blocks that move by one")
-	}
-}
-
-// TestElasticFollowsStretch: a code whose left half moved one cell and
-// right half none (skin stretched between captures) matches exactly only
-// when blocks may move on their own.
-func TestElasticFollowsStretch(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	a := templatetest.NewIdentity(rng).Capture(rng, 0, 0)
-	var b template.Template
-	for r := range template.Rows {
-		for c := range template.Cols {
-			o, ok := a.Orientation(r, c)
-			to := c
-			if c < template.Cols/2 {
-				to = c - 1
-			}
-			if ok && to >= 0 {
-				b.Set(r, to, o)
-			}
-		}
-	}
-	if d := Fine(&a, &b, 2); d != 0 {
-		t.Errorf("stretched copy scores %.3f with blocks, want 0", d)
-	}
-	if d := Rigid(&a, &b, 2); d < 0.02 {
-		t.Errorf("stretched copy scores %.3f rigidly, want the stretch to show", d)
+	if d := Fine(&a, &b, 1); d == 0 {
+		t.Error("a shift of 2 found with a search of 1")
 	}
 }
 

@@ -21,8 +21,7 @@ import (
 // coded differently (the ROI's geometry, the filters), because templates
 // of two versions do not compare. Version 2: the ROI is placed by the
 // palm radius and the valleys between the four fingers. Version 3: the
-// ROI's rotation survives hidden and closed-up valleys, and the filter
-// responses are pooled over a cell before they are coded.
+// ROI's rotation and level survive hidden and closed-up valleys.
 const (
 	Version      = 3
 	Cols, Rows   = 32, 32
