@@ -20,6 +20,8 @@ fixed=(
   "./cmd/devcloud      ^BenchmarkActivation$         50x"
   "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
   "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
+  "./biometric/palm    ^BenchmarkFrameToDecision10k$ 200x         onecore"
+  "./biometric/recognize ^BenchmarkPresentation10k$  100x         onecore"
   "./firmware/appliance ^BenchmarkFrameToWire$       50x         onecore"
   "./firmware/appliance ^BenchmarkDecisionToRelay$   20x"
   "./firmware/appliance ^BenchmarkIdleCPU$           1x"
