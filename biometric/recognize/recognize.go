@@ -120,6 +120,11 @@ func (r *Reader) Threshold() float64 {
 // Close releases the filter bank.
 func (r *Reader) Close() error { return r.ext.Close() }
 
+// Reset ends the presentation: the hand left. A reader that sees the hand
+// leave by other means (a cheap presence test) says so here rather than
+// paying for a frame's location.
+func (r *Reader) Reset() { r.tried, r.decided = 0, false }
+
 // Offer takes the next frame. A frame without a hand ends the
 // presentation; the next hand starts a new one.
 func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
@@ -128,7 +133,7 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("recognize: %w", err)
 	}
 	if len(obs.Hints) == 1 && obs.Hints[0] == palm.HintNoHand {
-		r.tried, r.decided = 0, false
+		r.Reset()
 	}
 	if !obs.Good() {
 		return Outcome{Hints: obs.Hints}, nil

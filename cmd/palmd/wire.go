@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/drivers/output"
@@ -35,10 +35,10 @@ import (
 	"github.com/palmd/palmd/osdp"
 )
 
-// defaultFalseMatchRate is the rate per comparison a match must beat when
-// the local configuration names none: with 10,000 people enrolled, under
-// one false accept in 100,000 searches.
-const defaultFalseMatchRate = 1e-9
+// defaultFalsePositiveRate is the share of presentations of someone not
+// enrolled that may identify as an enrolled person, when the local
+// configuration names no rate: one in 100,000.
+const defaultFalsePositiveRate = 1e-5
 
 // serialReadTimeout is how the OSDP stack keeps time on the line; longer
 // than a USB adapter's 16 ms latency timer so frames are not split.
@@ -246,13 +246,16 @@ func (r *reader) camera(cfg *localconfig.Config, dir *people.Directory, log *slo
 	default:
 		return nil, nil
 	}
-	fmr := cmp.Or(cfg.Recognition.FalseMatchRate, defaultFalseMatchRate)
-	th := match.PalmTail.Threshold(fmr)
-	log.Info("recognition", "false_match_rate", fmr, "threshold", th)
-	palms, err := vision.NewPalms(dir.Gallery, th)
+	rc := recognize.Config{FalseMatchRate: cfg.Recognition.FalseMatchRate}
+	if rc.FalseMatchRate == 0 {
+		rc.FalsePositiveRate = cmp.Or(cfg.Recognition.FalsePositiveRate, defaultFalsePositiveRate)
+	}
+	palms, err := recognize.New(rc, dir.Gallery)
 	if err != nil {
 		return nil, err
 	}
+	log.Info("recognition", "false_positive_rate", rc.FalsePositiveRate, "false_match_rate", rc.FalseMatchRate,
+		"threshold_now", palms.Threshold())
 	r.closers = append(r.closers, palms)
 	codes, err := vision.NewCodes()
 	if err != nil {

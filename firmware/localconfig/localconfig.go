@@ -127,12 +127,20 @@ type Camera struct {
 	Exposure float64 `toml:"exposure"`
 }
 
-// Recognition sets how sure a match must be. FalseMatchRate is the rate
-// per comparison of a palm with one enrolled person; the search's rate
-// is about the gallery's size times it. Zero keeps the default, 1e-9:
-// under one false accept in 100,000 searches of 10,000 people.
+// Recognition sets how sure a match must be, one way or the other.
+//
+// FalsePositiveRate is what a door must bound: the share of presentations
+// of someone not enrolled (or enrolled as someone else) that identify as
+// an enrolled person. The threshold follows the gallery: a site of ten
+// people matches more loosely than one of ten thousand, for the same
+// risk at the door. Zero keeps the default, 1e-5 (one in 100,000
+// presentations).
+//
+// FalseMatchRate, set instead, fixes the rate per comparison of a
+// presentation with one enrolled hand, whatever the gallery's size.
 type Recognition struct {
-	FalseMatchRate float64 `toml:"false_match_rate"`
+	FalsePositiveRate float64 `toml:"false_positive_rate"`
+	FalseMatchRate    float64 `toml:"false_match_rate"`
 }
 
 // Simulate configures the simulated hardware (backend "sim" only).

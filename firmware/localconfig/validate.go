@@ -146,11 +146,17 @@ func isFourCC(s string) bool {
 	return true
 }
 
-// validateRecognition bounds the false-match rate: above 1e-3 a gallery
-// of a thousand people would let a stranger in about every search.
+// validateRecognition bounds the rates: above 1e-3 a stranger would be let
+// in about every thousand presentations.
 func (c *Config) validateRecognition() error {
-	if r := c.Recognition.FalseMatchRate; r < 0 || r > 1e-3 {
-		return invalid("recognition.false_match_rate", "must be between 0 (the default, 1e-9) and 1e-3")
+	r := c.Recognition
+	switch {
+	case r.FalsePositiveRate != 0 && r.FalseMatchRate != 0:
+		return invalid("recognition", "set false_positive_rate or false_match_rate, not both")
+	case r.FalsePositiveRate < 0 || r.FalsePositiveRate > 1e-3:
+		return invalid("recognition.false_positive_rate", "must be between 0 (the default, 1e-5) and 1e-3")
+	case r.FalseMatchRate < 0 || r.FalseMatchRate > 1e-3:
+		return invalid("recognition.false_match_rate", "must be between 0 (unset) and 1e-3")
 	}
 	return nil
 }
