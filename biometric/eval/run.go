@@ -17,7 +17,6 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
-	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/drivers/camera"
 )
@@ -25,8 +24,12 @@ import (
 // Options configure a run.
 type Options struct {
 	Enroll    int     // captures per hand enrolled; the rest probe
-	Threshold float64 // decision threshold; 0: the shipped tail's for FMR
+	Threshold float64 // decision threshold; 0: the shipped tail's for FMR or FPIR
 	FMR       float64 // per-comparison false-match rate for the threshold
+	// FPIR, when FMR is zero, is the reader's default operating point:
+	// false positive identifications per search, divided among the
+	// gallery's templates (and a presentation's frames) as palmd does.
+	FPIR float64
 	// SelfCalibrate takes the threshold from this set's own impostor
 	// tail instead of the shipped one (match.PalmTail).
 	SelfCalibrate bool
@@ -56,6 +59,7 @@ type Report struct {
 	FNMR                  map[string]*float64 // at FMR 1e-3, 1e-4, 1e-5; nil: too few impostor comparisons
 	Threshold             float64
 	ObservedFMR           float64     // this set's impostors below Threshold
+	Rate                  float64     // the per-comparison rate Threshold was set for (0: given)
 	Tail                  *match.Tail // this set's impostor tail; nil: too few comparisons
 	// Genuine distance quantiles: where the threshold must lie to find
 	// half, 95 % and 99 % of mated comparisons.
@@ -326,11 +330,12 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 	switch {
 	case r.Threshold > 0:
 	case o.SelfCalibrate && r.Tail == nil:
-		return fmt.Errorf("eval: calibrating the threshold for FMR %g on %d impostor comparisons: too few (a larger set, or the shipped tail)", o.FMR, len(s.Impostor))
+		return fmt.Errorf("eval: calibrating the threshold for FMR %g on %d impostor comparisons: too few (a larger set, or the shipped tail)", o.rate(hands, 1), len(s.Impostor))
 	case o.SelfCalibrate:
-		r.Threshold = r.Tail.Threshold(o.FMR)
+		r.Threshold = r.Tail.Threshold(o.rate(hands, 1))
 	default:
-		r.Threshold = match.PalmTail.Threshold(o.FMR)
+		r.Rate = o.rate(hands, 1)
+		r.Threshold = match.PalmTail.Threshold(r.Rate)
 	}
 	r.ObservedFMR = s.FMR(r.Threshold)
 	r.identification(hands, o)
@@ -402,6 +407,19 @@ func rates(mated []searchOutcome, nonMated []float64, th float64) (fnir, fpir fl
 		}
 	}
 	return float64(miss) / float64(len(mated)), float64(falsePos) / float64(len(nonMated))
+}
+
+// rate is the per-comparison rate the threshold is set for: FMR, or FPIR
+// divided among the enrolled templates and the frames (match.ForSearch).
+func (o Options) rate(hands []*hand, frames int) float64 {
+	if o.FMR > 0 || o.FPIR <= 0 {
+		return o.FMR / float64(max(1, frames))
+	}
+	templates := 0
+	for _, h := range hands {
+		templates += len(h.enrolled)
+	}
+	return match.ForSearch(o.FPIR, templates, frames)
 }
 
 func newGallery(hands []*hand) *gallery.Gallery {
@@ -516,7 +534,7 @@ func (r *Report) presentations(hands []*hand, o Options) {
 		if o.SelfCalibrate && r.Tail != nil {
 			tail = *r.Tail
 		}
-		r.PresThreshold = recognize.Threshold(tail, o.FMR, frames)
+		r.PresThreshold = tail.Threshold(o.rate(hands, frames))
 	}
 	g := newGallery(hands)
 	miss, falsePos := 0, 0

@@ -15,7 +15,7 @@ import (
 	"github.com/palmd/palmd/biometric/match"
 )
 
-const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fmr F] [--json] DIR
+const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fpir P | --fmr F] [--json] DIR
 
 Evaluates the palm pipeline on DIR/manifest.csv (path,identity,hand,capture):
 the first N captures of each hand enrol, the rest probe, every probe is also
@@ -31,8 +31,9 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, evalUsage) }
 	enroll := fs.Int("enroll", 2, "captures per hand to enrol")
-	threshold := fs.Float64("threshold", 0, "decision threshold (0: calibrate for --fmr)")
-	fmr := fs.Float64("fmr", 1e-9, "per-comparison false-match rate the threshold is set for, through the shipped impostor tail (match.PalmTail)")
+	threshold := fs.Float64("threshold", 0, "decision threshold (0: set for --fpir or --fmr)")
+	fmr := fs.Float64("fmr", 0, "per-comparison false-match rate the threshold is set for, through the shipped impostor tail (match.PalmTail); 0: --fpir")
+	fpir := fs.Float64("fpir", 1e-5, "false positive identifications per search the threshold is set for, divided among the gallery's templates as palmd does (its default operating point)")
 	self := fs.Bool("self-calibrate", false, "set the threshold from this set's own impostor tail instead of the shipped one")
 	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of match.PalmTail")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -49,7 +50,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, Impostors: *impostors,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, Impostors: *impostors,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -82,6 +83,9 @@ func printReport(w io.Writer, r *eval.Report) {
 	}
 	fmt.Fprintf(w, "genuine distances      median %.4f, p95 %.4f, p99 %.4f\n", r.Genuine50, r.Genuine95, r.Genuine99)
 	fmt.Fprintf(w, "1:N at threshold %.4f  FNIR %s, FPIR %s (this set's impostors below it: %.2g)\n", r.Threshold, pct(r.FNIR), pct(r.FPIR), r.ObservedFMR)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "  the threshold is the shipped tail's for %.2g per comparison\n", r.Rate)
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.ByRate)) {
 		a := r.ByRate[k]
 		fmt.Fprintf(w, "  shipped tail at %s  threshold %.4f: FNIR %s, FPIR %s\n", k, a.Threshold, pct(a.FNIR), pct(a.FPIR))
