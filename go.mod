@@ -1,6 +1,6 @@
 module github.com/palmd/palmd
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0
@@ -10,6 +10,7 @@ require (
 	go.bug.st/serial v1.8.0
 	go.etcd.io/bbolt v1.5.0
 	gocv.io/x/gocv v0.31.0
+	golang.org/x/mod v0.42.0
 	golang.org/x/sys v0.45.0
 	periph.io/x/conn/v3 v3.7.3
 	periph.io/x/devices/v3 v3.7.4

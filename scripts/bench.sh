@@ -20,6 +20,8 @@ fixed=(
   "./cmd/devcloud      ^BenchmarkActivation$         50x"
   "./cmd/devcloud      ^BenchmarkOutboxDrain$        5x"
   "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
+  "./biometric/palm    ^BenchmarkFrameToDecision10k$ 200x         onecore"
+  "./biometric/recognize ^BenchmarkPresentation10k$  100x         onecore"
   "./firmware/appliance ^BenchmarkFrameToWire$       50x         onecore"
   "./firmware/appliance ^BenchmarkDecisionToRelay$   20x"
   "./firmware/appliance ^BenchmarkIdleCPU$           1x"
@@ -39,6 +41,8 @@ for pkg in $(go list ./...); do
   echo "bench: $pkg" >&2
   go test "$pkg" -run '^$' -bench . -skip "$skip" -benchtime "${BENCHTIME:-1s}" -count 1 >>"$out"
 done
+echo "bench: OSDP soak, 100,000 polls over a noisy line" >&2
+soak=$(OSDP_SOAK_POLLS=100000 go test ./osdp -run '^TestSoak$' -count 1 -v 2>&1 | grep -o '[0-9]* polls, [0-9]* cards exactly once.*' | head -1 || true)
 echo "bench: power cuts of palmd (kill -9) during entries" >&2
 power=$(PALMD_POWER_CUTS=${POWER_CUTS:-40} go test ./cmd/palmd -run '^TestPowerCuts$' -count 1 -v 2>&1 | grep -o '[0-9]* power cuts:.*' || echo "power cuts: FAILED, see go test -run TestPowerCuts -v ./cmd/palmd")
 awk '
@@ -51,3 +55,4 @@ awk '
   }
 ' "$out"
 echo "cmd/palmd            TestPowerCuts                                  $power"
+echo "osdp                 TestSoak                                       ${soak:-see go test -run TestSoak -v ./osdp}"

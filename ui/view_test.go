@@ -60,6 +60,20 @@ func TestEveryScreenInEveryLanguage(t *testing.T) {
 	}
 }
 
+// TestEveryHintInEveryLanguage: every hint the palm pipeline gives has
+// words on the guidance screen, in every language.
+func TestEveryHintInEveryLanguage(t *testing.T) {
+	c := catalog(t)
+	for _, h := range palm.Hints {
+		for _, lang := range Languages {
+			v, err := Build(c, appliance.Screen{Name: appliance.ScreenGuidance, Language: lang, Hints: []palm.Hint{h}})
+			if err != nil || v.Title == "" {
+				t.Errorf("hint %s in %s: %v", h, lang, err)
+			}
+		}
+	}
+}
+
 // TestCauseCatalogue: every cause the lifecycle gives has words.
 func TestCauseCatalogue(t *testing.T) {
 	c := catalog(t)

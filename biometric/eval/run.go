@@ -24,10 +24,20 @@ import (
 // Options configure a run.
 type Options struct {
 	Enroll    int     // captures per hand enrolled; the rest probe
-	Threshold float64 // decision threshold; 0 calibrates for FMR
-	FMR       float64 // per-comparison false-match rate for calibration
-	Rotations []float64
-	MaxShift  int
+	Threshold float64 // decision threshold; 0: the shipped tail's for FMR or FPIR
+	FMR       float64 // per-comparison false-match rate for the threshold
+	// FPIR, when FMR is zero, is the reader's default operating point:
+	// false positive identifications per search, divided among the
+	// gallery's templates (and a presentation's frames) as palmd does.
+	FPIR float64
+	// SelfCalibrate takes the threshold from this set's own impostor
+	// tail instead of the shipped one (match.PalmTail).
+	SelfCalibrate bool
+	Rotations     []float64
+	MaxShift      int
+	// Frames is how many good frames of a presentation the per-presentation
+	// decision may use (recognize.Reader's rule); default 3.
+	Frames int
 	// Impostors is how many other hands each probe is compared with for
 	// the impostor distribution (drawn at random, the same for every
 	// run); 0 compares with all of them.
@@ -36,19 +46,38 @@ type Options struct {
 
 // Report holds the figures, as palmctl eval prints them.
 type Report struct {
-	Images, Acquired       int
-	FTA                    float64
-	Hands, FailedToEnroll  int
-	Probes                 int
-	Genuine, Impostor      int
-	EER, EERThreshold      float64
-	FNMR                   map[string]*float64 // at FMR 1e-3, 1e-4, 1e-5; nil: too few impostor comparisons
-	Threshold              float64
-	Tail                   *match.Calibration // the impostor tail line, when calibrated
-	FNIR, FPIR             float64
-	MedianMS, P95MS        float64
-	Negatives, NegAcquired int
-	NegMatched             int
+	Images, Acquired int
+	FTA              float64
+	// BonaFideRefused counts the set's own palms refused as presentation
+	// attacks (the not-a-palm hint); BPCER is their fraction of Images.
+	BonaFideRefused       int
+	BPCER                 float64
+	Hands, FailedToEnroll int
+	Probes                int
+	Genuine, Impostor     int
+	EER, EERThreshold     float64
+	FNMR                  map[string]*float64 // at FMR 1e-3, 1e-4, 1e-5; nil: too few impostor comparisons
+	Threshold             float64
+	ObservedFMR           float64     // this set's impostors below Threshold
+	Rate                  float64     // the per-comparison rate Threshold was set for (0: given)
+	Tail                  *match.Tail // this set's impostor tail; nil: too few comparisons
+	// Genuine distance quantiles: where the threshold must lie to find
+	// half, 95 % and 99 % of mated comparisons.
+	Genuine50, Genuine95, Genuine99 float64
+	FNIR, FPIR                      float64
+	// ByRate is FNIR and FPIR at the shipped tail's threshold for each of
+	// reportRates (per comparison).
+	ByRate map[string]IdentificationAt
+	// Per presentation (rows of the manifest sharing a capture number),
+	// decided as recognize.Reader does: the first of up to Frames good
+	// frames that matches, at the threshold for FMR shared among them.
+	// Reported when some presentation has more than one frame.
+	Presentations                     int
+	PresThreshold, PresFNIR, PresFPIR float64
+	MedianMS, P95MS                   float64
+	Negatives, NegAcquired            int
+	NegMatched                        int
+	NegKinds                          map[string]*KindFigures // by the kind _negatives/manifest.csv gives
 }
 
 // hand is one identity's hand: what it enrolled, what probes it.
@@ -56,6 +85,10 @@ type hand struct {
 	key      string
 	enrolled []template.Template
 	probes   [][]template.Template // one entry per probe: its rotations
+	// presentations lists each probe capture's acquired frames (indexes
+	// into probes); a capture none of whose frames was acquired is empty.
+	presentations [][]int
+	refused       int // frames refused as presentation attacks
 }
 
 // coder runs the pipeline on one frame.
@@ -64,16 +97,22 @@ type coder struct {
 	rot []float64
 }
 
-// code returns the probe templates of a frame, or false when the frame is
-// not acquired (no good observation). Each frame is judged alone: the
-// images of a set are not a video, so there is no motion to track.
-func (c *coder) code(img *image.Gray) ([]template.Template, bool) {
+// code returns the probe templates of a frame, or nil and the frame's
+// hints when it is not acquired. Each frame is judged alone: the images
+// of a set are not a video, so there is no motion to track.
+func (c *coder) code(img *image.Gray) ([]template.Template, []palm.Hint) {
 	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
-	if err != nil || !obs.Good() {
-		return nil, false
+	if err != nil {
+		return nil, nil
+	}
+	if !obs.Good() {
+		return nil, obs.Hints
 	}
 	ts, err := c.ext.Rotations(obs.ROI, c.rot)
-	return ts, err == nil
+	if err != nil {
+		return nil, nil
+	}
+	return ts, nil
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
@@ -140,6 +179,9 @@ func collect(dir string, samples []Sample, enroll int, rot []float64, rep *Repor
 		rep.Images += o.images
 		rep.Acquired += o.acquired
 		rep.Hands++
+		if o.h != nil {
+			rep.BonaFideRefused += o.h.refused
+		}
 		if o.h == nil || len(o.h.enrolled) == 0 {
 			rep.FailedToEnroll++
 			continue
@@ -150,11 +192,20 @@ func collect(dir string, samples []Sample, enroll int, rot []float64, rep *Repor
 	return hands, times
 }
 
-// codeHand codes one hand's images: the first enroll captures enrol.
+// codeHand codes one hand's images: the first enroll captures enrol, the
+// rest probe; rows sharing a capture number are the frames of one
+// presentation.
 func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, images, acquired int, times []time.Duration, failed []string) {
-	sort.Slice(g, func(i, j int) bool { return g[i].Capture < g[j].Capture })
+	sort.SliceStable(g, func(i, j int) bool { return g[i].Capture < g[j].Capture })
 	h = &hand{key: key}
-	for i, s := range g {
+	seen, last := 0, math.MinInt
+	for _, s := range g {
+		if s.Capture != last {
+			seen, last = seen+1, s.Capture
+			if seen > enroll {
+				h.presentations = append(h.presentations, nil)
+			}
+		}
 		images++
 		img, err := camera.ReadGray(filepath.Join(dir, s.Path))
 		if err != nil {
@@ -162,17 +213,22 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 			continue
 		}
 		start := time.Now()
-		ts, ok := c.code(img)
-		if !ok {
+		ts, hints := c.code(img)
+		if ts == nil {
+			if slices.Contains(hints, palm.HintNotAPalm) {
+				h.refused++
+			}
 			continue
 		}
 		acquired++
-		if i < enroll {
+		if seen <= enroll {
 			h.enrolled = append(h.enrolled, ts[len(ts)/2]) // the unrotated one
-		} else {
-			h.probes = append(h.probes, ts)
-			times = append(times, time.Since(start))
+			continue
 		}
+		p := len(h.presentations) - 1
+		h.presentations[p] = append(h.presentations[p], len(h.probes))
+		h.probes = append(h.probes, ts)
+		times = append(times, time.Since(start))
 	}
 	return h, images, acquired, times, failed
 }
@@ -254,6 +310,7 @@ func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 	if r.Images > 0 {
 		r.FTA = 1 - float64(r.Acquired)/float64(r.Images)
+		r.BPCER = float64(r.BonaFideRefused) / float64(r.Images)
 	}
 	r.Genuine, r.Impostor = len(s.Genuine), len(s.Impostor)
 	r.EER, r.EERThreshold = s.EER()
@@ -265,16 +322,24 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 			r.FNMR[fmt.Sprintf("%.0e", t)] = nil
 		}
 	}
-	r.Threshold = o.Threshold
-	if r.Threshold == 0 {
-		var err error
-		if r.Threshold, err = match.Threshold(s.Impostor, o.FMR); err != nil {
-			return fmt.Errorf("eval: calibrating the threshold for FMR %g on %d impostor comparisons: %w (a larger set, or a fixed threshold)", o.FMR, len(s.Impostor), err)
-		}
-		tail, _ := match.Calibrate(s.Impostor)
+	r.Genuine50, r.Genuine95, r.Genuine99 = quantile(s.Genuine, 0.5), quantile(s.Genuine, 0.95), quantile(s.Genuine, 0.99)
+	if tail, err := match.MeasureTail(s.Impostor); err == nil {
 		r.Tail = &tail
 	}
+	r.Threshold = o.Threshold
+	switch {
+	case r.Threshold > 0:
+	case o.SelfCalibrate && r.Tail == nil:
+		return fmt.Errorf("eval: calibrating the threshold for FMR %g on %d impostor comparisons: too few (a larger set, or the shipped tail)", o.rate(hands, 1), len(s.Impostor))
+	case o.SelfCalibrate:
+		r.Threshold = r.Tail.Threshold(o.rate(hands, 1))
+	default:
+		r.Rate = o.rate(hands, 1)
+		r.Threshold = match.PalmTail.Threshold(r.Rate)
+	}
+	r.ObservedFMR = s.FMR(r.Threshold)
 	r.identification(hands, o)
+	r.presentations(hands, o)
 	return nil
 }
 
@@ -284,23 +349,77 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 // (FPIR: anyone found).
 func (r *Report) identification(hands []*hand, o Options) {
 	g := newGallery(hands)
-	miss, falsePos := 0, 0
+	// A search's best candidate does not depend on the threshold, so one
+	// mated and one non-mated search per probe give FNIR and FPIR at
+	// every threshold.
+	var mated []searchOutcome
+	var nonMated []float64
 	for _, h := range hands {
 		for _, p := range h.probes {
 			r.Probes++
 			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
-			if m := g.Identify(p, opts); !m.Matched || m.ID != h.key {
-				miss++
-			}
+			m := g.Identify(p, opts)
+			mated = append(mated, searchOutcome{m.Distance, m.ID == h.key})
 			opts.Exclude = h.key
-			if g.Identify(p, opts).Matched {
-				falsePos++
-			}
+			nonMated = append(nonMated, g.Identify(p, opts).Distance)
 		}
 	}
-	if r.Probes > 0 {
-		r.FNIR, r.FPIR = float64(miss)/float64(r.Probes), float64(falsePos)/float64(r.Probes)
+	if r.Probes == 0 {
+		return
 	}
+	r.FNIR, r.FPIR = rates(mated, nonMated, r.Threshold)
+	r.ByRate = map[string]IdentificationAt{}
+	for _, rate := range reportRates {
+		th := match.PalmTail.Threshold(rate)
+		fnir, fpir := rates(mated, nonMated, th)
+		r.ByRate[fmt.Sprintf("%.0e", rate)] = IdentificationAt{Threshold: th, FNIR: fnir, FPIR: fpir}
+	}
+}
+
+// reportRates are the per-comparison rates the shipped tail's thresholds
+// are reported at, beside the one the run was set for.
+var reportRates = []float64{1e-9, 1e-8, 1e-7, 1e-6, 1e-5}
+
+// IdentificationAt is FNIR and FPIR at one threshold.
+type IdentificationAt struct {
+	Threshold, FNIR, FPIR float64
+}
+
+// searchOutcome is a mated search's best candidate: its distance and
+// whether it was the probe's own hand.
+type searchOutcome struct {
+	distance float64
+	own      bool
+}
+
+// rates counts the mated searches that did not find their own hand below
+// th (FNIR) and the non-mated ones that found anyone (FPIR).
+func rates(mated []searchOutcome, nonMated []float64, th float64) (fnir, fpir float64) {
+	miss, falsePos := 0, 0
+	for _, m := range mated {
+		if !(m.distance < th) || !m.own {
+			miss++
+		}
+	}
+	for _, d := range nonMated {
+		if d < th {
+			falsePos++
+		}
+	}
+	return float64(miss) / float64(len(mated)), float64(falsePos) / float64(len(nonMated))
+}
+
+// rate is the per-comparison rate the threshold is set for: FMR, or FPIR
+// divided among the enrolled templates and the frames (match.ForSearch).
+func (o Options) rate(hands []*hand, frames int) float64 {
+	if o.FMR > 0 || o.FPIR <= 0 {
+		return o.FMR / float64(max(1, frames))
+	}
+	templates := 0
+	for _, h := range hands {
+		templates += len(h.enrolled)
+	}
+	return match.ForSearch(o.FPIR, templates, frames)
 }
 
 func newGallery(hands []*hand) *gallery.Gallery {
@@ -334,26 +453,114 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
 	r.P95MS = float64(total[(len(total)-1)*95/100]) / 1e6
 }
 
-// negatives probes DIR/_negatives/*: nothing there should match anyone.
+// negatives probes the images of DIR/_negatives: nothing there should be
+// acquired, let alone match anyone. Counts are kept per kind, so that a
+// kind of presentation attack has its own APCER (ISO/IEC 30107-3: the
+// fraction of attacks of that kind the reader took for a palm).
 func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn io.Writer) {
-	files, _ := filepath.Glob(filepath.Join(dir, "_negatives", "*"))
-	for _, f := range files {
+	negs, err := ReadNegatives(dir)
+	if err != nil {
+		fmt.Fprintln(warn, err)
+		return
+	}
+	r.NegKinds = map[string]*KindFigures{}
+	for _, n := range negs {
+		k := r.NegKinds[n.Kind]
+		if k == nil {
+			k = &KindFigures{}
+			r.NegKinds[n.Kind] = k
+		}
 		r.Negatives++
-		img, err := camera.ReadGray(f)
+		k.Count++
+		img, err := camera.ReadGray(filepath.Join(dir, n.Path))
 		if err != nil {
-			fmt.Fprintf(warn, "eval: %s: %v\n", f, err)
+			fmt.Fprintf(warn, "eval: %s: %v\n", n.Path, err)
 			continue
 		}
-		ts, ok := c.code(img)
-		if !ok {
+		ts, _ := c.code(img)
+		if ts == nil {
 			continue
 		}
 		r.NegAcquired++
+		k.Acquired++
 		for _, h := range hands {
 			if distance(ts, h.enrolled, o.MaxShift) < r.Threshold {
 				r.NegMatched++
+				k.Matched++
 				break
 			}
 		}
 	}
+	for _, k := range r.NegKinds {
+		k.APCER = float64(k.Acquired) / float64(k.Count)
+	}
+}
+
+// quantile is the q-quantile of sorted v (nearest rank); NaN when empty.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	return v[int(q*float64(len(v)-1))]
+}
+
+// KindFigures are the outcomes of one kind of negative.
+type KindFigures struct {
+	Count, Acquired, Matched int
+	APCER                    float64 // Acquired / Count
+}
+
+// presentations decides every probe presentation from its frames as the
+// reader does and counts the mated ones not decided for their own hand
+// (FNIR; a presentation without an acquired frame counts) and the
+// non-mated ones decided for anyone (FPIR).
+func (r *Report) presentations(hands []*hand, o Options) {
+	multi := false
+	for _, h := range hands {
+		for _, p := range h.presentations {
+			multi = multi || len(p) > 1
+		}
+	}
+	if !multi {
+		return
+	}
+	frames := o.Frames
+	if frames <= 0 {
+		frames = 3
+	}
+	r.PresThreshold = r.Threshold
+	if o.Threshold == 0 {
+		tail := match.PalmTail
+		if o.SelfCalibrate && r.Tail != nil {
+			tail = *r.Tail
+		}
+		r.PresThreshold = tail.Threshold(o.rate(hands, frames))
+	}
+	g := newGallery(hands)
+	miss, falsePos := 0, 0
+	for _, h := range hands {
+		for _, p := range h.presentations {
+			r.Presentations++
+			p = p[:min(len(p), frames)]
+			opts := gallery.Options{Threshold: r.PresThreshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
+			if m, ok := decide(g, h.probes, p, opts); !ok || m.ID != h.key {
+				miss++
+			}
+			opts.Exclude = h.key
+			if _, ok := decide(g, h.probes, p, opts); ok {
+				falsePos++
+			}
+		}
+	}
+	r.PresFNIR, r.PresFPIR = float64(miss)/float64(r.Presentations), float64(falsePos)/float64(r.Presentations)
+}
+
+// decide is the first of the frames that matches anyone.
+func decide(g *gallery.Gallery, probes [][]template.Template, frames []int, o gallery.Options) (gallery.Result, bool) {
+	for _, i := range frames {
+		if m := g.Identify(probes[i], o); m.Matched {
+			return m, true
+		}
+	}
+	return gallery.Result{}, false
 }

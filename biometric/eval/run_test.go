@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,93 @@ func TestManifestErrors(t *testing.T) {
 		if _, err := ReadManifest(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.body, err, tc.want)
 		}
+	}
+}
+
+// TestNegativesManifest: files that are not images are not probed, and
+// a manifest's kinds are counted apart.
+func TestNegativesManifest(t *testing.T) {
+	dir := writeSet(t, 2, 3)
+	neg := filepath.Join(dir, "_negatives")
+	manifest := "path,kind\nempty.png,empty-scene\n_negatives/stranger.png,bona-fide-stranger\n"
+	if err := os.WriteFile(filepath.Join(neg, "manifest.csv"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(neg, "README.txt"), []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(neg, "extra.PNG"), image.NewGray(image.Rect(0, 0, 640, 480)))
+	var warn bytes.Buffer
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}, &warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(warn.String(), "manifest.csv") || strings.Contains(warn.String(), "README") {
+		t.Errorf("a non-image probed: %q", warn.String())
+	}
+	if rep.Negatives != 3 {
+		t.Fatalf("negatives %d, want 3", rep.Negatives)
+	}
+	for kind, want := range map[string]KindFigures{
+		"empty-scene":        {Count: 1},
+		"bona-fide-stranger": {Count: 1, Acquired: 1, APCER: 1},
+		KindUnlabelled:       {Count: 1},
+	} {
+		if got := rep.NegKinds[kind]; got == nil || *got != want {
+			t.Errorf("kind %s: %+v, want %+v", kind, got, want)
+		}
+	}
+}
+
+func TestNegativesManifestErrors(t *testing.T) {
+	for _, body := range []string{"a,b\nx.png,print\n", "path,kind\n\"unclosed\n", "path,kind\n,print\n"} {
+		if _, err := parseKinds(strings.NewReader(body)); err == nil {
+			t.Errorf("%q parsed", body)
+		}
+	}
+	k, err := parseKinds(strings.NewReader("File, Type ,note\nsub/a.png,paper-print,x\nb.jpg,,\n"))
+	if err != nil || k["a.png"] != "paper-print" || k["b.jpg"] != KindUnlabelled {
+		t.Errorf("kinds %v, %v", k, err)
+	}
+}
+
+func FuzzParseKinds(f *testing.F) {
+	f.Add("path,kind\na.png,print\n")
+	f.Add("file,type\n\"a,b.png\",screen\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		k, err := parseKinds(strings.NewReader(body))
+		if err == nil && k == nil {
+			t.Fatal("no error and no kinds")
+		}
+	})
+}
+
+// TestPresentations: manifest rows sharing a capture number are one
+// presentation, decided from its frames.
+func TestPresentations(t *testing.T) {
+	dir := t.TempDir()
+	var manifest strings.Builder
+	manifest.WriteString("path,identity,hand,capture\n")
+	poses := []palmtest.Pose{palmtest.Centred, {Deg: 4, Scale: 152, CX: 322, CY: 300}, {Deg: 9, Scale: 158, CX: 330, CY: 296}, {Deg: 8, Scale: 156, CX: 328, CY: 298}}
+	for p := range 3 {
+		h := palmtest.NewHand(uint64(200 + p))
+		for i, c := range []int{0, 1, 2, 2} { // capture 2: a presentation of two frames
+			name := fmt.Sprintf("p%d_%d.png", p, i)
+			writePNG(t, filepath.Join(dir, name), h.Render(poses[i], uint64(p*10+i)))
+			fmt.Fprintf(&manifest, "%s,person%d,right,%d\n", name, p, c)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2, Frames: 3}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Probes != 6 || rep.Presentations != 3 || rep.PresThreshold != 0.32 {
+		t.Fatalf("probes %d presentations %d threshold %.3f", rep.Probes, rep.Presentations, rep.PresThreshold)
+	}
+	if rep.PresFNIR != 0 || rep.PresFPIR != 0 {
+		t.Errorf("per presentation FNIR %.3f FPIR %.3f", rep.PresFNIR, rep.PresFPIR)
 	}
 }

@@ -19,6 +19,15 @@ const refOverlap = 400
 // of disagreeing code bits over all shifts of b by up to maxShift cells in
 // each direction, counting only cells valid in both. Searching shifts is
 // what absorbs the residual misalignment the palm frame leaves.
+//
+// Two ways of absorbing more were tried and left out, although each
+// lowered the equal error rate on the wide synthetic population (from
+// 5.6 % to 3.1 % together): letting blocks of 8×8 cells move one cell
+// beyond the global shift (for tilted and stretched palms), and pooling
+// the filter responses over a cell before coding. Both pull impostors
+// together faster than mated pairs: in units of the mated distances'
+// spread the impostor tail got heavier, and at the rates a door is set
+// for (1e-6 and below) more mated searches failed, not fewer.
 func Fine(a, b *template.Template, maxShift int) float64 {
 	best := 1.0
 	for dy := -maxShift; dy <= maxShift; dy++ {

@@ -59,10 +59,10 @@ func TestNoOverlapIsNoEvidence(t *testing.T) {
 	}
 }
 
-// TestThreshold: observable rates are read off the sample; a rate below
+// TestMeasureTail: observable rates are read off the sample; a rate below
 // it is extrapolated exactly for a normal tail and on the safe side for a
 // tail lighter than normal (a sum of 12 uniforms: bounded).
-func TestThreshold(t *testing.T) {
+func TestMeasureTail(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	normal := make([]float64, 1000000)
 	bounded := make([]float64, 1000000)
@@ -83,29 +83,44 @@ func TestThreshold(t *testing.T) {
 		}
 		return float64(n) / float64(len(s))
 	}
-	th, err := Threshold(normal, 1e-3)
+	tail, err := MeasureTail(normal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := fraction(normal, th); r > 1e-3 || r < 0.9e-3 {
-		t.Errorf("observable rate 1e-3: threshold %.4f lets %.5f through", th, r)
+	if last := tail.Points[len(tail.Points)-1]; last.FMR != 2e-5 || tail.Comparisons != len(normal) {
+		t.Errorf("deepest measured rate %g of %d, want 2e-5 (20 in a million)", last.FMR, tail.Comparisons)
+	}
+	for _, rate := range []float64{1e-3, 3e-4} {
+		if r := fraction(normal, tail.Threshold(rate)); r > rate*1.05 || r < rate*0.8 {
+			t.Errorf("observable rate %g: threshold %.4f lets %.5f through", rate, tail.Threshold(rate), r)
+		}
 	}
 	// N(0.42, 0.04) at 1e-9: 0.42 - 0.04·5.998 = 0.180.
-	if th, err = Threshold(normal, 1e-9); err != nil || math.Abs(th-0.180) > 0.01 {
-		t.Errorf("normal tail at 1e-9: %.4f (%v), want 0.180", th, err)
+	if th := tail.Threshold(1e-9); math.Abs(th-0.180) > 0.01 {
+		t.Errorf("normal tail at 1e-9: %.4f, want 0.180", th)
 	}
-	th, err = Threshold(bounded, 1e-9)
+	if tail.Threshold(1e-9) >= tail.Threshold(1e-6) || tail.Threshold(1e-6) >= tail.Threshold(1e-3) {
+		t.Error("thresholds do not fall with the rate")
+	}
+	bt, err := MeasureTail(bounded)
+	th := bt.Threshold(1e-9)
 	if rate := irwinHall(12, (th-0.42)/0.04+6); err != nil || rate > 1e-9 || rate < 1e-30 {
 		t.Errorf("bounded tail at 1e-9: %.4f lets %.2g through (%v)", th, rate, err)
 	}
-	if _, err := Threshold(normal[:1000], 1e-3); err == nil {
-		t.Error("calibrated on 1,000 samples")
+	if _, err := MeasureTail(normal[:1000]); err == nil {
+		t.Error("measured a tail on 1,000 samples")
 	}
-	if c, err := Calibrate(normal); err != nil || math.Abs(c.Threshold(1e-9)-0.180) > 0.01 {
-		t.Errorf("Calibrate: %+v %v", c, err)
+	if _, err := MeasureTail(make([]float64, 5000)); err == nil {
+		t.Error("measured a tail without spread")
 	}
-	if _, err := Threshold(normal, 0); err == nil {
-		t.Error("calibrated for a rate of 0")
+}
+
+func TestForSearch(t *testing.T) {
+	if r := ForSearch(1e-4, 20000, 5); math.Abs(r-1e-9) > 1e-15 {
+		t.Errorf("1e-4 over 20,000 hands and 5 frames: %g, want 1e-9", r)
+	}
+	if r := ForSearch(1e-4, 0, 0); r != 1e-4 {
+		t.Errorf("empty gallery: %g", r)
 	}
 }
 
@@ -118,12 +133,61 @@ func irwinHall(n int, x float64) float64 {
 	return math.Pow(max(0, x), float64(n)) / f
 }
 
-// TestPalmTailIsStrict: the shipped tail puts the default rate's
-// threshold below the distance at which 20 in 1.2 million measured
-// impostors already matched, and orders rates the right way.
+// TestPalmTailIsStrict: the shipped tails were measured on over a
+// million comparisons each, deep enough to need no more than four
+// decades of extrapolation to the default rate, in order; the combined
+// tail is at or below each of them at every rate a reader may be set
+// for.
 func TestPalmTailIsStrict(t *testing.T) {
-	strict, loose := PalmTail.Threshold(1e-9), PalmTail.Threshold(1e-6)
-	if strict >= PalmTail.Distance || loose >= PalmTail.Distance || strict >= loose || strict <= 0.05 {
-		t.Errorf("thresholds %.4f (1e-9) and %.4f (1e-6) against the observed tail at %.4f", strict, loose, PalmTail.Distance)
+	for name, tail := range map[string]Tail{"wide": WideTail, "narrow": NarrowTail, "combined": PalmTail} {
+		p := tail.Points
+		if len(p) == 0 || p[len(p)-1].FMR > 1e-5 || tail.Comparisons < 1e6 {
+			t.Fatalf("%s tail measured on %d comparisons down to %v", name, tail.Comparisons, p)
+		}
+		for i := 1; i < len(p); i++ {
+			if p[i].FMR >= p[i-1].FMR || p[i].Distance > p[i-1].Distance {
+				t.Errorf("%s: points %d and %d out of order: %+v %+v", name, i-1, i, p[i-1], p[i])
+			}
+		}
+		if strict, loose := tail.Threshold(1e-9), tail.Threshold(1e-6); strict > p[len(p)-1].Distance || strict >= loose || strict <= 0.02 {
+			t.Errorf("%s: thresholds %.4f (1e-9) and %.4f (1e-6) against the deepest measured %+v", name, strict, loose, p[len(p)-1])
+		}
+	}
+	for rate := 1e-2; rate > 1e-11; rate /= 3 {
+		if th := PalmTail.Threshold(rate); th > WideTail.Threshold(rate)+1e-12 || th > NarrowTail.Threshold(rate)+1e-12 {
+			t.Errorf("rate %g: shipped %.4f, wide %.4f, narrow %.4f", rate, th, WideTail.Threshold(rate), NarrowTail.Threshold(rate))
+		}
+	}
+}
+
+// TestStrictest: the combined tail is at or below each of its parts at
+// every rate, measured or extrapolated, and reads the table only down to
+// the shallowest part's deepest rate.
+func TestStrictest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	wide := make([]float64, 400000)
+	narrow := make([]float64, 40000)
+	for i := range wide {
+		wide[i] = 0.42 + 0.04*rng.NormFloat64()
+	}
+	for i := range narrow {
+		narrow[i] = 0.40 + 0.05*rng.NormFloat64()
+	}
+	a, errA := MeasureTail(wide)
+	b, errB := MeasureTail(narrow)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	s := Strictest(a, b)
+	if s.Comparisons != len(wide)+len(narrow) || s.Points[len(s.Points)-1].FMR != b.Points[len(b.Points)-1].FMR {
+		t.Errorf("combined %d comparisons down to %v", s.Comparisons, s.Points[len(s.Points)-1])
+	}
+	for _, rate := range []float64{1e-2, 1e-3, 1e-5, 1e-7, 1e-9} {
+		if th := s.Threshold(rate); th > a.Threshold(rate)+1e-12 || th > b.Threshold(rate)+1e-12 {
+			t.Errorf("rate %g: combined %.4f, parts %.4f and %.4f", rate, th, a.Threshold(rate), b.Threshold(rate))
+		}
+	}
+	if len(Strictest().Points) != 0 {
+		t.Error("nothing combined into something")
 	}
 }

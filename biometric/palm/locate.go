@@ -51,22 +51,33 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 	if !found {
 		obs.Hints = append(obs.Hints, HintFingersClosed)
 	} else {
-		f = palmFrame(group, obs.Centre)
+		f = palmFrame(group, obs.Centre, obs.Radius, axis)
 		obs.Axis = [2]image.Point{f.a, f.c}
 		if r := f.valleyGap / obs.Radius; r < minFlatLevel || r > maxFlatLevel {
-			obs.Hints = append(obs.Hints, HintTilted)
+			// A lone "valley" out of the flat band is more likely a notch
+			// between the tips of fingers held together than a tilt.
+			h := HintTilted
+			if f.valleys == 1 {
+				h = HintFingersClosed
+			}
+			obs.Hints = append(obs.Hints, h)
 		}
 	}
 	l.checkLight(&obs, src, mask)
 	l.checkMotion(&obs, h)
 	if len(obs.Hints) == 0 {
-		roi, err := cutROI(src, mask, f, obs.Radius)
+		obs.Pattern = patternModulation(src, obs.Centre)
+		if obs.Pattern > MaxPatternModulation || speckle(src, obs.Centre, obs.Radius) > MaxSpeckle {
+			obs.Hints = append(obs.Hints, HintNotAPalm)
+			return obs, nil
+		}
+		roi, place, err := cutROI(src, mask, f, obs.Radius)
 		if err != nil {
 			// The ROI runs out of the hand or the frame: partly out of view.
 			obs.Hints = append(obs.Hints, HintOffCentre)
 			return obs, nil
 		}
-		obs.ROI = roi
+		obs.ROI, obs.Place = roi, place
 	}
 	return obs, nil
 }

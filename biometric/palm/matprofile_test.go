@@ -4,12 +4,14 @@ package palm
 
 import (
 	"image"
+	"math/rand/v2"
 	"testing"
 
 	"gocv.io/x/gocv"
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/synth"
 )
 
 // TestNoMatLeft: with gocv's Mat profile on (make test builds this file
@@ -18,7 +20,9 @@ import (
 func TestNoMatLeft(t *testing.T) {
 	closed := palmtest.NewHand(1)
 	closed.FingerGap = 0
+	printed := synth.NewPersonIn(3, synth.Wide).Hands[0]
 	frames := []*image.Gray{
+		printed.Attack(synth.AttackPrintCutout, synth.Nominal, rand.New(rand.NewPCG(1, 1))),
 		palmtest.NewHand(1).Render(palmtest.Centred, 1),
 		closed.Render(palmtest.Centred, 2),
 		image.NewGray(image.Rect(0, 0, 640, 480)),

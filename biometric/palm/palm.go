@@ -41,7 +41,15 @@ const (
 	HintTooDark       Hint = "too-dark"
 	HintTooBright     Hint = "too-bright"
 	HintMoving        Hint = "moving"
+	// HintNotAPalm: the palm shows a print's halftone or a screen's
+	// pixel grid (a presentation attack, or a hand behind a screen).
+	HintNotAPalm Hint = "not-a-palm"
 )
+
+// Hints lists every hint, for those that must have a word for each (the
+// screen's catalogues).
+var Hints = []Hint{HintNoHand, HintTooFar, HintTooClose, HintOffCentre, HintFingersClosed,
+	HintTilted, HintTooDark, HintTooBright, HintMoving, HintNotAPalm}
 
 // Observation is what one frame shows.
 type Observation struct {
@@ -50,6 +58,19 @@ type Observation struct {
 	Radius float64     // palm radius in pixels: the hover distance
 	Axis   [2]image.Point
 	ROI    *image.Gray // nil unless the frame is good enough to match
+	Place  Placement   // where ROI was cut from the frame; zero without ROI
+	// Pattern is the modulation of the strongest fine regular pattern
+	// on the palm (see MaxPatternModulation); measured on frames that
+	// pass every other check.
+	Pattern float64
+}
+
+// Placement is the square an ROI was cut from, in frame pixels: its
+// centre, side, and the direction of its rows (radians from the frame's
+// x axis); its columns run a quarter turn on from there. It is for
+// measuring alignment against ground truth, not for matching.
+type Placement struct {
+	X, Y, Side, Angle float64
 }
 
 // Good reports whether the frame can be matched.

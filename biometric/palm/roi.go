@@ -20,10 +20,11 @@ const (
 
 // cutROI warps the square of the palm frame f to ROISize, normalises its
 // contrast over the hand, and zeroes what is not hand.
-func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, error) {
+func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, Placement, error) {
 	side := roiSide * radius
 	mx := f.origin[0] + f.n[0]*roiGap*radius
 	my := f.origin[1] + f.n[1]*roiGap*radius
+	place := Placement{X: mx + f.n[0]*side/2, Y: my + f.n[1]*side/2, Side: side, Angle: math.Atan2(f.u[1], f.u[0])}
 	corner := func(s, t float64) gocv.Point2f {
 		return gocv.Point2f{
 			X: float32(mx + f.u[0]*s*side + f.n[0]*t*side),
@@ -42,7 +43,8 @@ func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, error
 	defer roiMask.Close()
 	gocv.WarpAffineWithParams(src, &roi, m, size, gocv.InterpolationLinear, gocv.BorderConstant, black)
 	gocv.WarpAffineWithParams(mask, &roiMask, m, size, gocv.InterpolationNearestNeighbor, gocv.BorderConstant, black)
-	return normalise(roi, roiMask)
+	g, err := normalise(roi, roiMask)
+	return g, place, err
 }
 
 // normalise maps the hand's pixels to mean 128 and standard deviation 40,

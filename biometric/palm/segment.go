@@ -64,24 +64,65 @@ func palmCentre(mask gocv.Mat) (image.Point, float64) {
 // fingerValleys returns the deepest points of the outline's convexity
 // defects that lie within reach of the palm: the gaps between fingers.
 func fingerValleys(outline []image.Point, centre image.Point, radius float64) []image.Point {
+	var valleys []image.Point
+	for _, d := range convexityDefects(outline) {
+		p := outline[d.at]
+		if d.depth > 0.35*radius && dist(p, centre) < 2.2*radius {
+			valleys = append(valleys, p)
+		}
+	}
+	return valleys
+}
+
+type defect struct {
+	at    int     // index of the outline point deepest in the defect
+	depth float64 // its distance from the hull edge, pixels
+}
+
+// convexityDefects finds, between each pair of neighbouring hull points,
+// the outline point farthest from the hull edge. OpenCV's
+// ConvexityDefects aborts the process (an uncatchable C++ exception)
+// when a hull's indices are not monotonous, which a self-touching
+// outline gives; here they are sorted, and the walk is over the outline's
+// points (a few thousand), not the frame's pixels.
+func convexityDefects(outline []image.Point) []defect {
 	pv := gocv.NewPointVectorFromPoints(outline)
 	defer pv.Close()
 	hull := gocv.NewMat()
 	defer hull.Close()
 	gocv.ConvexHull(pv, &hull, false, false)
-	defects := gocv.NewMat()
-	defer defects.Close()
-	gocv.ConvexityDefects(pv, hull, &defects)
-	var valleys []image.Point
-	for i := range defects.Rows() {
-		v := defects.GetVeciAt(i, 0)
-		depth := float64(v[3]) / 256
-		p := outline[v[2]]
-		if depth > 0.35*radius && dist(p, centre) < 2.2*radius {
-			valleys = append(valleys, p)
+	idx := make([]int, 0, hull.Rows())
+	for i := range hull.Rows() {
+		idx = append(idx, int(hull.GetIntAt(i, 0)))
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	n := len(outline)
+	var out []defect
+	for i := range idx {
+		a, b := idx[i], idx[(i+1)%len(idx)]
+		if b <= a {
+			b += n
+		}
+		pa, pb := outline[a], outline[b%n]
+		ex, ey := float64(pb.X-pa.X), float64(pb.Y-pa.Y)
+		l := math.Hypot(ex, ey)
+		if l == 0 || b-a < 2 {
+			continue
+		}
+		best := defect{at: -1}
+		for j := a + 1; j < b; j++ {
+			p := outline[j%n]
+			d := math.Abs(ex*float64(p.Y-pa.Y)-ey*float64(p.X-pa.X)) / l
+			if d > best.depth {
+				best = defect{at: j % n, depth: d}
+			}
+		}
+		if best.at >= 0 {
+			out = append(out, best)
 		}
 	}
-	return valleys
+	return out
 }
 
 // handAxis is the direction of the hand's long axis (either way along
@@ -108,7 +149,8 @@ const (
 )
 
 // fingerGroup picks the valleys between the four fingers and returns them
-// ordered across the hand. The side of the centre with more valleys is
+// ordered across the hand; one is enough for palmFrame, which then takes
+// the rotation from the hand's axis. The side of the centre with more valleys is
 // the fingers' (the farther side on a tie).
 func fingerGroup(valleys []image.Point, centre image.Point, radius float64, axis [2]float64) ([]image.Point, bool) {
 	coords := func(p image.Point) (along, across float64) {
@@ -138,7 +180,7 @@ func fingerGroup(valleys []image.Point, centre image.Point, radius float64, axis
 		_, b := coords(q)
 		return cmp.Compare(a, b)
 	})
-	return g, len(g) >= 2
+	return g, len(g) >= 1
 }
 
 // handFrame is the palm's coordinate frame: u runs along the finger valleys,
@@ -149,30 +191,95 @@ type handFrame struct {
 	u, n      [2]float64
 	origin    [2]float64
 	valleyGap float64 // distance from the valley line to the palm centre
+	valleys   int     // how many valleys placed it
 }
+
+// closedGap is how far, in palm radii, a valley may lie beyond the
+// lowest of its group along the hand's axis. Fingers held together touch
+// above their bases, which moves the outline's deepest point between
+// them up the fingers: such a valley says nothing of where the fingers
+// start, and would tilt the line.
+const closedGap = 0.3
+
+// maxLineSkew is the largest angle, in degrees, between the valley line's
+// normal and the hand's axis that the line is trusted for the rotation.
+const maxLineSkew = 20
 
 // palmFrame builds the frame from the finger valleys. The valley line
 // gives the rotation and the level of the finger bases; the palm centre
 // gives the position across the hand, which does not depend on which of
-// the valleys showed.
-func palmFrame(group []image.Point, centre image.Point) handFrame {
-	a, c := group[0], group[len(group)-1]
-	ux, uy := float64(c.X-a.X), float64(c.Y-a.Y)
-	l := math.Hypot(ux, uy)
-	ux, uy = ux/l, uy/l
+// the valleys showed. Valleys pushed up the fingers by a closed gap are
+// left out; when one valley is left, or the line contradicts the hand's
+// axis, the axis gives the rotation and the valleys only the level.
+func palmFrame(group []image.Point, centre image.Point, radius float64, axis [2]float64) handFrame {
+	along := func(p image.Point) float64 {
+		return float64(p.X-centre.X)*axis[0] + float64(p.Y-centre.Y)*axis[1]
+	}
+	// Orient the axis towards the fingers: the valleys lie that way.
+	if along(group[0]) < 0 {
+		axis = [2]float64{-axis[0], -axis[1]}
+	}
+	low := along(group[0])
+	for _, p := range group {
+		low = min(low, along(p))
+	}
+	var kept []image.Point
+	for _, p := range group {
+		if along(p) <= low+closedGap*radius {
+			kept = append(kept, p)
+		}
+	}
+	ux, uy := axis[1], -axis[0] // across the hand, when the line is not trusted
+	if len(kept) >= 2 {
+		lx, ly := lineDirection(kept)
+		if math.Abs(lx*axis[0]+ly*axis[1]) < math.Sin(maxLineSkew*math.Pi/180) {
+			ux, uy = lx, ly
+		}
+	}
+	return frameFrom(kept, centre, ux, uy)
+}
+
+// lineDirection is the unit direction of the least-squares line through
+// pts (their principal axis).
+func lineDirection(pts []image.Point) (float64, float64) {
+	var mx, my float64
+	for _, p := range pts {
+		mx, my = mx+float64(p.X), my+float64(p.Y)
+	}
+	mx, my = mx/float64(len(pts)), my/float64(len(pts))
+	var sxx, sxy, syy float64
+	for _, p := range pts {
+		dx, dy := float64(p.X)-mx, float64(p.Y)-my
+		sxx, sxy, syy = sxx+dx*dx, sxy+dx*dy, syy+dy*dy
+	}
+	theta := 0.5 * math.Atan2(2*sxy, sxx-syy)
+	return math.Cos(theta), math.Sin(theta)
+}
+
+// frameFrom places the frame with rows along (ux, uy) through the mean of
+// the valleys, n turned towards the palm centre.
+func frameFrom(valleys []image.Point, centre image.Point, ux, uy float64) handFrame {
+	var mx, my float64
+	for _, p := range valleys {
+		mx, my = mx+float64(p.X), my+float64(p.Y)
+	}
+	mx, my = mx/float64(len(valleys)), my/float64(len(valleys))
 	nx, ny := -uy, ux
-	px, py := float64(centre.X-a.X), float64(centre.Y-a.Y)
+	px, py := float64(centre.X)-mx, float64(centre.Y)-my
 	if px*nx+py*ny < 0 { // keep n towards the palm, so u has one handedness
-		a, c = c, a
 		ux, uy, nx, ny = -ux, -uy, -nx, -ny
-		px, py = float64(centre.X-a.X), float64(centre.Y-a.Y)
+	}
+	a, c := valleys[0], valleys[len(valleys)-1]
+	if float64(c.X-a.X)*ux+float64(c.Y-a.Y)*uy < 0 {
+		a, c = c, a
 	}
 	along := px*ux + py*uy
 	return handFrame{
 		a: a, c: c,
 		u: [2]float64{ux, uy}, n: [2]float64{nx, ny},
-		origin:    [2]float64{float64(a.X) + along*ux, float64(a.Y) + along*uy},
+		origin:    [2]float64{mx + along*ux, my + along*uy},
 		valleyGap: px*nx + py*ny,
+		valleys:   len(valleys),
 	}
 }
 

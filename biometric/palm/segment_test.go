@@ -52,8 +52,11 @@ func TestFingerGroup(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := fingerGroup([]image.Point{pt(300, 150), pt(250, 220)}, image.Pt(320, 240), r, [2]float64{0, 1}); ok {
-		t.Error("one finger valley and the thumb's: fingers are closed, not a group")
+	if g, ok := fingerGroup([]image.Point{pt(300, 150), pt(250, 220)}, image.Pt(320, 240), r, [2]float64{0, 1}); !ok || len(g) != 1 {
+		t.Errorf("one finger valley and the thumb's: group %v, want the finger valley alone", g)
+	}
+	if _, ok := fingerGroup([]image.Point{pt(250, 220)}, image.Pt(320, 240), r, [2]float64{0, 1}); ok {
+		t.Error("the thumb's valley alone: fingers are closed, not a group")
 	}
 }
 
@@ -82,12 +85,33 @@ func sameSet(a, b []image.Point) bool {
 func TestPalmFrame(t *testing.T) {
 	centre := image.Pt(100, 200)
 	for _, g := range [][]image.Point{{pt(60, 110), pt(140, 110)}, {pt(140, 110), pt(60, 110)}} {
-		f := palmFrame(g, centre)
+		f := palmFrame(g, centre, 80, [2]float64{0, 1})
 		if f.n[1] < 0.99 || math.Abs(f.origin[0]-100) > 1e-9 || math.Abs(f.origin[1]-110) > 1e-9 || math.Abs(f.valleyGap-90) > 1e-9 {
 			t.Errorf("valleys %v: n %v origin %v gap %.1f", g, f.n, f.origin, f.valleyGap)
 		}
 		if f.u[0] < 0.99 && f.u[0] > -0.99 {
 			t.Errorf("u %v is not along the valleys", f.u)
+		}
+	}
+}
+
+// TestPalmFrameFallbacks: a valley pushed up the fingers by a closed gap
+// does not tilt the frame, and one valley alone gives the level with the
+// rotation from the hand's axis.
+func TestPalmFrameFallbacks(t *testing.T) {
+	centre := image.Pt(100, 200)
+	axis := [2]float64{0, -1}
+	for _, tc := range []struct {
+		name    string
+		valleys []image.Point
+	}{
+		{"a closed gap's valley far up", []image.Point{pt(70, 110), pt(100, 110), pt(130, 60)}},
+		{"one valley", []image.Point{pt(120, 110)}},
+		{"a line across the axis", []image.Point{pt(80, 100), pt(120, 120)}},
+	} {
+		f := palmFrame(tc.valleys, centre, 80, axis)
+		if f.n[1] < 0.99 || math.Abs(f.valleyGap-90) > 1 {
+			t.Errorf("%s: n %v gap %.1f, want n down the palm and the gap 90", tc.name, f.n, f.valleyGap)
 		}
 	}
 }

@@ -33,7 +33,17 @@ type Conditions struct {
 	Curl     float64 // finger curl 0..1: fingers foreshortened by this fraction
 	Motion   float64 // motion blur, pixels of travel during the exposure; 0 still
 	MotionAt float64 // direction of that travel, degrees
-	Seed     uint64  // sensor noise
+	// Pitch and Yaw tilt the palm's plane about the frame's horizontal
+	// and vertical axes, degrees: the far side looks smaller.
+	Pitch, Yaw float64
+	// Stretch is the amplitude of a smooth elastic displacement of the
+	// skin, palm widths; StretchX and StretchY stretch the hand across
+	// and along by these fractions.
+	Stretch, StretchX, StretchY float64
+	Ambient                     float64 // background grey level; 0: 10
+	Gamma                       float64 // sensor response exponent; 0: linear
+	ShotNoise                   bool    // noise grows with the signal (√), as photon noise does
+	Seed                        uint64  // sensor noise
 }
 
 // Nominal is a well-placed, well-lit, still hand.
@@ -83,17 +93,26 @@ func (h *Hand) texture() []float32 {
 
 // detail is the darkening at (u, v): lines, veins, grain.
 func (h *Hand) detail(u, v float64) float64 {
+	l := &h.look
 	dark := 0.0
 	for i := range h.lines {
-		dark = math.Max(dark, h.lines[i].strength(u, v))
+		dark = math.Max(dark, h.lines[i].strength(u, v, l))
 	}
 	vein := 0.0
 	for i := range h.veins {
-		vein = math.Max(vein, h.veins[i].strength(u, v))
+		vein = math.Max(vein, h.veins[i].strength(u, v, l))
 	}
-	g := h.grainPhase
-	grain := 0.04 * (math.Sin(u*90+g[0])*math.Sin(v*85+g[1]) + 0.5*math.Sin((u+v)*140+g[2]))
-	return dark + 0.5*vein + grain
+	var grain float64
+	if len(h.grainWaves) > 0 {
+		for _, w := range h.grainWaves {
+			grain += math.Sin(u*w[0] + v*w[1] + w[2])
+		}
+		grain *= l.grain / 2
+	} else {
+		g := h.grainPhase
+		grain = l.grain * (math.Sin(u*90+g[0])*math.Sin(v*85+g[1]) + 0.5*math.Sin((u+v)*140+g[2]))
+	}
+	return dark + l.vein*vein + grain
 }
 
 // Capture renders the hand under c as a 640×480 grey frame.
@@ -101,24 +120,28 @@ func (h *Hand) Capture(c Conditions) *image.Gray {
 	tex := h.texture()
 	rng := rand.New(rand.NewPCG(c.Seed, 0x5eed))
 	img := image.NewGray(image.Rect(0, 0, Width, Height))
-	sin, cos := math.Sincos(c.Rotation * math.Pi / 180)
-	scale := baseScale * c.Scale
-	cx, cy := Width/2+c.DX, Height/2+40+c.DY
-	mirror := 1.0
-	if h.Side == Left {
-		mirror = -1
-	}
+	view := h.newView(c)
 	digits := h.posed(c.Spread, c.Curl)
+	bg := c.Ambient
+	if bg == 0 {
+		bg = 10
+	}
 	for y := range Height {
 		for x := range Width {
-			dx, dy := (float64(x)-cx)/scale, (float64(y)-cy)/scale
-			u, v := mirror*(dx*cos+dy*sin), dx*sin-dy*cos
-			val := 10.0
-			if k := h.coverage(u, v, &digits); k > 0 {
-				light := 170 * c.Gain * (1 + c.Gradient*(float64(x)/Width-0.5)) * vignette(x, y)
-				val = 10 + k*(light*(1-0.55*sample(tex, u, v))-10)
+			u, v := view.hand(float64(x), float64(y))
+			val := bg
+			if k, shade := h.coverage(u, v, &digits); k > 0 {
+				light := 170 * c.Gain * (1 + c.Gradient*(float64(x)/Width-0.5)) * vignette(x, y) * shade
+				val = bg + k*(light*(1-0.55*sample(tex, u, v))-bg)
 			}
-			val += rng.NormFloat64() * c.Noise
+			if c.Gamma > 0 && c.Gamma != 1 {
+				val = 255 * math.Pow(max(0, val)/255, c.Gamma)
+			}
+			sd := c.Noise
+			if c.ShotNoise {
+				sd *= math.Sqrt(max(val, 1) / 100)
+			}
+			val += rng.NormFloat64() * sd
 			img.Pix[y*img.Stride+x] = uint8(math.Max(0, math.Min(255, val)))
 		}
 	}
@@ -126,6 +149,79 @@ func (h *Hand) Capture(c Conditions) *image.Gray {
 		optics(img, c)
 	}
 	return img
+}
+
+// HandPoint is where frame pixel (x, y) of a capture under c lies on the
+// hand, in hand space (palm width 1, origin at the palm centre, v towards
+// the fingers): the ground truth a locator's ROI is measured against.
+func (h *Hand) HandPoint(c Conditions, x, y float64) (u, v float64) {
+	view := h.newView(c)
+	return view.hand(x, y)
+}
+
+// view maps frame pixels to hand space for one capture: offset and
+// hover, perspective tilt of the palm's plane, rotation, mirroring for
+// the left hand, and the skin's elastic stretch.
+type view struct {
+	cx, cy, scale    float64
+	sin, cos, mirror float64
+	tilted           bool
+	rot              [3][3]float64 // the palm plane's orientation
+	stretch, sx, sy  float64
+	phase            [2]float64
+}
+
+// cameraDistance is the camera's distance from the palm in palm widths
+// at hover scale 1 (about 10 cm from an 8 cm palm): what sets how much a
+// tilt foreshortens the far side.
+const cameraDistance = 1.5
+
+func (h *Hand) newView(c Conditions) view {
+	w := view{
+		cx: Width/2 + c.DX, cy: Height/2 + 40 + c.DY, scale: baseScale * c.Scale, mirror: 1,
+		stretch: c.Stretch, sx: c.StretchX, sy: c.StretchY,
+	}
+	w.sin, w.cos = math.Sincos(c.Rotation * math.Pi / 180)
+	if h.Side == Left {
+		w.mirror = -1
+	}
+	if c.Pitch != 0 || c.Yaw != 0 {
+		w.tilted = true
+		sp, cp := math.Sincos(c.Pitch * math.Pi / 180)
+		sy, cy := math.Sincos(c.Yaw * math.Pi / 180)
+		// rot = Ry(yaw)·Rx(pitch)
+		w.rot = [3][3]float64{{cy, sy * sp, sy * cp}, {0, cp, -sp}, {-sy, cy * sp, cy * cp}}
+	}
+	// The stretch's phase belongs to the capture (skin moves differently
+	// each time), drawn from the noise seed.
+	w.phase = [2]float64{float64(c.Seed%997) / 997 * 2 * math.Pi, float64(c.Seed%991) / 991 * 2 * math.Pi}
+	return w
+}
+
+// hand maps frame pixel (x, y) into hand space.
+func (w *view) hand(x, y float64) (float64, float64) {
+	dx, dy := (x-w.cx)/w.scale, (y-w.cy)/w.scale
+	if w.tilted {
+		dx, dy = w.onPlane(dx, dy)
+	}
+	u, v := w.mirror*(dx*w.cos+dy*w.sin), dx*w.sin-dy*w.cos
+	if w.stretch != 0 || w.sx != 0 || w.sy != 0 {
+		u, v = u*(1+w.sx)+w.stretch*math.Sin(2.2*v+w.phase[0]), v*(1+w.sy)+w.stretch*math.Sin(2.6*u+w.phase[1])
+	}
+	return u, v
+}
+
+// onPlane intersects the camera ray through image point (dx, dy) (palm
+// widths at the palm's distance) with the tilted palm plane and returns
+// the point in the plane's own coordinates.
+func (w *view) onPlane(dx, dy float64) (float64, float64) {
+	const d = cameraDistance
+	r := &w.rot
+	n := [3]float64{r[0][2], r[1][2], r[2][2]} // the plane's normal
+	ray := [3]float64{dx, dy, d}
+	t := n[2] * d / (n[0]*ray[0] + n[1]*ray[1] + n[2]*ray[2])
+	p := [3]float64{t*ray[0] - 0, t*ray[1] - 0, t*ray[2] - d}
+	return r[0][0]*p[0] + r[1][0]*p[1] + r[2][0]*p[2], r[0][1]*p[0] + r[1][1]*p[1] + r[2][1]*p[2]
 }
 
 // vignette darkens the frame's corners as a wide lens does.
@@ -136,11 +232,19 @@ func vignette(x, y int) float64 {
 
 // sample reads the texture at (u, v), 0 outside it.
 func sample(tex []float32, u, v float64) float64 {
-	x, y := int((u+texHalf)*texRes), int((texHalf-v)*texRes)
-	if x < 0 || y < 0 || x >= texSide || y >= texSide {
+	fx, fy := (u+texHalf)*texRes-0.5, (texHalf-v)*texRes-0.5
+	x, y := int(math.Floor(fx)), int(math.Floor(fy))
+	if x < 0 || y < 0 || x+1 >= texSide || y+1 >= texSide {
 		return 0
 	}
-	return float64(tex[y*texSide+x])
+	// Bilinear, so that a line drawn a texel wide does not alias into
+	// jaggies that move with every pose (a lens integrates; it does not
+	// point-sample).
+	ax, ay := float32(fx-float64(x)), float32(fy-float64(y))
+	i := y*texSide + x
+	top := tex[i]*(1-ax) + tex[i+1]*ax
+	bottom := tex[i+texSide]*(1-ax) + tex[i+texSide+1]*ax
+	return float64(top*(1-ay) + bottom*ay)
 }
 
 // posedDigit is a finger or thumb with its direction worked out for one
@@ -171,40 +275,44 @@ func (h *Hand) posed(spread, curl float64) [5]posedDigit {
 	return d
 }
 
-// coverage is 1 inside the hand and 0 outside; the forearm fades away
-// from the illuminator below the wrist.
-func (h *Hand) coverage(u, v float64, digits *[5]posedDigit) float64 {
+// coverage is 1 inside the hand and 0 outside (the forearm fades away
+// from the illuminator below the wrist), with the light the hand's
+// curvature lets through: palm and fingers darken towards their edges
+// as their surface turns away from the illuminator.
+func (h *Hand) coverage(u, v float64, digits *[5]posedDigit) (float64, float64) {
 	halfL := h.palmL / 2
-	x, y := u/(h.palmW/2), (v+0.02)/halfL
-	if x2, y2 := x*x, y*y; x2*x2+y2*y2 <= 1 { // a rounded square palm
-		return 1
+	x, y := math.Abs(u/(h.palmW/2)), math.Abs((v+0.02)/halfL)
+	if r := math.Pow(x, h.palmExp) + math.Pow(y, h.palmExp); r <= 1 { // a rounded square palm
+		return 1, 1 - h.shade*r*r*r
 	}
 	if v < -halfL*0.8 && math.Abs(u) < 0.42-0.1*(-halfL-v) && v > -halfL-0.9 {
-		return math.Max(0, 1+(v+halfL)*1.1) // wrist and forearm
+		return math.Max(0, 1+(v+halfL)*1.1), 1 - h.shade // wrist and forearm
 	}
 	for i := range digits {
-		if digits[i].contains(u, v) {
-			return 1
+		if across, ok := digits[i].contains(u, v); ok {
+			return 1, 1 - h.shade*across*across
 		}
 	}
-	return 0
+	return 0, 0
 }
 
 // contains tests a capsule from the base along the digit's direction
-// (angle from "up", positive towards the thumb side, negative x).
-func (f *posedDigit) contains(u, v float64) bool {
+// (angle from "up", positive towards the thumb side, negative x), and
+// returns how far across it the point lies (0 on its axis, 1 at its edge).
+func (f *posedDigit) contains(u, v float64) (float64, bool) {
 	sin, cos := f.sin, f.cos
 	du, dv := u-f.bx, v-f.by
 	along := -du*sin + dv*cos
 	across := du*cos + dv*sin
 	if along < -0.1 || along > f.length {
-		return false
+		return 0, false
 	}
 	w := f.width / 2 * (1 - 0.2*along/f.length)
 	if along > f.length-w {
-		return math.Hypot(across, along-(f.length-w)) <= w
+		r := math.Hypot(across, along-(f.length-w))
+		return r / w, r <= w
 	}
-	return math.Abs(across) <= w
+	return math.Abs(across) / w, math.Abs(across) <= w
 }
 
 // optics defocuses and smears img in place with OpenCV: a Gaussian for

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"gocv.io/x/gocv"
@@ -19,12 +20,22 @@ type SetConfig struct {
 	People, Hands, Captures, Negatives int
 	Seed                               uint64
 	Jobs                               int // parallel renderers; 0 or 1: one
+	Pop                                Population
+	// Attacks renders this many presentation attacks (AttackKinds in
+	// turn, each of an enrolled person's palm) among the negatives.
+	Attacks int
+	// Frames renders each probe capture as a presentation of this many
+	// consecutive frames (the hand drifting a little between them), as
+	// manifest rows sharing the capture number; 0 or 1: one frame.
+	Frames int
 }
 
 // WriteSet renders a set into dir: PNGs, manifest.csv ("path,identity,
 // hand,capture", paths relative to dir) and _negatives/ (an empty scene,
-// a fist, noise, a lit object). Capture 0 of each hand is taken under Nominal
-// conditions (a careful enrolment), the rest under Variation.
+// a fist, noise, a lit object). Capture 0 of each narrow hand is taken
+// under Nominal conditions (a careful enrolment), the rest under
+// Variation; wide and held-out hands enrol with two careful captures
+// held their own way and probe under WideVariation.
 func WriteSet(dir string, c SetConfig) error {
 	if c.Hands < 1 || c.Hands > 2 || c.People < 1 || c.Captures < 1 {
 		return fmt.Errorf("synth: want at least 1 person and capture, and 1 or 2 hands")
@@ -32,7 +43,7 @@ func WriteSet(dir string, c SetConfig) error {
 	if err := os.MkdirAll(filepath.Join(dir, "_negatives"), 0o755); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
-	type job struct{ person, hand, captures int }
+	type job struct{ person, hand int }
 	jobs := make(chan job)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
@@ -41,7 +52,7 @@ func WriteSet(dir string, c SetConfig) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if err := writeHand(dir, c.Seed, j.person, j.hand, j.captures); err != nil {
+				if err := writeHand(dir, c, j.person, j.hand); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -52,7 +63,7 @@ func WriteSet(dir string, c SetConfig) error {
 	}
 	for p := range c.People {
 		for h := range c.Hands {
-			jobs <- job{p, h, c.Captures}
+			jobs <- job{p, h}
 		}
 	}
 	close(jobs)
@@ -75,19 +86,80 @@ func captureName(p, h, k int) string {
 // writeHand renders one hand's captures; people are drawn per job from
 // their seed, so workers share nothing, and the hand's texture is drawn
 // once for all its captures.
-func writeHand(dir string, seed uint64, p, h, captures int) error {
-	person := NewPerson(seed*1_000_003 + uint64(p))
-	for k := range captures {
-		cond := Nominal
-		cond.Seed = uint64(k)
-		if k > 0 {
-			cond = Variation{}.Draw(rand.New(rand.NewPCG(person.Seed, uint64(h*1000+k))))
-		}
-		if err := writePNG(filepath.Join(dir, captureName(p, h, k)), person.Hands[h].Capture(cond)); err != nil {
-			return err
+func writeHand(dir string, c SetConfig, p, h int) error {
+	person := NewPersonIn(c.Seed*1_000_003+uint64(p), c.Pop)
+	for k := range c.Captures {
+		cond := CaptureConditions(person, h, k)
+		for f := range framesOf(c, person, k) {
+			fc := cond
+			if f > 0 {
+				fc = Drift(cond, rand.New(rand.NewPCG(person.Seed, uint64(h*1000+k)<<8|uint64(f))))
+			}
+			if err := writePNG(filepath.Join(dir, frameName(c, person, p, h, k, f)), person.Hands[h].Capture(fc)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// enrolCaptures is how many captures of a hand are careful enrolments.
+func enrolCaptures(pop Population) int {
+	if pop == Narrow {
+		return 1
+	}
+	return 2
+}
+
+// framesOf is how many frames capture k is rendered as: enrolments are
+// single frames, probes presentations of c.Frames.
+func framesOf(c SetConfig, person *Person, k int) int {
+	if k < enrolCaptures(person.Pop) || c.Frames <= 1 {
+		return 1
+	}
+	return c.Frames
+}
+
+// frameName names frame f of capture k: the capture's own name when it
+// is a single frame.
+func frameName(c SetConfig, person *Person, p, h, k, f int) string {
+	if framesOf(c, person, k) == 1 {
+		return captureName(p, h, k)
+	}
+	return fmt.Sprintf("p%05d_%s_%02d_f%d.png", p, Side(h), k, f)
+}
+
+// Drift is the next frame of a presentation under c: the hand a little
+// turned, moved and nearer or further, fresh sensor noise.
+func Drift(c Conditions, rng *rand.Rand) Conditions {
+	c.Rotation += rng.NormFloat64() * 1.5
+	c.DX += rng.NormFloat64() * 3
+	c.DY += rng.NormFloat64() * 3
+	c.Scale *= 1 + rng.NormFloat64()*0.02
+	c.Pitch += rng.NormFloat64() * 2
+	c.Yaw += rng.NormFloat64() * 2
+	c.Seed = rng.Uint64()
+	return c
+}
+
+// CaptureConditions are the conditions of capture k of a person's hand
+// in a set: the first (two for wide populations) careful enrolments,
+// the rest drawn from the population's variation.
+func CaptureConditions(person *Person, h, k int) Conditions {
+	rng := rand.New(rand.NewPCG(person.Seed, uint64(h*1000+k)))
+	if person.Pop == Narrow {
+		if k == 0 {
+			cond := Nominal
+			cond.Seed = uint64(k)
+			return cond
+		}
+		return Variation{}.Draw(rng)
+	}
+	w := WideVariation{Pop: person.Pop, Habit: person.Hands[h].habit}
+	if k < enrolCaptures(person.Pop) {
+		return w.Careful(rng)
+	}
+	return w.Draw(rng)
 }
 
 func writeManifest(dir string, c SetConfig) error {
@@ -98,9 +170,12 @@ func writeManifest(dir string, c SetConfig) error {
 	w := bufio.NewWriter(f)
 	fmt.Fprintln(w, "path,identity,hand,capture")
 	for p := range c.People {
+		person := &Person{Pop: c.Pop} // only the population decides the names
 		for h := range c.Hands {
 			for k := range c.Captures {
-				fmt.Fprintf(w, "%s,person%05d,%s,%d\n", captureName(p, h, k), p, Side(h), k)
+				for fr := range framesOf(c, person, k) {
+					fmt.Fprintf(w, "%s,person%05d,%s,%d\n", frameName(c, person, p, h, k, fr), p, Side(h), k)
+				}
 			}
 		}
 	}
@@ -114,34 +189,62 @@ func writeManifest(dir string, c SetConfig) error {
 	return nil
 }
 
-// writeNegatives renders scenes that hold no usable palm.
+// negativeKinds name the scenes writeNegatives renders in turn.
+var negativeKinds = []string{"empty", "fist", "noise", "lit-object"}
+
+// writeNegatives renders scenes that hold no usable palm, then the
+// presentation attacks, and lists each with its kind in
+// _negatives/manifest.csv (path,kind).
 func writeNegatives(dir string, c SetConfig) error {
 	rng := rand.New(rand.NewPCG(c.Seed, 0xbad))
+	var list strings.Builder
+	list.WriteString("path,kind\n")
 	for i := range c.Negatives {
-		var img *image.Gray
-		switch i % 4 {
-		case 0: // nothing in front of the camera
-			img = noise(rng, 10, 3)
-		case 1: // a fist: the hand with its fingers folded away
-			h := NewPerson(rng.Uint64()).Hands[0]
-			for f := range h.fingers {
-				h.fingers[f].length = 0.05
-			}
-			h.thumb.length = 0.1
-			img = h.Capture(Nominal)
-		case 2: // sensor noise over a lit scene
-			img = noise(rng, 120, 60)
-		default: // a lit object: a smooth blob with no fingers
-			var err error
-			if img, err = blob(rng); err != nil {
-				return err
-			}
-		}
-		if err := writePNG(filepath.Join(dir, "_negatives", fmt.Sprintf("neg%04d.png", i)), img); err != nil {
+		img, err := negative(rng, i)
+		if err != nil {
 			return err
 		}
+		name := fmt.Sprintf("neg%04d.png", i)
+		if err := writePNG(filepath.Join(dir, "_negatives", name), img); err != nil {
+			return err
+		}
+		fmt.Fprintf(&list, "%s,%s\n", name, negativeKinds[i%len(negativeKinds)])
+	}
+	for i := range c.Attacks {
+		kind := AttackKinds[i%len(AttackKinds)]
+		p := i % c.People
+		person := NewPersonIn(c.Seed*1_000_003+uint64(p), c.Pop)
+		photo := CaptureConditions(person, int(Right), 0)
+		photo.Seed = rng.Uint64()
+		name := fmt.Sprintf("attack%04d.png", i)
+		if err := writePNG(filepath.Join(dir, "_negatives", name), person.Hands[Right].Attack(kind, photo, rng)); err != nil {
+			return err
+		}
+		fmt.Fprintf(&list, "%s,%s\n", name, kind)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_negatives", "manifest.csv"), []byte(list.String()), 0o644); err != nil {
+		return fmt.Errorf("synth: negatives manifest: %w", err)
 	}
 	return nil
+}
+
+// negative renders scene i of negativeKinds.
+func negative(rng *rand.Rand, i int) (*image.Gray, error) {
+	switch i % len(negativeKinds) {
+	case 0: // nothing in front of the camera
+		return noise(rng, 10, 3), nil
+	case 1: // a fist: the hand with its fingers folded away
+		h := NewPerson(rng.Uint64()).Hands[0]
+		for f := range h.fingers {
+			h.fingers[f].length = 0.05
+		}
+		h.thumb.length = 0.1
+		return h.Capture(Nominal), nil
+	case 2: // sensor noise over a lit scene
+		return noise(rng, 120, 60), nil
+	default: // a lit object: a smooth blob with no fingers
+		return blob(rng)
+	}
 }
 
 // blob draws a lit, slightly shaded ellipse (a parcel, a sleeve, a

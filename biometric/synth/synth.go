@@ -36,14 +36,18 @@ func (s Side) String() string {
 // Person is one synthetic identity.
 type Person struct {
 	Seed  uint64
+	Pop   Population
 	Hands [2]*Hand
 }
 
-// NewPerson draws a person from seed.
-func NewPerson(seed uint64) *Person {
-	p := &Person{Seed: seed}
+// NewPerson draws a person of the narrow population from seed.
+func NewPerson(seed uint64) *Person { return NewPersonIn(seed, Narrow) }
+
+// NewPersonIn draws a person of pop from seed.
+func NewPersonIn(seed uint64, pop Population) *Person {
+	p := &Person{Seed: seed, Pop: pop}
 	for s := range p.Hands {
-		p.Hands[s] = newHand(rand.New(rand.NewPCG(seed, uint64(s)+1)), Side(s))
+		p.Hands[s] = newHand(rand.New(rand.NewPCG(seed, uint64(s)+1)), Side(s), pop)
 	}
 	return p
 }
@@ -72,13 +76,18 @@ type Hand struct {
 	lines      []arc // principal lines and creases (dark, sharp)
 	veins      []arc // veins (darker, wide, soft)
 	grainPhase [4]float64
+	grainWaves [][3]float64 // wide hands' grain: wave vectors and phases
+	palmExp    float64      // the palm outline's superellipse exponent: 4 is a rounded square
+	shade      float64      // how much the hand's curvature darkens its edges
+	habit      float64      // the finger spread this hand is usually held with
+	look       look
 
 	texOnce sync.Once
 	tex     []float32 // texture(), drawn on first capture
 }
 
-func newHand(rng *rand.Rand, side Side) *Hand {
-	h := &Hand{Side: side, palmW: 1, palmL: 1.05 + rng.NormFloat64()*0.05}
+func newHand(rng *rand.Rand, side Side, pop Population) *Hand {
+	h := &Hand{Side: side, palmW: 1, palmL: 1.05 + rng.NormFloat64()*0.05, palmExp: 4, habit: 1}
 	lengths := []float64{0.82, 0.95, 0.88, 0.68}
 	for i := range h.fingers {
 		h.fingers[i] = finger{
@@ -88,19 +97,42 @@ func newHand(rng *rand.Rand, side Side) *Hand {
 		}
 	}
 	h.thumb = finger{bx: -0.45, by: -0.15 + rng.NormFloat64()*0.04, angle: 0.85 + rng.NormFloat64()*0.08, length: 0.7, width: 0.24}
+	h.look = narrowLook
+	if pop != Narrow { // the narrow hands stay as they were drawn before
+		h.shape(rand.New(rand.NewPCG(rng.Uint64(), 0x5a)), pop)
+		h.look = drawLook(rand.New(rand.NewPCG(rng.Uint64(), 0x100c)), pop)
+	}
+	h.skin(rng)
+	return h
+}
+
+// skin draws the hand's lines, creases, veins and grain in its look.
+func (h *Hand) skin(rng *rand.Rand) {
+	l := &h.look
 	h.lines = principalLines(rng, h.palmL)
-	for range 10 + rng.IntN(8) { // finer creases
-		h.lines = append(h.lines, randomArc(rng, 0.004+rng.Float64()*0.004, 0.25+rng.Float64()*0.25))
+	for i := range h.lines {
+		h.lines[i].width *= l.width
+		h.lines[i].depth *= l.depth
+	}
+	for range int(float64(10+rng.IntN(8)) * l.creaseNum) { // finer creases
+		h.lines = append(h.lines, randomArc(rng, (0.004+rng.Float64()*0.004)*l.width, (0.25+rng.Float64()*0.25)*l.creaseDepth))
 	}
 	for range 6 + rng.IntN(4) {
-		v := randomArc(rng, 0.02+rng.Float64()*0.015, 0.12+rng.Float64()*0.08)
+		v := randomArc(rng, (0.02+rng.Float64()*0.015)*l.veinWidth, 0.12+rng.Float64()*0.08)
 		v.r *= 2
 		h.veins = append(h.veins, v)
 	}
 	for i := range h.grainPhase {
 		h.grainPhase[i] = rng.Float64() * 2 * math.Pi
 	}
-	return h
+	if *l != narrowLook {
+		// Skin pores and ridges run every way: many waves at random
+		// angles, not the narrow hands' two crossed ones.
+		for range 8 {
+			a, f := rng.Float64()*math.Pi, (60+rng.Float64()*110)*l.grainFq
+			h.grainWaves = append(h.grainWaves, [3]float64{f * math.Cos(a), f * math.Sin(a), rng.Float64() * 2 * math.Pi})
+		}
+	}
 }
 
 // principalLines draws heart, head and life lines (and a fate line in
@@ -133,11 +165,11 @@ func randomArc(rng *rand.Rand, width, depth float64) arc {
 	}
 }
 
-// strength of an arc at (u, v): its darkening there.
-func (a *arc) strength(u, v float64) float64 {
+// strength of an arc at (u, v) drawn in look l: its darkening there.
+func (a *arc) strength(u, v float64, l *look) float64 {
 	dx, dy := u-a.cx, v-a.cy
 	rad := math.Hypot(dx, dy)
-	if math.Abs(rad-a.r) > a.wobble+2*a.width {
+	if math.Abs(rad-a.r) > a.wobble+3*a.width {
 		return 0 // far from the circle: skip the angle
 	}
 	ang := math.Atan2(dy, dx)
@@ -148,10 +180,10 @@ func (a *arc) strength(u, v float64) float64 {
 		return 0
 	}
 	d := math.Abs(rad - a.r - a.wobble*math.Sin(a.wobbleFq*ang))
-	if d > 2*a.width {
+	if d > 3*a.width {
 		return 0
 	}
-	return a.depth * math.Exp(-d*d/(2*a.width*a.width/2))
+	return a.depth * l.lineShape(d, a.width)
 }
 
 func newRng(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }

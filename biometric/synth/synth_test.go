@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,86 @@ func BenchmarkCapture(b *testing.B) {
 		h.Capture(c)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "frames/s")
+}
+
+// TestWideSetPresentations: a wide set enrols two single frames a hand
+// and renders each probe as a presentation of several frames sharing its
+// capture number.
+func TestWideSetPresentations(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteSet(dir, SetConfig{People: 1, Hands: 1, Captures: 3, Frames: 2, Pop: Wide}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	want := []string{"p00000_right_00.png,person00000,right,0", "p00000_right_01.png,person00000,right,1",
+		"p00000_right_02_f0.png,person00000,right,2", "p00000_right_02_f1.png,person00000,right,2"}
+	if strings.Join(lines[1:], "|") != strings.Join(want, "|") {
+		t.Fatalf("manifest:\n%s", raw)
+	}
+	for _, l := range want {
+		if _, err := os.Stat(filepath.Join(dir, strings.Split(l, ",")[0])); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestWidePopulationVaries: wide hands differ in model and look, and
+// wide captures span small to large hands, closed to spread fingers and
+// tilts; the held-out population renders a line profile the wide one
+// never does.
+func TestWidePopulationVaries(t *testing.T) {
+	var lengths, exps []float64
+	profiles := map[Population]map[profile]bool{Wide: {}, HeldOut: {}}
+	for seed := range uint64(40) {
+		for _, pop := range []Population{Wide, HeldOut} {
+			h := NewPersonIn(seed, pop).Hands[Right]
+			profiles[pop][h.look.profile] = true
+			if pop == Wide {
+				lengths = append(lengths, h.fingers[1].length)
+				exps = append(exps, h.palmExp)
+			}
+		}
+	}
+	spread := func(v []float64) float64 { return slices.Max(v) - slices.Min(v) }
+	if spread(lengths) < 0.2 || spread(exps) < 1.5 {
+		t.Errorf("hand models vary little: finger lengths over %.2f, palm exponents over %.2f", spread(lengths), spread(exps))
+	}
+	if profiles[Wide][expProfile] || !profiles[HeldOut][expProfile] || len(profiles[Wide]) < 3 {
+		t.Errorf("line profiles: wide %v, held-out %v", profiles[Wide], profiles[HeldOut])
+	}
+	rng := newRng(3)
+	var scales, spreads, tilts []float64
+	for range 500 {
+		c := WideVariation{Pop: Wide, Habit: 0.8}.Draw(rng)
+		scales, spreads, tilts = append(scales, c.Scale), append(spreads, c.Spread), append(tilts, c.Pitch)
+	}
+	if slices.Min(scales) > 0.65 || slices.Max(scales) < 1.25 || spread(spreads) < 1 || spread(tilts) < 25 {
+		t.Errorf("captures: scale %.2f–%.2f, spread over %.2f, pitch over %.1f°", slices.Min(scales), slices.Max(scales), spread(spreads), spread(tilts))
+	}
+	if _, err := ParsePopulation("medium"); err == nil {
+		t.Error("an unknown population parsed")
+	}
+}
+
+// TestHandPointIsTheRender: the ground truth maps the frame pixel where
+// the palm centre was rendered back to the palm centre, under tilt and
+// stretch as well.
+func TestHandPointIsTheRender(t *testing.T) {
+	h := NewPersonIn(5, Wide).Hands[Left]
+	c := Nominal
+	c.Pitch, c.Yaw, c.Rotation = 10, -8, 15
+	u, v := h.HandPoint(c, Width/2+c.DX, Height/2+40+c.DY)
+	if math.Hypot(u, v) > 1e-9 {
+		t.Errorf("the frame's palm centre maps to (%.3f, %.3f)", u, v)
+	}
+	u2, _ := h.HandPoint(c, Width/2+60, Height/2+40)
+	c.Pitch, c.Yaw = 0, 0
+	u3, _ := h.HandPoint(c, Width/2+60, Height/2+40)
+	if math.Abs(u2-u3) < 1e-3 {
+		t.Error("a tilt does not change where a pixel lies on the hand")
+	}
 }

@@ -20,9 +20,10 @@ import (
 // Grid and code sizes. Version changes whenever the same palm would be
 // coded differently (the ROI's geometry, the filters), because templates
 // of two versions do not compare. Version 2: the ROI is placed by the
-// palm radius and the valleys between the four fingers.
+// palm radius and the valleys between the four fingers. Version 3: the
+// ROI's rotation and level survive hidden and closed-up valleys.
 const (
-	Version      = 2
+	Version      = 3
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6

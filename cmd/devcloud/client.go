@@ -135,6 +135,7 @@ func (m *manager) command(ctx context.Context, args []string) (any, error) {
 	line1, city, country := sub.String("line1", "", ""), sub.String("city", "", ""), sub.String("country", "", "")
 	siteID, tmpl, cfgFile, png := sub.String("site", "", ""), sub.String("template", "", ""), sub.String("config", "", ""), sub.String("png", "", "")
 	version, arch := sub.String("version", "", ""), sub.String("arch", runtime.GOARCH, "")
+	downgrade := sub.Bool("downgrade", false, "")
 	var out map[string]any
 	switch {
 	case args[0] == "qr":
@@ -166,7 +167,7 @@ func (m *manager) command(ctx context.Context, args []string) (any, error) {
 	case "instance configure":
 		err = m.call(ctx, "PUT", "/manage/instances/"+name+"/configuration", map[string]any{"templateId": *tmpl}, &out)
 	case "release publish":
-		return m.publish(ctx, name, *version, *arch)
+		return m.publish(ctx, name, *version, *arch, *downgrade)
 	default:
 		return nil, errUsage
 	}
@@ -193,7 +194,7 @@ func (m *manager) qr(ctx context.Context, instanceID, pngPath string) (any, erro
 
 // publish uploads a software release: readers of that architecture running
 // another version fetch, verify and install it.
-func (m *manager) publish(ctx context.Context, file, version, arch string) (any, error) {
+func (m *manager) publish(ctx context.Context, file, version, arch string, downgrade bool) (any, error) {
 	if version == "" {
 		return nil, errUsage
 	}
@@ -203,7 +204,11 @@ func (m *manager) publish(ctx context.Context, file, version, arch string) (any,
 	}
 	defer f.Close()
 	var out any
-	err = m.send(ctx, "PUT", "/manage/releases/"+url.PathEscape(arch)+"/"+url.PathEscape(version), f, "application/octet-stream", &out)
+	path := "/manage/releases/" + url.PathEscape(arch) + "/" + url.PathEscape(version)
+	if downgrade {
+		path += "?downgrade=true"
+	}
+	err = m.send(ctx, "PUT", path, f, "application/octet-stream", &out)
 	return out, err
 }
 

@@ -10,7 +10,7 @@
 //	devcloud [--dir DIR] instance create NAME --site ID
 //	devcloud [--dir DIR] instance configure ID --template ID
 //	devcloud [--dir DIR] qr INSTANCE [--png FILE]
-//	devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH]
+//	devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH] [--downgrade]
 //	devcloud [--dir DIR] GET|POST|PUT|DELETE /manage/PATH [JSON]
 package main
 
@@ -36,7 +36,7 @@ const usage = `usage: devcloud serve --dir DIR [--addr HOST:PORT] [--events FILE
        devcloud [--dir DIR] instance create NAME --site SITE
        devcloud [--dir DIR] instance configure INSTANCE --template TEMPLATE
        devcloud [--dir DIR] qr INSTANCE [--png FILE]
-       devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH]
+       devcloud [--dir DIR] release publish FILE --version V [--arch GOARCH] [--downgrade]
        devcloud [--dir DIR] GET|POST|PUT|DELETE /manage/PATH [JSON]
 
 serve creates DIR on first start: the CA (ca.pem, the trust anchor readers

@@ -42,7 +42,8 @@ func (s *server) releaseFile(m release.Manifest) string {
 // publishRelease stores the request body as the newest release for the
 // architecture in the path, hashed and signed with the release key.
 func (s *server) publishRelease(w http.ResponseWriter, r *http.Request, _ apiKey) {
-	m := release.Manifest{Product: release.Product, Version: r.PathValue("version"), Arch: r.PathValue("arch")}
+	m := release.Manifest{Product: release.Product, Version: r.PathValue("version"), Arch: r.PathValue("arch"),
+		Downgrade: r.URL.Query().Get("downgrade") == "true"} // signed: readers take it over a newer version
 	if err := release.CheckNames(m.Version, m.Arch); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_release", err.Error())
 		return

@@ -41,18 +41,18 @@ func TestSoftwareUpdate(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, key := range []string{"installer.key", "readonly.key"} {
-		if _, err := svc.as(key).publish(ctx, file, "2.0.0", "arm64"); err == nil || !strings.Contains(err.Error(), "403") {
+		if _, err := svc.as(key).publish(ctx, file, "2.0.0", "arm64", false); err == nil || !strings.Contains(err.Error(), "403") {
 			t.Errorf("%s published a release: %v", key, err)
 		}
 	}
-	if _, err := svc.admin.publish(ctx, file, "2.0.0", "amd64"); err != nil {
+	if _, err := svc.admin.publish(ctx, file, "2.0.0", "amd64", false); err != nil {
 		t.Fatal(err)
 	}
 	r.mustRound() // a release for another architecture: not this reader's
 	if read(t, prog) != "palmd 1.0.0" {
 		t.Fatal("installed another architecture's release")
 	}
-	if _, err := svc.admin.publish(ctx, file, "2.0.0", "arm64"); err != nil {
+	if _, err := svc.admin.publish(ctx, file, "2.0.0", "arm64", false); err != nil {
 		t.Fatal(err)
 	}
 	r.mustRound()
@@ -62,7 +62,7 @@ func TestSoftwareUpdate(t *testing.T) {
 	if read(t, prog+".prev") != "palmd 1.0.0" {
 		t.Fatal("previous program not kept")
 	}
-	if _, err := svc.admin.publish(ctx, file, "../../etc", "arm64"); err == nil {
+	if _, err := svc.admin.publish(ctx, file, "../../etc", "arm64", false); err == nil {
 		t.Fatal("published a release whose version is a path")
 	}
 }
@@ -101,7 +101,7 @@ func TestOldReleasesPruned(t *testing.T) {
 		if err := os.WriteFile(file, []byte("palmd "+version+" "+arch), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.admin.publish(ctx, file, version, arch); err != nil {
+		if _, err := svc.admin.publish(ctx, file, version, arch, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,6 +136,42 @@ func TestOldReleasesPruned(t *testing.T) {
 	for _, r := range list.Releases {
 		if r.Arch == "arm64" && (r.Version != "1.4.0" || strings.Join(r.Kept, " ") != "1.4.0 1.3.0 1.1.0") {
 			t.Errorf("arm64 record: newest %s, kept %v", r.Version, r.Kept)
+		}
+	}
+}
+
+// TestDowngradeNeedsTheSignedFlag: a release older than the reader's is
+// refused unless it was published (and so signed) as a downgrade.
+func TestDowngradeNeedsTheSignedFlag(t *testing.T) {
+	svc := startService(t, "", "")
+	_, inst := svc.door("", "Lobby")
+	r := newReader(t, svc, "")
+	r.activate(svc.qrToken(inst))
+	prog := filepath.Join(t.TempDir(), "palmd")
+	if err := os.WriteFile(prog, []byte("palmd 0.2.0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.syncr.Software = &cloud.Updates{Running: "0.2.0", Arch: "arm64", ReleaseKey: releaseKey(t, svc.dir),
+		Dir: filepath.Join(r.dir, "updates"), Installer: update.Swap{Target: prog}}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		version   string
+		downgrade bool
+		want      string
+	}{
+		{"0.1.5", false, "palmd 0.2.0"},
+		{"0.1.6", true, "palmd 0.1.6"},
+	} {
+		file := filepath.Join(t.TempDir(), "palmd-"+tc.version)
+		if err := os.WriteFile(file, []byte("palmd "+tc.version), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.admin.publish(ctx, file, tc.version, "arm64", tc.downgrade); err != nil {
+			t.Fatal(err)
+		}
+		r.mustRound()
+		if got := read(t, prog); got != tc.want {
+			t.Fatalf("%s (downgrade %v): the program is %q, want %q", tc.version, tc.downgrade, got, tc.want)
 		}
 	}
 }

@@ -6,19 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/palmd/palmd/biometric/eval"
+	"github.com/palmd/palmd/biometric/match"
 )
 
-const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fmr F] [--json] DIR
+const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fpir P | --fmr F] [--json] DIR
 
 Evaluates the palm pipeline on DIR/manifest.csv (path,identity,hand,capture):
 the first N captures of each hand enrol, the rest probe, every probe is also
 compared with other hands (--impostors of them, drawn at random, or all),
 and searched for in the gallery of all enrolled hands with and without its
-own (FNIR, FPIR); DIR/_negatives/* are probed too. Prints
+own (FNIR, FPIR); the images in DIR/_negatives are probed too, counted per
+kind when DIR/_negatives/manifest.csv (path,kind) names them. Prints
 the ISO/IEC 19795-1 figures. Missing or unreadable images count as failures
 to acquire and are named on stderr.`
 
@@ -27,11 +31,15 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, evalUsage) }
 	enroll := fs.Int("enroll", 2, "captures per hand to enrol")
-	threshold := fs.Float64("threshold", 0, "decision threshold (0: calibrate for --fmr)")
-	fmr := fs.Float64("fmr", 1e-9, "per-comparison false-match rate to calibrate for: 1e-9 gives under 1 false accept in 100,000 searches of 10,000 people")
+	threshold := fs.Float64("threshold", 0, "decision threshold (0: set for --fpir or --fmr)")
+	fmr := fs.Float64("fmr", 0, "per-comparison false-match rate the threshold is set for, through the shipped impostor tail (match.PalmTail); 0: --fpir")
+	fpir := fs.Float64("fpir", 1e-5, "false positive identifications per search the threshold is set for, divided among the gallery's templates as palmd does (its default operating point)")
+	self := fs.Bool("self-calibrate", false, "set the threshold from this set's own impostor tail instead of the shipped one")
+	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of match.PalmTail")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
 	rotations := fs.String("rotations", "-4,0,4", "probe rotations in degrees, comma-separated")
+	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -42,7 +50,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, Rotations: rots, MaxShift: *maxShift, Impostors: *impostors,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, Impostors: *impostors,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -53,12 +61,16 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	printReport(stdout, rep)
+	if *tail && rep.Tail != nil {
+		fmt.Fprintf(stdout, "var PalmTail = %#v\n", *rep.Tail)
+	}
 	return 0
 }
 
 func printReport(w io.Writer, r *eval.Report) {
 	pct := func(v float64) string { return fmt.Sprintf("%.3f %%", 100*v) }
 	fmt.Fprintf(w, "images                 %d (acquired %d, FTA %s)\n", r.Images, r.Acquired, pct(r.FTA))
+	fmt.Fprintf(w, "bona fide refused      %d as presentation attacks (BPCER %s)\n", r.BonaFideRefused, pct(r.BPCER))
 	fmt.Fprintf(w, "hands                  %d (failed to enrol %d), probes %d\n", r.Hands, r.FailedToEnroll, r.Probes)
 	fmt.Fprintf(w, "comparisons            genuine %d, impostor %d\n", r.Genuine, r.Impostor)
 	fmt.Fprintf(w, "EER                    %s at distance %.4f\n", pct(r.EER), r.EERThreshold)
@@ -69,12 +81,29 @@ func printReport(w io.Writer, r *eval.Report) {
 			fmt.Fprintf(w, "FNMR at FMR %s      too few impostor comparisons to observe\n", k)
 		}
 	}
-	fmt.Fprintf(w, "1:N at threshold %.4f  FNIR %s, FPIR %s\n", r.Threshold, pct(r.FNIR), pct(r.FPIR))
-	if t := r.Tail; t != nil {
-		fmt.Fprintf(w, "impostor tail          z = %.3f + %.2f (d - %.4f), z = probit(FMR)\n", t.Z, t.Slope, t.Distance)
+	fmt.Fprintf(w, "genuine distances      median %.4f, p95 %.4f, p99 %.4f\n", r.Genuine50, r.Genuine95, r.Genuine99)
+	fmt.Fprintf(w, "1:N at threshold %.4f  FNIR %s, FPIR %s (this set's impostors below it: %.2g)\n", r.Threshold, pct(r.FNIR), pct(r.FPIR), r.ObservedFMR)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "  the threshold is the shipped tail's for %.2g per comparison\n", r.Rate)
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.ByRate)) {
+		a := r.ByRate[k]
+		fmt.Fprintf(w, "  shipped tail at %s  threshold %.4f: FNIR %s, FPIR %s\n", k, a.Threshold, pct(a.FNIR), pct(a.FPIR))
+	}
+	if r.Presentations > 0 {
+		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR))
+	}
+	if t := r.Tail; t != nil && len(t.Points) > 0 {
+		last := t.Points[len(t.Points)-1]
+		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
+			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), match.PalmTail.Threshold(1e-6), match.PalmTail.Threshold(1e-9))
 	}
 	fmt.Fprintf(w, "per probe              median %.1f ms, p95 %.1f ms (frame in, decision out)\n", r.MedianMS, r.P95MS)
 	fmt.Fprintf(w, "negatives              %d (acquired %d, matched anyone %d)\n", r.Negatives, r.NegAcquired, r.NegMatched)
+	for _, kind := range slices.Sorted(maps.Keys(r.NegKinds)) {
+		k := r.NegKinds[kind]
+		fmt.Fprintf(w, "  %-20s %d, acquired %d (APCER %s), matched %d\n", kind, k.Count, k.Acquired, pct(k.APCER), k.Matched)
+	}
 }
 
 func parseFloats(s string) ([]float64, error) {

@@ -8,13 +8,19 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/palmd/palmd/biometric/eval"
 	"github.com/palmd/palmd/biometric/synth"
 )
 
-const synthUsage = `usage: palmctl synth --out DIR [--people N] [--hands 1|2] [--captures N] [--negatives N] [--seed S] [--jobs N]
+const synthUsage = `usage: palmctl synth --out DIR | --registration N [--people N] [--hands 1|2] [--captures N] [--negatives N] [--seed S] [--jobs N]
+                     [--population narrow|wide|heldout]
 
 Renders near-infrared hand photos of synthetic people into DIR with a
-manifest.csv that palmctl eval reads.`
+manifest.csv that palmctl eval reads. With --registration N, renders N hands
+under each capture condition instead and prints how far the palm locator's
+ROI lands from the same hand's enrolment ROI, in ROI pixels (of 128),
+degrees and percent of scale, measured on the hand through the generator's
+ground truth.`
 
 func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
@@ -28,19 +34,38 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.Negatives, "negatives", 30, "images without a usable palm in _negatives/")
 	fs.Uint64Var(&c.Seed, "seed", 1, "set seed: the same seed renders the same set")
 	fs.IntVar(&c.Jobs, "jobs", runtime.NumCPU(), "parallel renderers")
+	fs.IntVar(&c.Attacks, "attacks", 0, "printed and displayed palms of enrolled people among the negatives (kinds listed in _negatives/manifest.csv)")
+	fs.IntVar(&c.Frames, "frames", 1, "frames per probe presentation (rows of a manifest sharing a capture number)")
+	registration := fs.Int("registration", 0, "instead of writing a set, measure the ROI's registration error on this many hands per capture condition")
+	pop := fs.String("population", "narrow", "narrow (one hand model), wide (the range a reader sees) or heldout (for reporting only: never tune on it)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *out == "" || fs.NArg() != 0 {
+	var err error
+	if c.Pop, err = synth.ParsePopulation(*pop); err != nil || (*out == "" && *registration <= 0) || fs.NArg() != 0 {
 		fs.Usage()
 		return 2
+	}
+	if *registration > 0 {
+		printRegistration(stdout, eval.Registration(*registration, c.Seed, c.Pop))
+		return 0
 	}
 	start := time.Now()
 	if err := synth.WriteSet(*out, c); err != nil {
 		fmt.Fprintln(stderr, "palmctl synth:", err)
 		return 1
 	}
-	n := c.People * c.Hands * c.Captures
-	fmt.Fprintf(stdout, "wrote %d images and %d negatives to %s in %s\n", n, c.Negatives, *out, time.Since(start).Round(time.Millisecond))
+	n := c.People * c.Hands * c.Captures // probe presentations of several frames count once
+	fmt.Fprintf(stdout, "wrote %d images and %d negatives to %s in %s\n", n, c.Negatives+c.Attacks, *out, time.Since(start).Round(time.Millisecond))
 	return 0
+}
+
+// printRegistration prints the ROI registration error per condition.
+func printRegistration(w io.Writer, rows []eval.RegistrationRow) {
+	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI)")
+	fmt.Fprintf(w, "%-10s %7s %18s %18s %18s\n", "condition", "located", "shift px med/p95", "angle ° med/p95", "scale % med/p95")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-10s %3d/%-3d %8.1f / %-7.1f %8.1f / %-7.1f %8.1f / %-7.1f\n", r.Condition, r.Located, r.Hands,
+			r.ShiftMedian, r.ShiftP95, r.AngleMedian, r.AngleP95, r.ScaleMedian, r.ScaleP95)
+	}
 }

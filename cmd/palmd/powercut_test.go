@@ -73,9 +73,10 @@ func (p *process) view() *palmd { return &palmd{t: p.t, control: p.control, logs
 // points while people are recognised, and started again, many times.
 // Every entry the reader finished (its screen showed the outcome) is
 // published by the service exactly once; one cut short may be published
-// or not, never twice. PALMD_POWER_CUTS sets the number of cuts.
+// or not, never twice. PALMD_POWER_CUTS sets the number of cuts (make
+// bench: 40).
 func TestPowerCuts(t *testing.T) {
-	cuts := 8
+	cuts := 4
 	if testing.Short() {
 		cuts = 3
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/recognize"
+	"github.com/palmd/palmd/drivers/badge/wiegandreader"
 	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/drivers/output"
@@ -35,10 +37,10 @@ import (
 	"github.com/palmd/palmd/osdp"
 )
 
-// defaultFalseMatchRate is the rate per comparison a match must beat when
-// the local configuration names none: with 10,000 people enrolled, under
-// one false accept in 100,000 searches.
-const defaultFalseMatchRate = 1e-9
+// defaultFalsePositiveRate is the share of presentations of someone not
+// enrolled that may identify as an enrolled person, when the local
+// configuration names no rate: one in 100,000.
+const defaultFalsePositiveRate = 1e-5
 
 // duplicateFalseMatchRate is the rate per comparison at which an
 // enrollment's capture counts as a palm already enrolled. Looser than
@@ -58,8 +60,9 @@ type reader struct {
 	app      *appliance.Appliance
 	notifier *sdnotify.Notifier
 	board    *ioboard.Board
-	sim      *simulation // nil on real hardware
-	face     *face       // the touchscreen page, light ring and speaker
+	sim      *simulation               // nil on real hardware
+	lines    wiegandreader.LineWatcher // the board's GPIO lines (real hardware)
+	face     *face                     // the touchscreen page, light ring and speaker
 	opts     options
 	closers  []io.Closer
 	log      *slog.Logger
@@ -117,7 +120,7 @@ func build(cfg *localconfig.Config, db *store.DB, log *slog.Logger, opts options
 		if err != nil {
 			return nil, err
 		}
-		src = real
+		src, r.lines = real, real
 	}
 	var err error
 	if r.face, err = buildFace(opts, r.sim, log); err != nil {
@@ -168,7 +171,7 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		Watchdog: r.notifier, Probes: appliance.HostProbes{StateDir: cfg.Device.StateDir},
 		Network: nm, Uplink: nm, Version: version, Log: log, People: dir,
 	}
-	if ac.Badges, err = badgeScanner(r.opts.badge, r.sim, log); err != nil {
+	if ac.Badges, err = badgeScanner(cfg.Badge, r.sim, r.lines, log); err != nil {
 		return appliance.Config{}, err
 	}
 	if r.sim != nil && r.sim.badges != nil {
@@ -261,21 +264,28 @@ func (r *reader) camera(cfg *localconfig.Config, dir *people.Directory, log *slo
 	default:
 		return nil, nil
 	}
-	fmr := cmp.Or(cfg.Recognition.FalseMatchRate, defaultFalseMatchRate)
-	th := match.PalmTail.Threshold(fmr)
-	log.Info("recognition", "false_match_rate", fmr, "threshold", th)
-	palms, err := vision.NewPalms(dir.Gallery, th)
+	rc := recognize.Config{FalseMatchRate: cfg.Recognition.FalseMatchRate}
+	if rc.FalseMatchRate == 0 {
+		rc.FalsePositiveRate = cmp.Or(cfg.Recognition.FalsePositiveRate, defaultFalsePositiveRate)
+	}
+	palms, err := recognize.New(rc, dir.Gallery)
 	if err != nil {
 		return nil, err
 	}
-	palms.DuplicateThreshold = match.PalmTail.Threshold(duplicateFalseMatchRate)
+	log.Info("recognition", "false_positive_rate", rc.FalsePositiveRate, "false_match_rate", rc.FalseMatchRate,
+		"threshold_now", palms.Threshold())
 	r.closers = append(r.closers, palms)
+	enrol, err := vision.NewEnrolments(dir.Gallery, match.PalmTail.Threshold(duplicateFalseMatchRate))
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, enrol)
 	codes, err := vision.NewCodes()
 	if err != nil {
 		return nil, err
 	}
 	r.closers = append(r.closers, codes)
-	return vision.New(vision.Config{Open: open, Codes: codes, Palms: palms, Enrol: palms, Log: log})
+	return vision.New(vision.Config{Open: open, Codes: codes, Palms: palms, Enrol: enrol, Log: log})
 }
 
 // service sets up activation and the sync with the service named in

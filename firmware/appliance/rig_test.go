@@ -17,9 +17,9 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
-	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 	"github.com/palmd/palmd/drivers/camera"
@@ -120,7 +120,7 @@ func newRigWith(tb testing.TB, cfg *api.Config, people int, panelProcess bool) *
 	}
 	g, hand := galleryOf(tb, people)
 	r.hand = hand
-	palms, err := vision.NewPalms(g, match.PalmTail.Threshold(1e-9))
+	palms, err := recognize.New(recognize.Config{FalseMatchRate: 1e-9}, g)
 	if err != nil {
 		tb.Fatal(err)
 	}

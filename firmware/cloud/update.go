@@ -142,7 +142,28 @@ func (u *Updates) check(sw api.Software) (release.Manifest, error) {
 	case !strings.HasPrefix(sw.URL, api.PathSoftware+"/"):
 		return m, fmt.Errorf("cloud: release %s: download %q is not on the service's API", m.Version, sw.URL)
 	}
-	return m, nil
+	return m, u.notOlder(m)
+}
+
+// ErrDowngrade: the release is older than the running software and its
+// signed manifest does not allow a downgrade.
+var ErrDowngrade = errors.New("cloud: the release is older than the running software and not signed as a downgrade")
+
+// notOlder refuses a release that would take the reader back, unless the
+// release key signed it as one; versions that cannot be ordered are
+// refused the same way.
+func (u *Updates) notOlder(m release.Manifest) error {
+	if m.Downgrade {
+		return nil
+	}
+	older, err := release.Older(m.Version, u.Running)
+	if err != nil {
+		return fmt.Errorf("%w: %s against %s: %v", ErrDowngrade, m.Version, u.Running, err)
+	}
+	if older {
+		return fmt.Errorf("%w: %s is older than %s", ErrDowngrade, m.Version, u.Running)
+	}
+	return nil
 }
 
 // fetch downloads the release into Dir, resuming a partial download, and

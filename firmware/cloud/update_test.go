@@ -87,8 +87,15 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // publish signs body as version for arm64 with key.
 func (rs *releaseServer) publish(t *testing.T, key ed25519.PrivateKey, version string, body []byte) release.Manifest {
 	t.Helper()
+	return rs.publishAs(t, key, release.Manifest{Version: version}, body)
+}
+
+// publishAs signs body with key under m's version and flags.
+func (rs *releaseServer) publishAs(t *testing.T, key ed25519.PrivateKey, m release.Manifest, body []byte) release.Manifest {
+	t.Helper()
 	sum := sha256.Sum256(body)
-	m := release.Manifest{Product: release.Product, Version: version, Arch: "arm64", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
+	version := m.Version
+	m.Product, m.Arch, m.SHA256, m.Size = release.Product, "arm64", hex.EncodeToString(sum[:]), int64(len(body))
 	signed, err := release.Sign(m, key)
 	if err != nil {
 		t.Fatal(err)
@@ -251,5 +258,35 @@ func TestEnoughSpace(t *testing.T) {
 	}
 	if err := enoughSpace(dir, 1<<60); !errors.Is(err, ErrNoSpace) {
 		t.Fatalf("an exabyte: %v", err)
+	}
+}
+
+// TestNoDowngrade: a release older than the running version is refused,
+// and not fetched, unless its signed manifest says it may replace a newer
+// one; a version that cannot be ordered is refused too.
+func TestNoDowngrade(t *testing.T) {
+	key := testReleaseKey(1)
+	for _, tc := range []struct {
+		name      string
+		m         release.Manifest
+		installed bool
+	}{
+		{"older", release.Manifest{Version: "0.9.5"}, false},
+		{"older, signed as a downgrade", release.Manifest{Version: "0.9.5", Downgrade: true}, true},
+		{"not a version", release.Manifest{Version: "latest"}, false},
+		{"newer", release.Manifest{Version: "1.0.1"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := newReleaseServer(t)
+			u, cs, ri := newUpdates(t, rs, key)
+			rs.publishAs(t, key, tc.m, program)
+			err := u.round(context.Background(), cs)
+			if got := ri.runs == 1; got != tc.installed {
+				t.Fatalf("installed %v (%v), want %v", got, err, tc.installed)
+			}
+			if !tc.installed && (!errors.Is(err, ErrDowngrade) || rs.sent != 0) {
+				t.Fatalf("refusal %v after %d bytes, want ErrDowngrade before any", err, rs.sent)
+			}
+		})
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 const prefix = "PALMDREL1."
@@ -44,6 +46,23 @@ type Manifest struct {
 	Arch    string `json:"arch"` // GOARCH of the binary
 	SHA256  string `json:"sha256"`
 	Size    int64  `json:"size"`
+	// Downgrade says this release may replace a newer one (a rollback
+	// the operator means); without it readers install only newer
+	// versions.
+	Downgrade bool `json:"downgrade,omitempty"`
+}
+
+// Older reports whether version a precedes b (semantic versions, with or
+// without a leading "v"). A version that is not one cannot be ordered:
+// the error says so, and callers refuse what they cannot order.
+func Older(a, b string) (bool, error) {
+	va, vb := "v"+strings.TrimPrefix(a, "v"), "v"+strings.TrimPrefix(b, "v")
+	for _, v := range []string{va, vb} {
+		if !semver.IsValid(v) {
+			return false, fmt.Errorf("release: version %q is not a semantic version", strings.TrimPrefix(v, "v"))
+		}
+	}
+	return semver.Compare(va, vb) < 0, nil
 }
 
 // CheckNames refuses a version or architecture that could not name a

@@ -85,3 +85,24 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestOlder(t *testing.T) {
+	for _, tt := range []struct {
+		a, b  string
+		older bool
+		bad   bool
+	}{
+		{"0.1.5", "0.2.0", true, false},
+		{"0.2.0", "0.1.5", false, false},
+		{"v1.10.0", "1.9.0", false, false},
+		{"1.0.0-rc1", "1.0.0", true, false},
+		{"2.0.0", "2.0.0", false, false},
+		{"latest", "1.0.0", false, true},
+		{"1.0.0", "dev", false, true},
+	} {
+		older, err := Older(tt.a, tt.b)
+		if older != tt.older || (err != nil) != tt.bad {
+			t.Errorf("Older(%q, %q) = %v, %v", tt.a, tt.b, older, err)
+		}
+	}
+}

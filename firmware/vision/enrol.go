@@ -59,6 +59,9 @@ type EnrolSession interface {
 // Enroller starts enrollment sessions.
 type Enroller interface {
 	Session(e Enrolment) EnrolSession
+	// Locate finds the hand, so that only frames with one count as a
+	// session's attempts.
+	Locate(img *image.Gray) (palm.Observation, error)
 }
 
 var _ EnrolSession = (*enroll.Session)(nil)
@@ -110,7 +113,7 @@ func (s *scene) enrolFrame(f camera.Frame, present bool) {
 // presence test the empty scene. The session locates the hand again: the
 // price of using biometric/enroll as it is, paid only with a hand in view.
 func (s *scene) handInView(f camera.Frame) bool {
-	obs, err := s.cfg.Palms.Locate(f.Image)
+	obs, err := s.cfg.Enrol.Locate(f.Image)
 	if err == nil && !slices.Equal(obs.Hints, []palm.Hint{palm.HintNoHand}) {
 		return true
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/drivers/camera"
 )
@@ -25,16 +26,22 @@ import (
 // left. It reports the camera frames and seconds from "I agree" to the
 // last template.
 func BenchmarkEnrolCooperative(b *testing.B) {
-	palms, err := NewPalms(gallery.New(), match.PalmTail.Threshold(1e-9))
+	g := gallery.New()
+	palms, err := recognize.New(recognize.Config{FalsePositiveRate: 1e-5}, g)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer palms.Close()
+	enrol, err := NewEnrolments(g, match.PalmTail.Threshold(1e-6))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer enrol.Close()
 	const fps = 30
 	var total time.Duration
 	for i := range b.N {
 		cam := camera.NewSim(640, 480, fps)
-		w, err := New(Config{Open: cam.Open, Codes: noCodes{}, Palms: palms, Enrol: palms})
+		w, err := New(Config{Open: cam.Open, Codes: noCodes{}, Palms: palms, Enrol: enrol})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -30,6 +30,17 @@ type fakeSession struct {
 
 func (f *fakeEnroller) Session(e Enrolment) EnrolSession { return &fakeSession{f: f, e: e} }
 
+// Locate sees a hand on hand and blurred frames, as palm's locator would.
+func (f *fakeEnroller) Locate(img *image.Gray) (palm.Observation, error) {
+	switch img.Pix[0] {
+	case pixHand:
+		return palm.Observation{ROI: img}, nil
+	case pixBlur:
+		return palm.Observation{Hints: []palm.Hint{palm.HintTooFar}}, nil
+	}
+	return palm.Observation{Hints: []palm.Hint{palm.HintNoHand}}, nil
+}
+
 func (f *fakeEnroller) offered() int { f.mu.Lock(); defer f.mu.Unlock(); return f.frames }
 
 func (s *fakeSession) Add(img *image.Gray) (enroll.Step, error) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/camera"
 )
 
@@ -74,7 +75,7 @@ type Guidance struct {
 type Identified struct {
 	Result gallery.Result
 	Frame  time.Time     // when the frame that decided was captured
-	Took   time.Duration // coding and searching
+	Took   time.Duration // locating, coding and searching the deciding frame
 }
 
 func (CameraState) isOutput()   {}
@@ -89,13 +90,13 @@ type CodeReader interface {
 	Scan(img *image.Gray) (string, error)
 }
 
-// Recogniser finds a palm in a frame and identifies it.
+// Recogniser decides presentations of a hand (biometric/recognize's
+// Reader): each frame gives the screen's hints, and one frame of a
+// presentation gives its decision.
 type Recogniser interface {
-	// Locate finds the hand: hints for the screen, or a frame good
-	// enough to identify.
-	Locate(img *image.Gray) (palm.Observation, error)
-	// Identify searches the enrolled people for the located palm.
-	Identify(obs palm.Observation) (gallery.Result, error)
+	Offer(img *image.Gray) (recognize.Outcome, error)
+	// Reset ends the presentation: the hand has left.
+	Reset()
 }
 
 // Config is what the worker needs.
@@ -282,38 +283,37 @@ func (s *scene) palms(f camera.Frame, present bool) {
 		}
 		if s.away >= leaveFrames {
 			s.armed, s.away = true, 0
+			s.cfg.Palms.Reset()
 			s.guide(Guidance{Hints: []palm.Hint{palm.HintNoHand}})
 		}
 		return
 	}
 	if !present {
+		s.cfg.Palms.Reset() // a hand that left before its decision
 		s.guide(Guidance{Hints: []palm.Hint{palm.HintNoHand}})
 		return
 	}
-	obs, err := s.cfg.Palms.Locate(f.Image)
+	start := time.Now()
+	out, err := s.cfg.Palms.Offer(f.Image)
 	if err != nil {
 		s.cfg.Log.Warn("vision: frame unusable", "err", err)
 		return
 	}
-	if !obs.Good() {
-		if slices.Equal(obs.Hints, []palm.Hint{palm.HintNoHand}) {
-			s.nothingFound(f)
-		} else {
-			s.empty = 0
-		}
-		s.guide(Guidance{Hints: obs.Hints})
-		return
+	switch {
+	case out.Decided:
+		s.empty, s.armed = 0, false
+		s.guide(Guidance{Ready: true})
+		s.out(Identified{Result: out.Result, Frame: f.At, Took: time.Since(start)})
+	case slices.Equal(out.Hints, []palm.Hint{palm.HintNoHand}):
+		s.nothingFound(f)
+		s.guide(Guidance{Hints: out.Hints})
+	case len(out.Hints) > 0:
+		s.empty = 0
+		s.guide(Guidance{Hints: out.Hints})
+	default: // a good frame that did not decide yet: the next may
+		s.empty = 0
+		s.guide(Guidance{Ready: true})
 	}
-	s.empty = 0
-	s.guide(Guidance{Ready: true})
-	start := time.Now()
-	r, err := s.cfg.Palms.Identify(obs)
-	if err != nil {
-		s.cfg.Log.Warn("vision: coding the palm", "err", err)
-		return
-	}
-	s.armed = false
-	s.out(Identified{Result: r, Frame: f.At, Took: time.Since(start)})
 }
 
 // nothingFound counts frames the presence test flagged in vain; enough of

@@ -11,6 +11,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/camera"
 )
 
@@ -34,6 +35,7 @@ func frame(pix byte) *image.Gray {
 type fakes struct {
 	mu                    sync.Mutex
 	scans, locates, found int
+	decided               bool
 }
 
 func (f *fakes) Scan(img *image.Gray) (string, error) {
@@ -46,24 +48,31 @@ func (f *fakes) Scan(img *image.Gray) (string, error) {
 	return "", errors.New("no code")
 }
 
-func (f *fakes) Locate(img *image.Gray) (palm.Observation, error) {
+// Offer decides a presentation on its first good frame, as a Reader of
+// one frame would.
+func (f *fakes) Offer(img *image.Gray) (recognize.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.locates++
 	switch img.Pix[0] {
 	case pixHand:
-		return palm.Observation{ROI: img}, nil
+		if f.decided {
+			return recognize.Outcome{}, nil
+		}
+		f.decided = true
+		f.found++
+		return recognize.Outcome{Decided: true, Result: gallery.Result{ID: "p1", Badge: "12:3456", Matched: true}}, nil
 	case pixBlur:
-		return palm.Observation{Hints: []palm.Hint{palm.HintTooFar}}, nil
+		return recognize.Outcome{Hints: []palm.Hint{palm.HintTooFar}}, nil
 	}
-	return palm.Observation{Hints: []palm.Hint{palm.HintNoHand}}, nil
+	f.decided = false
+	return recognize.Outcome{Hints: []palm.Hint{palm.HintNoHand}}, nil
 }
 
-func (f *fakes) Identify(palm.Observation) (gallery.Result, error) {
+func (f *fakes) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.found++
-	return gallery.Result{ID: "p1", Badge: "12:3456", Matched: true}, nil
+	f.decided = false
 }
 
 func (f *fakes) counts() (scans, locates, found int) {

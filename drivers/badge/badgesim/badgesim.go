@@ -3,7 +3,9 @@
 // (the kernel's binary struct input_event) go through a pipe to
 // badge.Events, a serial scanner on the master of a kernel
 // pseudo-terminal whose slave the reader opens with badge.Serial, and an
-// OSDP card reader (a PD) on a pty that osdpreader polls as its panel.
+// OSDP card reader (a PD) on a pty that osdpreader polls as its panel,
+// and a Wiegand card reader pulsing simulated D0/D1 lines that
+// wiegandreader watches.
 package badgesim
 
 import (
@@ -99,6 +101,8 @@ func New(kind string) (Scanner, badge.Scanner, error) {
 		return NewSerial()
 	case "osdp":
 		return NewOSDP()
+	case "wiegand":
+		return NewWiegand()
 	}
-	return nil, nil, errors.New("badgesim: want a wedge, serial or osdp scanner")
+	return nil, nil, errors.New("badgesim: want a wedge, serial, osdp or wiegand scanner")
 }

@@ -53,27 +53,35 @@ var cardFormats = []string{"h10301", "h10306", "corp1000-35", "corp1000-48"}
 
 // Present implements Scanner: a card with FACILITY:CARD.
 func (s *OSDP) Present(text string) error {
+	bits, err := cardBits(text)
+	if err != nil {
+		return err
+	}
+	data := make([]byte, (len(bits)+7)/8)
+	for i, b := range bits {
+		if b {
+			data[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	return s.pd.Present(osdp.Card{Bits: len(bits), Data: data})
+}
+
+// cardBits is the card a simulated card reader reads for FACILITY:CARD:
+// the first of cardFormats that holds it.
+func cardBits(text string) (wiegand.Bits, error) {
 	f, c, ok := strings.Cut(text, ":")
 	facility, ferr := strconv.ParseUint(f, 10, 64)
 	card, cerr := strconv.ParseUint(c, 10, 64)
 	if !ok || ferr != nil || cerr != nil {
-		return errors.New("badgesim: the simulated card reader reads cards: want FACILITY:CARD")
+		return nil, errors.New("badgesim: the simulated card reader reads cards: want FACILITY:CARD")
 	}
 	for _, name := range cardFormats {
 		format, _ := wiegand.Lookup(name)
-		bits, err := format.Encode(wiegand.Badge{Facility: facility, Card: card})
-		if err != nil {
-			continue
+		if bits, err := format.Encode(wiegand.Badge{Facility: facility, Card: card}); err == nil {
+			return bits, nil
 		}
-		data := make([]byte, (len(bits)+7)/8)
-		for i, b := range bits {
-			if b {
-				data[i/8] |= 0x80 >> (i % 8)
-			}
-		}
-		return s.pd.Present(osdp.Card{Bits: len(bits), Data: data})
 	}
-	return fmt.Errorf("badgesim: no card format holds %s", text)
+	return nil, fmt.Errorf("badgesim: no card format holds %s", text)
 }
 
 // Close implements Scanner: the simulated reader stops.

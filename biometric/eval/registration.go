@@ -1,0 +1,134 @@
+package eval
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/synth"
+)
+
+// RegistrationRow is how far the ROI of captures under one condition
+// lands from the ROI of the same hand's enrolment capture, measured on
+// the hand itself through the generator's ground truth: the shift of
+// the ROI's centre in ROI pixels, its rotation in degrees and its scale
+// in percent (median and 95th percentile of the absolute errors).
+type RegistrationRow struct {
+	Condition             string
+	Hands, Located        int
+	ShiftMedian, ShiftP95 float64 // ROI pixels (of palm.ROISize)
+	AngleMedian, AngleP95 float64 // degrees
+	ScaleMedian, ScaleP95 float64 // percent
+	shift, ang, scl       []float64
+}
+
+// registrationConditions change one thing of a careful capture each
+// (the last, "any", draws everything at once).
+var registrationConditions = []struct {
+	name   string
+	change func(c *synth.Conditions, w synth.WideVariation, rng *rand.Rand)
+}{
+	{"careful", func(*synth.Conditions, synth.WideVariation, *rand.Rand) {}},
+	{"rotated", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
+		c.Rotation = sign(rng) * (15 + rng.Float64()*10)
+	}},
+	{"small", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Scale = 0.62 + rng.Float64()*0.1 }},
+	{"large", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Scale = 1.15 + rng.Float64()*0.13 }},
+	{"closed", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Spread = -0.2 + rng.Float64()*0.5 }},
+	{"spread", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Spread = 1.4 + rng.Float64()*0.4 }},
+	{"tilted", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
+		c.Pitch, c.Yaw = sign(rng)*(8+rng.Float64()*7), sign(rng)*(8+rng.Float64()*7)
+	}},
+	{"flexed", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Curl = 0.3 + rng.Float64()*0.15 }},
+	{"stretched", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
+		c.Stretch, c.StretchX, c.StretchY = 0.02, sign(rng)*0.03, sign(rng)*0.03
+	}},
+	{"dim-noisy", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
+		c.Gain, c.Noise, c.Blur = 0.6+rng.Float64()*0.1, 8, 1.5
+	}},
+	{"any", func(c *synth.Conditions, w synth.WideVariation, rng *rand.Rand) { *c = w.Draw(rng) }},
+}
+
+func sign(rng *rand.Rand) float64 {
+	if rng.IntN(2) == 0 {
+		return -1
+	}
+	return 1
+}
+
+// Registration renders hands of pop, one careful enrolment capture each
+// and one capture per condition, locates the palm in all of them, and
+// measures each condition's ROI against the enrolment ROI on the hand.
+func Registration(hands int, seed uint64, pop synth.Population) []RegistrationRow {
+	rows := make([]RegistrationRow, len(registrationConditions))
+	for i, c := range registrationConditions {
+		rows[i].Condition = c.name
+	}
+	for k := range hands {
+		person := synth.NewPersonIn(seed*7919+uint64(k), pop)
+		side := k % 2
+		h := person.Hands[side]
+		enrol := synth.CaptureConditions(person, side, 0)
+		ref, ok := handPlace(h, enrol)
+		if !ok {
+			continue // a failed enrolment is FTE, not a registration error
+		}
+		for i, rc := range registrationConditions {
+			rng := rand.New(rand.NewPCG(seed, uint64(k*100+i)))
+			c := enrol
+			c.Seed = rng.Uint64()
+			rc.change(&c, synth.WideVariation{Pop: pop, Habit: synth.CaptureConditions(person, side, 1).Spread}, rng)
+			rows[i].Hands++
+			if p, ok := handPlace(h, c); ok {
+				rows[i].add(ref, p)
+			}
+		}
+	}
+	for i := range rows {
+		rows[i].finish()
+	}
+	return rows
+}
+
+// handROI is an ROI's placement on the hand: centre, row direction
+// (radians) and side, in hand space.
+type handROI struct{ u, v, angle, side float64 }
+
+// handPlace locates the palm in a capture under c and maps its ROI onto
+// the hand through the generator's own frame-to-hand mapping.
+func handPlace(h *synth.Hand, c synth.Conditions) (handROI, bool) {
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(h.Capture(c))
+	if err != nil || !obs.Good() {
+		return handROI{}, false
+	}
+	p := obs.Place
+	du, dv := math.Cos(p.Angle)*p.Side/2, math.Sin(p.Angle)*p.Side/2
+	u0, v0 := h.HandPoint(c, p.X, p.Y)
+	u1, v1 := h.HandPoint(c, p.X+du, p.Y+dv)
+	u2, v2 := h.HandPoint(c, p.X-dv, p.Y+du) // a quarter turn on: the columns
+	// The side is the mean of the two half-axes, so a tilt that
+	// foreshortens one shows as half its change.
+	side := math.Hypot(u1-u0, v1-v0) + math.Hypot(u2-u0, v2-v0)
+	return handROI{u: u0, v: v0, angle: math.Atan2(v1-v0, u1-u0), side: side}, true
+}
+
+func (r *RegistrationRow) add(ref, p handROI) {
+	r.Located++
+	px := palm.ROISize / ref.side
+	shift := math.Hypot(p.u-ref.u, p.v-ref.v) * px
+	r.shift = append(r.shift, shift)
+	d := math.Remainder(p.angle-ref.angle, 2*math.Pi) * 180 / math.Pi
+	r.ang = append(r.ang, math.Abs(d))
+	r.scl = append(r.scl, math.Abs(p.side/ref.side-1)*100)
+}
+
+func (r *RegistrationRow) finish() {
+	q := func(v []float64, p float64) float64 {
+		slices.Sort(v)
+		return quantile(v, p)
+	}
+	r.ShiftMedian, r.ShiftP95 = q(r.shift, 0.5), q(r.shift, 0.95)
+	r.AngleMedian, r.AngleP95 = q(r.ang, 0.5), q(r.ang, 0.95)
+	r.ScaleMedian, r.ScaleP95 = q(r.scl, 0.5), q(r.scl, 0.95)
+}

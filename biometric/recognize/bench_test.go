@@ -1,0 +1,53 @@
+package recognize
+
+import (
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
+)
+
+// BenchmarkPresentation10k: the appliance's path through the Reader, one
+// core, 10,000 people (two templates each) enrolled: a good frame of an
+// enrolled palm in, the decision out (locating, the presentation-attack
+// checks, coding at three rotations, the search).
+func BenchmarkPresentation10k(b *testing.B) {
+	me := palmtest.NewHand(3)
+	g := enrolled(b, me)
+	rng := rand.New(rand.NewPCG(5, 5))
+	g.Reserve(20001)
+	for i := range 10000 {
+		id := templatetest.NewIdentity(rng)
+		_ = g.Put(gallery.Person{ID: fmt.Sprint(i), Badge: "x", Templates: []template.Template{id.Capture(rng, 0.1, 1), id.Capture(rng, 0.1, 1)}})
+	}
+	r, err := New(Config{Tail: &flatTail, Frames: 1}, g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	empty := image.NewGray(image.Rect(0, 0, 640, 480))
+	frame := me.Render(palmtest.Pose{Deg: 9, Scale: 160, CX: 330, CY: 300}, 2)
+	var took []time.Duration
+	for b.Loop() {
+		if _, err := r.Offer(empty); err != nil { // the hand leaves: a new presentation
+			b.Fatal(err)
+		}
+		start := time.Now()
+		out, err := r.Offer(frame)
+		took = append(took, time.Since(start))
+		if err != nil || !out.Decided || out.Result.ID != "me" {
+			b.Fatalf("%+v %v", out, err)
+		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2])/1e6, "median-ms")
+	b.ReportMetric(float64(took[(len(took)-1)*95/100])/1e6, "p95-ms")
+	b.ReportMetric(0, "ns/op")
+}

@@ -1,0 +1,159 @@
+// Package recognize is the reader's palm recognition behind one small
+// type: frames of a hand held over the camera go in, guidance for the
+// screen or one decision per presentation come out.
+//
+// A presentation runs from a hand coming into view to its leaving. While
+// the frames are not good enough the Reader returns their hints. Once
+// they are, it identifies every good frame until one matches, or until
+// Frames good frames have not: a user whose first frame was blurred gets
+// another chance, and the threshold is set for the configured false-match
+// rate divided among those frames (the union bound: an impostor's frames
+// are not independent, so they are not trusted to be), so that a
+// presentation is no likelier to match falsely than one frame was at the
+// configured rate.
+package recognize
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/template"
+)
+
+// Config sets a Reader up.
+type Config struct {
+	// FalseMatchRate is per comparison of a presentation with one
+	// enrolled hand (the reader's [recognition] false_match_rate);
+	// default 1e-9.
+	FalseMatchRate float64
+	// FalsePositiveRate, when set, replaces FalseMatchRate: the rate of
+	// presentations of someone not enrolled (or enrolled as someone
+	// else) that may be identified as anyone. The per-comparison rate
+	// then follows the gallery: divided among its templates (at least as
+	// many as its hands, so this errs on the strict side) and the
+	// frames (match.ForSearch), so a small site is not held to the
+	// threshold a large one needs.
+	FalsePositiveRate float64
+	// Frames is how many good frames a presentation may be decided
+	// from; default 3.
+	Frames int
+	// Tail turns the rate into a threshold; default match.PalmTail.
+	Tail *match.Tail
+	// Locate bounds a usable frame; default palm.DefaultConfig.
+	Locate *palm.Config
+}
+
+// Outcome is what one frame did.
+type Outcome struct {
+	Hints   []palm.Hint    // for the screen; none once the palm is good
+	Decided bool           // this frame decided the presentation
+	Result  gallery.Result // the decision, when Decided
+}
+
+// Reader decides presentations. It is not safe for concurrent use: one
+// camera worker owns it.
+type Reader struct {
+	cfg       Config
+	loc       *palm.Locator
+	ext       *features.Extractor
+	gal       *gallery.Gallery
+	threshold float64 // for FalseMatchRate; FalsePositiveRate sets it per search
+	tried     int     // good frames identified in this presentation
+	decided   bool    // this presentation has its decision
+}
+
+// Rotations are the small rotations a probe is coded at.
+var Rotations = []float64{-4, 0, 4}
+
+// ErrGallery is returned by New without a gallery.
+var ErrGallery = errors.New("recognize: no gallery")
+
+// New returns a Reader identifying against g; Close releases it.
+func New(cfg Config, g *gallery.Gallery) (*Reader, error) {
+	if g == nil {
+		return nil, ErrGallery
+	}
+	if cfg.FalseMatchRate <= 0 || cfg.FalseMatchRate >= 1 {
+		cfg.FalseMatchRate = 1e-9
+	}
+	if cfg.Frames <= 0 {
+		cfg.Frames = 3
+	}
+	if cfg.Tail == nil {
+		cfg.Tail = &match.PalmTail
+	}
+	loc := palm.DefaultConfig
+	if cfg.Locate != nil {
+		loc = *cfg.Locate
+	}
+	ext, err := features.NewExtractor()
+	if err != nil {
+		return nil, fmt.Errorf("recognize: %w", err)
+	}
+	return &Reader{
+		cfg: cfg, loc: palm.NewLocator(loc), ext: ext, gal: g,
+		threshold: Threshold(*cfg.Tail, cfg.FalseMatchRate, cfg.Frames),
+	}, nil
+}
+
+// Threshold is the distance a presentation decided from up to frames
+// good frames must beat for rate per comparison.
+func Threshold(tail match.Tail, rate float64, frames int) float64 {
+	return tail.Threshold(rate / float64(max(1, frames)))
+}
+
+// Threshold is the distance this Reader matches below (with
+// FalsePositiveRate set, for the gallery as it is now).
+func (r *Reader) Threshold() float64 {
+	if r.cfg.FalsePositiveRate > 0 {
+		_, templates := r.gal.Len()
+		return r.cfg.Tail.Threshold(match.ForSearch(r.cfg.FalsePositiveRate, templates, r.cfg.Frames))
+	}
+	return r.threshold
+}
+
+// Close releases the filter bank.
+func (r *Reader) Close() error { return r.ext.Close() }
+
+// Reset ends the presentation: the hand left. A reader that sees the hand
+// leave by other means (a cheap presence test) says so here rather than
+// paying for a frame's location.
+func (r *Reader) Reset() { r.tried, r.decided = 0, false }
+
+// Offer takes the next frame. A frame without a hand ends the
+// presentation; the next hand starts a new one.
+func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
+	obs, err := r.loc.Locate(frame)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("recognize: %w", err)
+	}
+	if len(obs.Hints) == 1 && obs.Hints[0] == palm.HintNoHand {
+		r.Reset()
+	}
+	if !obs.Good() {
+		return Outcome{Hints: obs.Hints}, nil
+	}
+	if r.decided {
+		return Outcome{}, nil // the hand must leave before the next decision
+	}
+	probes, err := r.ext.Rotations(obs.ROI, Rotations)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
+	}
+	res := r.identify(probes)
+	r.tried++
+	if res.Matched || r.tried >= r.cfg.Frames {
+		r.decided = true
+		return Outcome{Decided: true, Result: res}, nil
+	}
+	return Outcome{}, nil
+}
+
+func (r *Reader) identify(probes []template.Template) gallery.Result {
+	return r.gal.Identify(probes, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
+}
