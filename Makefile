@@ -19,8 +19,9 @@ deps:
 build: deps
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+# READERS=2 adds an enrollment desk beside the door, in the same site.
 run: build
-	bash scripts/run.sh $(CONFIG)
+	READERS=$(or $(READERS),1) bash scripts/run.sh $(CONFIG)
 
 vet: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

@@ -4,9 +4,14 @@
 # template and a device instance on first run, writes the instance's
 # activation QR code to var/activation.png, then runs palmd on simulated
 # hardware (GPIO, the door panel on a pty) until Ctrl-C.
+#
+# READERS=2 adds an enrollment desk in the same site: a second device
+# instance configured for enrollment (var/activation-desk.png) and a
+# second palmd (configs/simulator-desk.toml), each with its own page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-configs/simulator.toml}
+readers=${READERS:-1}
 dc="bin/devcloud --dir var/devcloud"
 mkdir -p var
 bin/devcloud serve --dir var/devcloud --addr 127.0.0.1:8443 >>var/devcloud.log 2>&1 &
@@ -27,6 +32,33 @@ if [ ! -s var/devcloud/instance ]; then
 fi
 inst=$(cat var/devcloud/instance)
 $dc qr "$inst" --png var/activation.png >/dev/null || true
+if [ "$readers" = 2 ]; then
+  if [ ! -s var/devcloud/desk ]; then
+    site=$($dc GET "/manage/instances/$inst" | field siteId)
+    cat >var/desk-config.json <<'JSON'
+{"version":1,"mode":"enrollment","panel":{"protocol":"wiegand","wiegand_pulse_us":50,"wiegand_interval_us":2000},
+ "badge":{"format":"h10301"},"relay":{"follow":"grant","unlock":"3s","gpo":"off"},"decision_timeout":"5s","language":"en",
+ "enrollment":{"hands":"both","captures":3}}
+JSON
+    tmpl=$($dc template create "Enrollment desk" --config var/desk-config.json | field templateId)
+    desk=$($dc instance create "Enrollment desk" --site "$site" | field deviceInstanceId)
+    $dc instance configure "$desk" --template "$tmpl" >/dev/null
+    echo "$desk" >var/devcloud/desk
+  fi
+  desk=$(cat var/devcloud/desk)
+  $dc qr "$desk" --png var/activation-desk.png >/dev/null || true
+  bin/palmd -config configs/simulator-desk.toml -ui 127.0.0.1:8081 >>var/palmd-desk.log 2>&1 &
+  deskpid=$!
+  trap 'kill $deskpid $dcpid 2>/dev/null; wait $deskpid $dcpid 2>/dev/null' EXIT
+  cat <<MSG
+
+  Enrollment desk: http://127.0.0.1:7071/  (log var/palmd-desk.log; activate it with
+  var/activation-desk.png). Enrol: tap "Get started", "Scan the badge" 12:3456 on its
+  page (or bin/palmctl sim --addr 127.0.0.1:7071 badge 12:3456), OK, I agree, then hold
+  person 7's right hand, take it away, hold the left (sim palm 7 --hand left). At the
+  door (http://127.0.0.1:7070/) hold person 7's hand: granted once the door has synced.
+MSG
+fi
 cat <<MSG
 
   Open http://127.0.0.1:7070/  the reader's screen beside the simulator's controls.

@@ -7,8 +7,7 @@ import (
 )
 
 // Sample is a screen with typical contents, for the simulator's preview
-// of screens no flow reaches yet (enrollment) and for tests that draw
-// every screen.
+// of any screen and for tests that draw every screen.
 func Sample(name, lang string) appliance.Screen {
 	sc := appliance.Screen{Name: name, Language: lang}
 	switch name {
@@ -25,6 +24,8 @@ func Sample(name, lang string) appliance.Screen {
 	case appliance.ScreenEnrollCapture:
 		sc.Hints = []palm.Hint{palm.HintMoving}
 		sc.Hands = []appliance.HandProgress{{Hand: "right", Done: 3, Needed: 5}, {Hand: "left", Needed: 5}}
+	case appliance.ScreenEnrollFailed:
+		sc.Cause, sc.Reason = appliance.CauseDuplicate, "the palm is already enrolled to another badge"
 	case appliance.ScreenIdle:
 		sc.Offline = true
 	}

@@ -72,12 +72,6 @@ type spec struct {
 	keyboard      bool
 }
 
-// Enrollment's buttons, which its flow will post.
-const (
-	buttonAgree   = "agree"
-	buttonDecline = "decline"
-)
-
 var specs = map[string]spec{
 	appliance.ScreenSetup:         {tone: "neutral", picture: "tap", tap: appliance.ButtonStart},
 	appliance.ScreenChooseNetwork: {tone: "neutral", picture: "network", buttons: []string{appliance.ButtonEthernet, appliance.ButtonWiFi, appliance.ButtonBack}},
@@ -109,7 +103,7 @@ var specs = map[string]spec{
 	appliance.ScreenEnrollBadge:    {tone: "neutral", picture: "badge"},
 	appliance.ScreenEnrollScanned:  {tone: "good", picture: "badge"},
 	appliance.ScreenEnrollTerms:    {tone: "neutral", picture: "document", buttons: []string{appliance.ButtonOK}},
-	appliance.ScreenEnrollConsent:  {tone: "neutral", picture: "document", buttons: []string{buttonAgree, buttonDecline}},
+	appliance.ScreenEnrollConsent:  {tone: "neutral", picture: "document", buttons: []string{appliance.ButtonAgree, appliance.ButtonDecline}},
 	appliance.ScreenEnrollCapture:  {tone: "neutral", picture: "palm"},
 	appliance.ScreenEnrollComplete: {tone: "good", picture: "check"},
 	appliance.ScreenEnrollFailed:   {tone: "bad", picture: "cross"},

@@ -8,6 +8,7 @@ import (
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/appliance"
+	"github.com/palmd/palmd/firmware/vision"
 )
 
 // every screen the appliance names (the lifecycle's and enrollment's).
@@ -79,7 +80,8 @@ func TestCauseCatalogue(t *testing.T) {
 	for _, cause := range []string{appliance.CauseScanFailed, appliance.CauseNoCable, appliance.CauseNotInRange,
 		appliance.CauseWrongPassphrase, appliance.CauseNotConnected, appliance.CauseTimeout, appliance.CauseCodeGarbled,
 		appliance.CauseCodeForged, appliance.CauseCodeExpired, appliance.CauseCodeUsed, appliance.CauseCodeUnknown,
-		appliance.CauseOtherService, appliance.CauseServiceDown} {
+		appliance.CauseOtherService, appliance.CauseServiceDown, appliance.CauseBadgeUnreadable, appliance.CauseDuplicate,
+		appliance.CausePoorCaptures, appliance.CauseNotStored} {
 		for _, lang := range Languages {
 			v, err := Build(c, appliance.Screen{Name: appliance.ScreenCodeRefused, Language: lang, Cause: cause})
 			if err != nil || v.Body == "" {
@@ -149,5 +151,16 @@ func TestBuildRefuses(t *testing.T) {
 	delete(c.texts["de"], "access-denied.body")
 	if _, err := Build(c, appliance.Screen{Name: appliance.ScreenDenied, Language: "de"}); err == nil || !strings.Contains(err.Error(), "access-denied.body") {
 		t.Fatalf("a missing text: %v", err)
+	}
+}
+
+// TestTakeAwayHint: the enrollment's own hint has words in every language.
+func TestTakeAwayHint(t *testing.T) {
+	c := catalog(t)
+	for _, lang := range Languages {
+		v, err := Build(c, appliance.Screen{Name: appliance.ScreenEnrollCapture, Language: lang, Hints: []palm.Hint{vision.HintTakeAway}})
+		if err != nil || v.Title == "" || v.Hint != vision.HintTakeAway {
+			t.Errorf("%s: %+v %v", lang, v, err)
+		}
 	}
 }

@@ -253,7 +253,9 @@ func checkEvent(ev api.Event) error {
 }
 
 // enroll adds a person enrolled at a reader to the site's gallery; the
-// enrollment ID makes a retried upload harmless.
+// enrollment ID makes a retried upload harmless. A re-enrollment of a
+// badge replaces the site's other profile of it: its key is destroyed
+// and every reader drops it.
 func (s *server) enroll(w http.ResponseWriter, r *http.Request, rec instanceRecord) {
 	var e api.Enrollment
 	if !readJSON(w, r, deviceBodyLimit, deviceStringLimit, &e) {
@@ -263,10 +265,17 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request, rec instanceReco
 		writeError(w, http.StatusBadRequest, "bad_request", "id, badge and templates are required")
 		return
 	}
-	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge}, Site: rec.Site, Status: "ACTIVE", Created: s.now().UTC()}
+	created := s.now().UTC()
+	if !e.At.IsZero() && e.At.Before(created) {
+		created = e.At.UTC() // when the person enrolled, however late the upload
+	}
+	p := profile{Profile: api.Profile{ID: e.ID, Badge: e.Badge}, Site: rec.Site, Status: "ACTIVE", Created: created, Source: rec.ID}
 	if !s.update(w, func(tx *bolt.Tx) (err error) {
 		if tx.Bucket(bProfiles).Get([]byte(e.ID)) != nil {
 			return nil
+		}
+		if err := s.replaceBadge(tx, p); err != nil {
+			return err
 		}
 		if p.Sealed, err = s.vault.seal(tx, p.ID, e.Templates); err != nil {
 			return err
@@ -277,12 +286,39 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request, rec instanceReco
 		if _, err := appendSeq(tx, bGallery, galleryChange{Site: rec.Site, AddedID: p.ID}); err != nil {
 			return err
 		}
-		return s.events.userEvent(tx, "New Successful Enrollment", s.now(), p, rec.ID)
+		return s.events.userEvent(tx, "New Successful Enrollment", p.Created, p, rec.ID)
 	}) {
 		return
 	}
 	s.publish()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// replaceBadge retires the site's active profiles of p's badge.
+func (s *server) replaceBadge(tx *bolt.Tx, p profile) error {
+	var old []profile
+	err := each(tx, bProfiles, func(_ []byte, o profile) error {
+		if o.Site == p.Site && o.Badge == p.Badge && o.Status == "ACTIVE" && o.ID != p.ID {
+			old = append(old, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range old {
+		o.Status, o.Sealed, o.Templates, o.ReplacedBy = "DELETED", nil, nil, p.ID
+		if err := put(tx, bProfiles, o.ID, o); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bProfileKeys).Delete([]byte(o.ID)); err != nil {
+			return err
+		}
+		if _, err := appendSeq(tx, bGallery, galleryChange{Site: o.Site, Deleted: o.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // gallery returns the site's changes after the cursor (a sequence number).

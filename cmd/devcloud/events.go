@@ -268,6 +268,14 @@ func (p *publisher) deviceEvent(tx *bolt.Tx, ev api.Event, rec instanceRecord) e
 		}
 		return p.enqueue(tx, ev.ID, ev.Type, ev.Time, resources, p.siteMeta(st), data)
 	}
+	switch ev.Type {
+	case api.EventEnrolled:
+		return errBadRequest(fmt.Sprintf("events[%s].type: enrollments are uploaded to %s", ev.ID, api.PathEnrollments))
+	case api.EventNotEnrolled:
+		return p.enrollFailure(tx, ev, rec, st)
+	case api.EventUnenrolled, api.EventNotUnenrolled:
+		return p.unenrollment(tx, ev, rec, st)
+	}
 	var data map[string]any
 	if len(ev.Data) > 0 {
 		if err := json.Unmarshal(ev.Data, &data); err != nil {
@@ -331,4 +339,48 @@ func decodeRecognition(data []byte) (api.Recognition, error) {
 		return api.Recognition{}, err // the error of the current form
 	}
 	return api.Recognition{Badge: l.Value}, nil
+}
+
+// enrollFailure publishes a reader's Unsuccessful Enrollment in the
+// guide's user-event shape, with the reason; associatedIds is empty when
+// the person declined (the reader keeps nothing of them).
+func (p *publisher) enrollFailure(tx *bolt.Tx, ev api.Event, rec instanceRecord, st site) error {
+	var f api.EnrollmentFailure
+	if err := decodeStrict(ev.Data, &f); err != nil || f.Reason == "" {
+		return errBadRequest(fmt.Sprintf("events[%s].data: want EnrollmentFailure with a reason: %v", ev.ID, err))
+	}
+	data := map[string]any{
+		"accountId": p.account, "enrollmentSource": rec.ID, "createdTimestamp": ev.Time.UTC().Format(time.RFC3339),
+		"associatedIds": badgeIDs(f.Badge), "reason": f.Reason, "assetTagId": rec.AssetTag, "deviceInstanceName": rec.Name,
+	}
+	return p.enqueue(tx, ev.ID, ev.Type, ev.Time, []string{p.arn("device-instance", rec.ID)}, p.siteMeta(st), data)
+}
+
+// unenrollment publishes a reader's report of a deletion: the person,
+// their status and badge as the service knows them, the reader, and on
+// a failure why. A profile retired by a re-enrollment of its badge is no
+// un-enrollment: the report is taken and not published.
+func (p *publisher) unenrollment(tx *bolt.Tx, ev api.Event, rec instanceRecord, st site) error {
+	var u api.Unenrollment
+	if err := decodeStrict(ev.Data, &u); err != nil || u.Profile == "" {
+		return errBadRequest(fmt.Sprintf("events[%s].data: want Unenrollment with a profile: %v", ev.ID, err))
+	}
+	var pr profile
+	_ = get(tx, bProfiles, u.Profile, &pr) // an unknown profile is published without its badge
+	if pr.ReplacedBy != "" {
+		return nil
+	}
+	data := map[string]any{
+		"accountId": p.account, "enrollmentSource": pr.Source, "requestSource": rec.ID,
+		"createdTimestamp": ev.Time.UTC().Format(time.RFC3339), "associatedIds": badgeIDs(pr.Badge),
+		"assetTagId": rec.AssetTag, "deviceInstanceName": rec.Name,
+	}
+	if pr.Status != "" {
+		data["userStatus"] = pr.Status
+	}
+	if ev.Type == api.EventNotUnenrolled {
+		data["reason"] = u.Reason
+	}
+	resources := []string{p.arn("user", u.Profile), p.arn("device-instance", rec.ID)}
+	return p.enqueue(tx, ev.ID, ev.Type, ev.Time, resources, p.siteMeta(st), data)
 }

@@ -100,6 +100,10 @@ type profile struct {
 	Site    string    `json:"site"`
 	Status  string    `json:"userStatus"` // ACTIVE or DELETED
 	Created time.Time `json:"createdTimestamp"`
+	Source  string    `json:"enrollmentSource,omitempty"` // the device instance that enrolled them
+	// ReplacedBy is the profile a re-enrollment of the same badge made;
+	// such a profile is DELETED without being un-enrolled.
+	ReplacedBy string `json:"replacedBy,omitempty"`
 }
 
 // galleryChange is one entry of a site's gallery log. An addition names

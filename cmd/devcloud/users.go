@@ -15,12 +15,13 @@ type userView struct {
 	Site    string `json:"siteId"`
 	Status  string `json:"userStatus"`
 	Created string `json:"createdTimestamp"`
+	Source  string `json:"enrollmentSource,omitempty"` // the device instance that enrolled them
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ apiKey) {
 	siteID := r.URL.Query().Get("siteId")
 	list(s, w, bProfiles, "users", func(p profile) (any, bool) {
-		return userView{p.ID, p.Badge, p.Site, p.Status, p.Created.Format("2006-01-02T15:04:05Z")}, siteID == "" || p.Site == siteID
+		return userView{p.ID, p.Badge, p.Site, p.Status, p.Created.Format("2006-01-02T15:04:05Z"), p.Source}, siteID == "" || p.Site == siteID
 	})
 }
 

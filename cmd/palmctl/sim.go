@@ -34,6 +34,14 @@ endpoint (simulate.control in the local config):
   camera clear|unplug|plug    take it away; pull the camera out; put it back
   identify FACILITY:CARD      play a palm the pipeline matched to this badge
   identify nobody             play a palm that matched nobody
+  palm N [--hand left|right] [--pose POSE]
+                              hold a fresh capture of synthetic person N's hand
+                              over the camera (right unless told; POSE held-right,
+                              too-far, too-close, off-centre, in-the-dark), for the
+                              real pipeline to guide, identify or enrol
+  palm away                   take it away
+  badge FACILITY:CARD         hold a badge to the enrollment desk's scanner (any
+                              other text is typed as it is: a read in the wrong format)
   panel answer|silent         the simulated door controllers answer badges, or
                               take them and never answer
   panel                       the badges the door controllers received, their answers
@@ -100,6 +108,12 @@ func simRequest(rest []string) (method, path string, body []byte, err error) {
 	case cmd == "panel" && len(rest) == 2 && (rest[1] == "answer" || rest[1] == "silent"):
 		body, err = json.Marshal(map[string]bool{"answer": rest[1] == "answer"})
 		return http.MethodPost, "/panel", body, err
+	case cmd == "palm" && len(rest) >= 2:
+		body, err = palmBody(rest[1:])
+		return http.MethodPost, "/hand", body, err
+	case cmd == "badge" && len(rest) == 2:
+		body, err = json.Marshal(map[string]string{"text": rest[1]})
+		return http.MethodPost, "/badge", body, err
 	case cmd == "set" && len(rest) >= 3:
 		return setRequest(rest[1:])
 	}
@@ -170,4 +184,27 @@ func identifyBody(badge string) ([]byte, error) {
 		return nil, fmt.Errorf("badge %q: want FACILITY:CARD, e.g. 12:3456, or nobody", badge)
 	}
 	return json.Marshal(map[string]uint64{"facility": facility, "card": card})
+}
+
+// palmBody turns "N [--hand left|right] [--pose POSE]", or "away", into
+// the /hand request.
+func palmBody(rest []string) ([]byte, error) {
+	if rest[0] == "away" && len(rest) == 1 {
+		return []byte(`{"away":true}`), nil
+	}
+	person, err := strconv.ParseUint(rest[0], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("palm %q: want a synthetic person's number, or away", rest[0])
+	}
+	pf := flag.NewFlagSet("sim palm", flag.ContinueOnError)
+	pf.SetOutput(io.Discard)
+	hand := pf.String("hand", "right", "left or right")
+	pose := pf.String("pose", "held-right", "how the hand is held")
+	if err := pf.Parse(rest[1:]); err != nil || pf.NArg() > 0 {
+		return nil, fmt.Errorf("palm: want N [--hand left|right] [--pose POSE]")
+	}
+	if *hand != "left" && *hand != "right" {
+		return nil, fmt.Errorf("palm --hand %q: want left or right", *hand)
+	}
+	return json.Marshal(map[string]any{"person": person, "hand": *hand, "pose": *pose})
 }

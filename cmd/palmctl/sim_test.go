@@ -36,6 +36,8 @@ func TestSimCommand(t *testing.T) {
 		{[]string{"--addr", addr, "frobnicate"}, 2, "usage"},
 		{[]string{"--addr", addr, "identify", "12-3456"}, 2, "FACILITY:CARD"},
 		{[]string{"--addr", addr, "identify", "12:3456"}, 1, "404"},
+		{[]string{"--addr", addr, "palm", "seven"}, 2, "synthetic person"},
+		{[]string{"--addr", addr, "palm", "7", "--hand", "middle"}, 2, "want left or right"},
 		{[]string{"--addr", addr, "camera", "/nonexistent.png"}, 1, "no such file"},
 		{[]string{"--addr", "127.0.0.1:1", "pins"}, 1, "is palmd running"},
 	}
@@ -87,6 +89,10 @@ func TestSimRequests(t *testing.T) {
 		{[]string{"lights"}, "GET /lights "},
 		{[]string{"sounds"}, "GET /sounds "},
 		{[]string{"set", "GPI", "low", "--pulse", "1s"}, `POST /pins/GPI {"level":"low","pulse":"1s"}`},
+		{[]string{"palm", "7"}, `POST /hand {"hand":"right","person":7,"pose":"held-right"}`},
+		{[]string{"palm", "7", "--hand", "left", "--pose", "too-far"}, `POST /hand {"hand":"left","person":7,"pose":"too-far"}`},
+		{[]string{"palm", "away"}, `POST /hand {"away":true}`},
+		{[]string{"badge", "12:3456"}, `POST /badge {"text":"12:3456"}`},
 	}
 	for _, tt := range tests {
 		got = nil

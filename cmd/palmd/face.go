@@ -28,6 +28,7 @@ type options struct {
 	leds      int           // LEDs on the ring
 	speaker   string        // ALSA device, e.g. "default"; "" none
 	result    time.Duration // how long an entry's outcome stays on the screen
+	badge     string        // -badge: the badge scanner instead of [badge] (badgeFlag)
 }
 
 // face is the reader's touchscreen page, light ring and speaker: what the

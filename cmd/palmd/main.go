@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0); real hardware only")
 	fs.IntVar(&opts.leds, "leds", 24, "LEDs on the ring")
 	fs.StringVar(&opts.speaker, "speaker", "", "ALSA device of the speaker (e.g. default); real hardware only")
+	fs.StringVar(&opts.badge, "badge", "", "the enrollment desk's badge scanner instead of the local file's [badge]: wedge:DEVICE|NAME, serial:DEVICE[@BAUD], osdp:DEVICE[@BAUD][#ADDR], wiegand:D0,D1; in simulation sim:wedge (default), sim:serial, sim:osdp or sim:wiegand")
 	fs.DurationVar(&opts.result, "result-time", 3*time.Second, "how long an entry's outcome (granted, denied, ...) stays on the screen")
 	if err := fs.Parse(args); err != nil {
 		return restart, false, err
@@ -82,6 +83,11 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	cfg, err := localconfig.Load(*configPath)
 	if err != nil {
 		return restart, false, err
+	}
+	if opts.badge != "" {
+		if err := badgeFlag(opts.badge, cfg); err != nil {
+			return restart, false, err
+		}
 	}
 	real = cfg.Device.Backend == localconfig.BackendReal
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)

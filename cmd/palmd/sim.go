@@ -19,6 +19,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/drivers/badge/badgesim"
 	"github.com/palmd/palmd/drivers/camera"
 	"github.com/palmd/palmd/drivers/lightring/ringsim"
 	"github.com/palmd/palmd/drivers/network"
@@ -51,6 +52,7 @@ type simulation struct {
 	speaker *speakersim.Speaker
 	panel   *panelView // what the simulated panels received and answered
 	uiURL   string     // the touchscreen page the simulator's page shows
+	badges  badgesim.Scanner
 }
 
 // simFPS is the simulated camera's frame rate, a reader camera's.
@@ -192,6 +194,7 @@ func (s *simulation) handler(app *appliance.Appliance) http.Handler {
 	mux.HandleFunc("POST /identify", func(w http.ResponseWriter, r *http.Request) { s.identify(w, r, app) })
 	mux.HandleFunc("POST /touch", func(w http.ResponseWriter, r *http.Request) { s.touch(w, r, app) })
 	mux.HandleFunc("POST /panel", s.panelAnswers)
+	mux.HandleFunc("POST /badge", s.presentBadge)
 	mux.HandleFunc("GET /network", func(w http.ResponseWriter, _ *http.Request) {
 		ssid, secured, n := s.network.Current()
 		reply(w, map[string]any{"ssid": ssid, "passphrase_set": secured, "applied": n, "cable": s.network.Cable()}, nil)
@@ -297,4 +300,25 @@ func (s *simulation) panelAnswers(w http.ResponseWriter, r *http.Request) {
 	}
 	s.panel.setSilent(!*req.Answer)
 	reply(w, map[string]bool{"answer": *req.Answer}, nil)
+}
+
+// presentBadge is POST /badge {"text":"12:3456"}: a badge held to the
+// simulated desk scanner, which types (or sends) the text as it is, so
+// that a read in the wrong format can be played too.
+func (s *simulation) presentBadge(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Text string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<12)).Decode(&req); err != nil || req.Text == "" || len(req.Text) > 64 {
+		http.Error(w, `badge: want {"text":"FACILITY:CARD"}`, http.StatusBadRequest)
+		return
+	}
+	if s.badges == nil {
+		http.Error(w, "badge: this reader runs without a simulated badge scanner", http.StatusConflict)
+		return
+	}
+	if err := s.badges.Present(req.Text); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintln(w, `{"presented":true}`)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -158,21 +159,29 @@ var handPoses = map[string]func(c *synth.Conditions){
 	"in-the-dark": func(c *synth.Conditions) { c.Gain = 0.25 },
 }
 
-// showHand is POST /hand {"person":N,"pose":"too-far"}: the right hand of
-// synthetic person N (biometric/synth) held over the camera as the pose
-// says, for the real pipeline to guide and identify; {"away":true} takes
-// it away. Nobody the simulator renders is enrolled: an enrolled person
-// is played with /identify.
+// showHand is POST /hand {"person":N,"hand":"left","pose":"too-far"}:
+// a fresh capture of synthetic person N's hand (biometric/synth; the
+// right one unless told) held over the camera as the pose says, for the
+// real pipeline to guide, identify or enrol; {"away":true} takes it
+// away. Each call is a new presentation: the hand lands a little
+// differently each time, as a person's does ("seed" replays one, for
+// tests).
 func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Person uint64
+		Hand   string
 		Pose   string
+		Seed   uint64 // the presentation's; zero: a new one
 		Away   bool
 	}
 	err := json.NewDecoder(io.LimitReader(r.Body, 1<<12)).Decode(&req)
+	if req.Pose == "" {
+		req.Pose = "held-right"
+	}
 	pose, ok := handPoses[req.Pose]
-	if err != nil || (!req.Away && !ok) {
-		http.Error(w, `hand: want {"person":N,"pose":"held-right|too-far|too-close|off-centre|in-the-dark"} or {"away":true}`, http.StatusBadRequest)
+	side, sideOK := map[string]synth.Side{"": synth.Right, "right": synth.Right, "left": synth.Left}[req.Hand]
+	if err != nil || (!req.Away && (!ok || !sideOK)) {
+		http.Error(w, `hand: want {"person":N,"hand":"right|left","pose":"held-right|too-far|too-close|off-centre|in-the-dark"} or {"away":true}`, http.StatusBadRequest)
 		return
 	}
 	if req.Away {
@@ -180,9 +189,25 @@ func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]bool{"shown": false}, nil)
 		return
 	}
-	c := synth.Nominal
-	c.Seed = req.Person
+	if req.Seed == 0 {
+		req.Seed = rand.Uint64()
+	}
+	c := presentation(rand.New(rand.NewPCG(req.Seed, req.Person)))
 	pose(&c)
-	s.camera.Show(synth.NewPerson(req.Person).Hands[synth.Right].Capture(c))
-	reply(w, map[string]any{"shown": true, "person": req.Person, "pose": req.Pose}, nil)
+	s.camera.Show(synth.NewPerson(req.Person).Hands[side].Capture(c))
+	reply(w, map[string]any{"shown": true, "person": req.Person, "hand": side.String(), "pose": req.Pose}, nil)
+}
+
+// presentation is how a cooperative person holds a hand over the reader:
+// near the nominal pose, a little turned, shifted, lit and noisy.
+func presentation(rng *rand.Rand) synth.Conditions {
+	c := synth.Nominal
+	c.Rotation = rng.Float64()*12 - 6
+	c.Scale = 0.95 + rng.Float64()*0.1
+	c.DX, c.DY = rng.NormFloat64()*8, rng.NormFloat64()*6
+	c.Spread = 0.9 + rng.Float64()*0.2
+	c.Gain = 0.9 + rng.Float64()*0.2
+	c.Noise = 2 + rng.Float64()*2
+	c.Seed = rng.Uint64()
+	return c
 }

@@ -68,7 +68,34 @@ type Config struct {
 	Decision Duration    `json:"decision_timeout"`
 	Language string      `json:"language"`
 	WiFi     *WiFiConfig `json:"wifi,omitempty"`
+	// Enrollment sets an enrollment desk's captures; zero fields take
+	// their defaults (EnrollmentRules), and entry readers ignore it.
+	Enrollment EnrollmentConfig `json:"enrollment,omitzero"`
 }
+
+// EnrollmentConfig is how an enrollment desk captures palms.
+type EnrollmentConfig struct {
+	// Hands to enrol: "right", "left" or "both" (right, then left);
+	// default both.
+	Hands string `json:"hands,omitempty"`
+	// Captures: good captures needed per hand, 1..10; default 3.
+	Captures int `json:"captures,omitempty"`
+	// MaxAttempts: frames with a hand in view a hand may take before the
+	// enrollment fails (failure to enrol), 10..3000; default 300, ten
+	// seconds of a hand held badly at 30 frames a second.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// StepTimeout: how long any step may wait for the person before the
+	// desk forgets everything and returns to "Get started", 10 s..10 min;
+	// default 1 min.
+	StepTimeout Duration `json:"step_timeout,omitzero"`
+}
+
+// The hands an enrollment may capture.
+const (
+	HandRight = "right"
+	HandLeft  = "left"
+	HandsBoth = "both"
+)
 
 // PanelConfig says how the door controller is reached.
 type PanelConfig struct {
@@ -136,7 +163,51 @@ const (
 	// Events the reader had to drop (its storage was full, or it was
 	// offline beyond what its outbox holds); data is EventsDropped.
 	EventEventsDropped = "Device Events Dropped"
+	// A person enrolled at this reader; data is Enrolled. It never goes
+	// to /v1/events: the sync uploads the profile it names as an
+	// Enrollment, under the event's ID, and the service publishes it.
+	EventEnrolled = "New Successful Enrollment"
+	// An enrollment that ended without a profile; data is
+	// EnrollmentFailure.
+	EventNotEnrolled = "Unsuccessful Enrollment"
+	// The service's deletion of a person, carried out on this reader or
+	// not; data is Unenrollment.
+	EventUnenrolled    = "New Successful Un-enrollment"
+	EventNotUnenrolled = "Unsuccessful Un-enrollment"
 )
+
+// Enrolled is the data of an EventEnrolled in the reader's outbox: which
+// sealed profile to upload. Templates never sit in the outbox.
+type Enrolled struct {
+	Profile  string `json:"profile"`
+	Replaces string `json:"replaces,omitempty"` // the badge's previous profile on this reader
+}
+
+// EnrollmentFailure is the data of an EventNotEnrolled. Badge is empty
+// when the person declined consent: nothing of them is kept.
+type EnrollmentFailure struct {
+	Badge  string `json:"badge,omitempty"`
+	Reason string `json:"reason"`
+	// Cause is the reason as a code: "declined", "timeout",
+	// "failure-to-enrol", "duplicate", "storage".
+	Cause string `json:"cause"`
+}
+
+// The causes of an EnrollmentFailure.
+const (
+	EnrollDeclined = "declined"
+	EnrollTimeout  = "timeout"
+	EnrollFTE      = "failure-to-enrol"
+	EnrollDup      = "duplicate"
+	EnrollStorage  = "storage"
+)
+
+// Unenrollment is the data of an EventUnenrolled or EventNotUnenrolled:
+// the person the service deleted and, when the reader could not, why.
+type Unenrollment struct {
+	Profile string `json:"profile"`
+	Reason  string `json:"reason,omitempty"`
+}
 
 // EventsDropped is the data of an EventEventsDropped event.
 type EventsDropped struct {
@@ -181,9 +252,11 @@ type EventRejected struct {
 	Reason string `json:"reason"`
 }
 
-// Enrollment uploads a person enrolled at this reader.
+// Enrollment uploads a person enrolled at this reader. ID is both the
+// idempotency key and the new profile's ID; the service replaces any
+// other profile of the same badge in the site (a re-enrollment).
 type Enrollment struct {
-	ID        string    `json:"id"` // idempotency key
+	ID        string    `json:"id"`
 	Badge     string    `json:"badge"`
 	Templates [][]byte  `json:"templates"`
 	At        time.Time `json:"at"`

@@ -20,7 +20,7 @@ var (
 // Validate checks everything a reader needs to run c. A configuration that
 // fails is refused whole and the running one stays.
 func (c *Config) Validate() error {
-	checks := []func() error{c.validateMode, c.validatePanel, c.validateBadge, c.validateRelay, c.validateMisc}
+	checks := []func() error{c.validateMode, c.validatePanel, c.validateBadge, c.validateRelay, c.validateMisc, c.validateEnrollment}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
@@ -121,4 +121,58 @@ func DefaultConfig() Config {
 		Relay:    RelayConfig{Follow: "panel", Unlock: Duration{3 * time.Second}, GPOFunc: "off"},
 		Decision: Duration{5 * time.Second}, Language: "en",
 	}
+}
+
+// Enrollment's defaults and limits.
+const (
+	DefaultCaptures    = 3
+	DefaultMaxAttempts = 300
+	DefaultStepTimeout = time.Minute
+)
+
+func (c *Config) validateEnrollment() error {
+	e := c.Enrollment
+	switch e.Hands {
+	case "", HandRight, HandLeft, HandsBoth:
+	default:
+		return fmt.Errorf("enrollment.hands %q: want right, left or both", e.Hands)
+	}
+	if e.Captures != 0 && (e.Captures < 1 || e.Captures > 10) {
+		return fmt.Errorf("enrollment.captures %d: want 1..10", e.Captures)
+	}
+	if e.MaxAttempts != 0 && (e.MaxAttempts < 10 || e.MaxAttempts > 3000) {
+		return fmt.Errorf("enrollment.max_attempts %d: want 10..3000", e.MaxAttempts)
+	}
+	if t := e.StepTimeout.Duration; t != 0 && (t < 10*time.Second || t > 10*time.Minute) {
+		return fmt.Errorf("enrollment.step_timeout %v: want 10s..10m", t)
+	}
+	return nil
+}
+
+// HandList is the hands an enrollment captures, in order.
+func (e EnrollmentConfig) HandList() []string {
+	switch e.Hands {
+	case HandRight, HandLeft:
+		return []string{e.Hands}
+	}
+	return []string{HandRight, HandLeft}
+}
+
+// EnrollmentRules is the enrollment configuration with every default
+// filled in.
+func (c *Config) EnrollmentRules() EnrollmentConfig {
+	e := c.Enrollment
+	if e.Hands == "" {
+		e.Hands = HandsBoth
+	}
+	if e.Captures == 0 {
+		e.Captures = DefaultCaptures
+	}
+	if e.MaxAttempts == 0 {
+		e.MaxAttempts = DefaultMaxAttempts
+	}
+	if e.StepTimeout.Duration == 0 {
+		e.StepTimeout.Duration = DefaultStepTimeout
+	}
+	return e
 }

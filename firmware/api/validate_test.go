@@ -30,6 +30,10 @@ func TestValidate(t *testing.T) {
 		{"unlock", func(c *Config) { c.Relay.Follow, c.Relay.Unlock = "grant", Duration{time.Hour} }, "relay.unlock"},
 		{"timeout", func(c *Config) { c.Decision = Duration{0} }, "decision_timeout"},
 		{"language", func(c *Config) { c.Language = "tlh" }, "language"},
+		{"hands", func(c *Config) { c.Enrollment.Hands = "all" }, "enrollment.hands"},
+		{"captures", func(c *Config) { c.Enrollment.Captures = 11 }, "enrollment.captures"},
+		{"attempts", func(c *Config) { c.Enrollment.MaxAttempts = 5 }, "enrollment.max_attempts"},
+		{"step timeout", func(c *Config) { c.Enrollment.StepTimeout = Duration{time.Second} }, "enrollment.step_timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
@@ -83,4 +87,29 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEnrollmentDefaults: a configuration that says nothing of enrollment
+// gets both hands, three captures, 300 attempts and a minute per step;
+// what it says is kept.
+func TestEnrollmentDefaults(t *testing.T) {
+	c := DefaultConfig()
+	e := c.EnrollmentRules()
+	if e.Hands != HandsBoth || e.Captures != 3 || e.MaxAttempts != 300 || e.StepTimeout.Duration != time.Minute {
+		t.Fatalf("defaults: %+v", e)
+	}
+	if h := e.HandList(); len(h) != 2 || h[0] != HandRight || h[1] != HandLeft {
+		t.Fatalf("both hands: %v", h)
+	}
+	c.Enrollment = EnrollmentConfig{Hands: HandLeft, Captures: 5, MaxAttempts: 40, StepTimeout: Duration{20 * time.Second}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if e := c.EnrollmentRules(); e != c.Enrollment || len(e.HandList()) != 1 || e.HandList()[0] != HandLeft {
+		t.Fatalf("configured: %+v", e)
+	}
+	b, _ := json.Marshal(DefaultConfig())
+	if strings.Contains(string(b), "enrollment") {
+		t.Fatalf("an entry configuration carries an enrollment block: %s", b)
+	}
 }

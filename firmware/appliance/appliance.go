@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/drivers/badge"
 	"github.com/palmd/palmd/drivers/network"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
@@ -54,6 +55,11 @@ type Config struct {
 	// ResultShown is how long an entry's outcome stays on the screen;
 	// zero is 3 s.
 	ResultShown time.Duration
+	// Badges is the enrollment desk's badge scanner; nil: none, and the
+	// reader refuses the enrollment mode.
+	Badges badge.Scanner
+	// People is the reader's enrolled people, which an enrollment adds to.
+	People People
 }
 
 // Uplink is the network a first boot chooses (drivers/network).
@@ -95,6 +101,9 @@ var ErrNoService = errors.New("appliance: the local configuration names no servi
 
 // New checks cfg; Run starts the reader.
 func New(cfg Config) (*Appliance, error) {
+	if cfg.Badges != nil && cfg.People == nil {
+		return nil, errors.New("appliance: a badge scanner without People to enrol into")
+	}
 	if cfg.Display == nil || cfg.Outbox == nil || cfg.Configs == nil || cfg.Wiper == nil || cfg.Inputs == nil || cfg.Panels == nil ||
 		cfg.Network == nil || cfg.Watchdog == nil || cfg.Probes == nil || cfg.Outputs[0] == nil || cfg.Outputs[1] == nil {
 		return nil, errors.New("appliance: every port but the service and the camera is required")
@@ -104,6 +113,7 @@ func New(cfg Config) (*Appliance, error) {
 	}
 	cfg.Caps.Camera = cfg.Camera != nil
 	cfg.Caps.Uplink = cfg.Uplink != nil
+	cfg.Caps.Badges = cfg.Badges != nil
 	return &Appliance{cfg: cfg, log: cfg.Log, events: make(chan Event), ready: make(chan struct{})}, nil
 }
 
@@ -136,6 +146,9 @@ func (a *Appliance) Run(ctx context.Context) (Restart, error) {
 	// that the screen does not flash a fault before the first frame.
 	a.state = State{Phase: PhaseSetup, Camera: true, caps: a.cfg.Caps, shown: a.cfg.ResultShown}
 	a.startInputs(ctx)
+	if a.cfg.Badges != nil {
+		a.startBadges(ctx)
+	}
 	if a.cfg.Camera != nil {
 		a.startCamera(ctx)
 	}
@@ -242,6 +255,9 @@ func (a *Appliance) logChanges(before, next State) {
 	if before.PanelUp != next.PanelUp {
 		a.log.Info("door controller link", "up", next.PanelUp)
 	}
+	if before.Enroll.Step != next.Enroll.Step {
+		a.log.Info("enrollment", "step", next.Enroll.Step, "cause", next.Enroll.Cause) // never the badge
+	}
 	if before.Entry.Step != next.Entry.Step && next.Entry.Step == StepResult {
 		a.log.Info("entry", "outcome", next.Entry.Outcome, "reason", next.Entry.Reason)
 	}
@@ -294,6 +310,10 @@ func (a *Appliance) do(ctx context.Context, e Effect) []Event {
 		if a.cfg.Speaker != nil {
 			a.cfg.Speaker.Play(e.Sound)
 		}
+	case FindProfile:
+		return []Event{profileFound{Badge: e.Badge, ID: a.cfg.People.ProfileOf(e.Badge)}}
+	case SaveProfile:
+		return []Event{profileSaved{Err: a.saveProfile(e)}}
 	case ScanWiFi:
 		a.scanWiFi(ctx)
 	case Join:
@@ -432,6 +452,7 @@ type Status struct {
 	Protocol string     `json:"panel_protocol,omitempty"`
 	Screen   Screen     `json:"screen"`
 	Entry    Step       `json:"entry_step,omitempty"`
+	Enroll   EnrollStep `json:"enroll_step,omitempty"`
 	Outcome  Outcome    `json:"last_outcome,omitempty"`
 	Reason   string     `json:"last_reason,omitempty"`
 	Frame    time.Time  `json:"last_frame,omitzero"` // the camera frame the last decision came from
@@ -457,7 +478,7 @@ func (healthQuery) isEvent() {}
 
 func (q statusQuery) answer(a *Appliance) {
 	s := a.state
-	st := Status{Phase: s.Phase, Mode: s.Mode(), Refused: s.Refused, Screen: a.screen, Entry: s.Entry.Step,
+	st := Status{Phase: s.Phase, Mode: s.Mode(), Refused: s.Refused, Screen: a.screen, Entry: s.Entry.Step, Enroll: s.Enroll.Step,
 		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Frame: s.Entry.Frame, Tamper: s.Tamper,
 		Hand: s.Guidance.Ready || (len(s.Guidance.Hints) > 0 && !slices.Equal(s.Guidance.Hints, []palm.Hint{palm.HintNoHand})), Camera: s.Camera, PanelUp: s.PanelUp,
 		Health: a.health()}

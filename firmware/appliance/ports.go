@@ -82,6 +82,17 @@ type Network interface {
 	Apply(ctx context.Context, w *network.WiFi) error
 }
 
+// People is the reader's enrolled people (firmware/people).
+type People interface {
+	// ProfileOf is the profile a badge has on this reader, "" if none.
+	ProfileOf(badge string) string
+	// Enrol seals p and makes it searchable, then removes the profile
+	// it replaces ("" none).
+	Enrol(p api.Profile, replaces string) error
+	// Delete makes people unrecognisable and destroys their profiles.
+	Delete(ids ...string) error
+}
+
 // Watchdog is systemd's watchdog.
 type Watchdog interface{ Feed() error }
 

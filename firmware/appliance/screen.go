@@ -63,8 +63,7 @@ const (
 	ScreenNotConnected  = "not-connected"  // (Cause, Reason)
 	ScreenConnected     = "connected"      // online; the software is checked once activated (OK)
 
-	// Enrollment's screens. Its flow comes with the enrollment mode; the
-	// touchscreen has them already.
+	// Enrollment's screens (enrollment.go).
 	ScreenEnrollStart    = "enroll-start"    // "Get started"
 	ScreenEnrollBadge    = "enroll-badge"    // "Scan your badge"
 	ScreenEnrollScanned  = "enroll-scanned"  // "Badge scanned"
@@ -106,6 +105,7 @@ var screenLights = map[string]Light{
 	ScreenGuidance: LightHand, ScreenChecking: LightScanning, ScreenActivating: LightScanning,
 	ScreenWiFiScanning: LightScanning, ScreenConnecting: LightScanning, ScreenUpdating: LightScanning,
 	ScreenGranted: LightGranted, ScreenActivated: LightGranted, ScreenConnected: LightGranted,
+	ScreenEnrollCapture: LightHand, ScreenEnrollScanned: LightGranted, ScreenEnrollComplete: LightGranted, ScreenEnrollFailed: LightError,
 	ScreenDenied: LightDenied, ScreenNotRecognised: LightDenied,
 	ScreenNoAnswer: LightError, ScreenNotSent: LightError, ScreenCodeRefused: LightError, ScreenNotConnected: LightError,
 	ScreenNoConfig: LightError, ScreenCameraFault: LightError, ScreenTamper: LightTamper,
@@ -183,6 +183,9 @@ func phaseScreen(s State) Screen {
 	if s.Config == nil {
 		return Screen{Name: ScreenNoConfig, Reason: s.Refused}
 	}
+	if s.Mode() == ModeEnrollment {
+		return enrollScreen(s)
+	}
 	return entryScreen(s)
 }
 
@@ -209,6 +212,8 @@ func purposeOf(s State) vision.Purpose {
 		return vision.LookForCodes
 	case s.Phase == PhaseActive && s.Mode() == ModeEntry:
 		return vision.LookForPalms
+	case s.enrolling():
+		return enrollPurpose(s)
 	}
 	return vision.LookForNothing
 }

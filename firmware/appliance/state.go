@@ -99,6 +99,8 @@ type Caps struct {
 	// Uplink: the first boot chooses and joins the network (an uplink
 	// port); without, the board's image has set the network up.
 	Uplink bool
+	// Badges: a badge scanner for an enrollment desk.
+	Badges bool
 }
 
 // State is the whole appliance state. It is a value: step returns a new
@@ -116,6 +118,8 @@ type State struct {
 
 	Guidance vision.Guidance
 	Entry    Entry
+	Enroll   Enrollment
+	Runs     int // enrollment camera sessions started, so each is told apart
 	// Code is the activation attempt: the code being checked, or the one
 	// last refused and why, so that a phone left in view is not sent
 	// again at every frame.
@@ -160,6 +164,9 @@ func (s State) Deadline() time.Time {
 	}
 	if s.Entry.Step != StepIdle {
 		earliest(s.Entry.Until)
+	}
+	if s.Enroll.Step != EnrollStart {
+		earliest(s.Enroll.Until)
 	}
 	return d
 }

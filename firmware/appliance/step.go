@@ -43,7 +43,19 @@ const NoticeActivated = "activation-complete"
 func step(s State, ev Event, now time.Time) (State, []Effect) {
 	switch ev := ev.(type) {
 	case Touched:
+		if s.enrolling() {
+			return enrollTouched(s, ev, now)
+		}
 		return touched(s, ev, now)
+	case BadgeRead:
+		return badgeRead(s, ev.Read, now)
+	case profileFound:
+		if s.Enroll.Step == EnrollScanned && s.Enroll.Badge == ev.Badge {
+			s.Enroll.Self = ev.ID
+		}
+		return s, nil
+	case profileSaved:
+		return saved(s, ev, now)
 	case WiFiScanned:
 		return scanned(s, ev), nil
 	case Joined:
@@ -128,6 +140,10 @@ func seen(s State, out vision.Output, now time.Time) (State, []Effect) {
 		return codeRead(s, o.Payload, now)
 	case vision.Identified:
 		return identified(s, o, now)
+	case vision.EnrolProgress:
+		return enrolProgress(s, o, now), nil
+	case vision.EnrolEnded:
+		return enrolEnded(s, o, now)
 	}
 	return s, nil
 }
@@ -233,6 +249,9 @@ func timer(s State, now time.Time) (State, []Effect) {
 		s.Setup.Step, s.Setup.Reason, s.Setup.Cause, s.Setup.Until = SetupFailed, "", CauseTimeout, time.Time{}
 		return s, []Effect{Play{Sound: SoundError}}
 	}
+	if s.enrolling() {
+		return enrollTimer(s, now)
+	}
 	if now.Before(s.Entry.Until) {
 		return s, nil
 	}
@@ -257,8 +276,11 @@ func (s State) refuse(c api.Config) error {
 	if cur := s.Config; cur != nil && c.Mode != cur.Mode {
 		return fmt.Errorf("mode %s: this reader runs in %s mode; a reader changes mode only when it is deactivated and activated again", c.Mode, cur.Mode)
 	}
-	if c.Mode == ModeEnrollment {
-		return errors.New("mode enrollment: this firmware has no enrollment flow yet; configure the reader for entry")
+	if c.Mode == ModeEnrollment && !s.caps.Camera {
+		return errors.New("mode enrollment: this reader has no camera ([camera] in the local configuration)")
+	}
+	if c.Mode == ModeEnrollment && !s.caps.Badges {
+		return errors.New("mode enrollment: this reader has no badge scanner ([badge] in the local configuration)")
 	}
 	if c.Panel.Protocol == panel.ProtocolOSDP && !s.caps.RS485 {
 		return errors.New("panel.protocol osdp: this reader has no RS-485 port in its local configuration ([rs485])")

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -97,8 +99,17 @@ func (s *Syncer) Flush(ctx context.Context) error {
 			if err := json.Unmarshal(e.Payload, &ev); err != nil {
 				return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
 			}
+			if ev.Type == api.EventEnrolled {
+				break // uploaded on its own, in its turn
+			}
 			batch.Events = append(batch.Events, ev)
 			seqByID[ev.ID] = e.Seq
+		}
+		if len(batch.Events) == 0 {
+			if err := s.uploadFirst(ctx, entries[0]); err != nil {
+				return err
+			}
+			continue
 		}
 		var ack api.EventAck
 		if _, err := s.client.do(ctx, "POST", api.PathEvents, batch, &ack); err != nil {
@@ -125,4 +136,25 @@ func (s *Syncer) Flush(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// uploadFirst uploads the enrollment at the head of the outbox, then lets
+// it go.
+func (s *Syncer) uploadFirst(ctx context.Context, e store.OutboxEntry) error {
+	var ev api.Event
+	if err := json.Unmarshal(e.Payload, &ev); err != nil {
+		return fmt.Errorf("cloud: outbox entry %d is corrupt: %w", e.Seq, err)
+	}
+	err := s.upload(ctx, ev)
+	var se *StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusBadRequest || se.Status == http.StatusRequestEntityTooLarge) {
+		// Never acceptable: kept, it would hold up every later event, as
+		// a refused event would. Its ID and the reason, never its data.
+		s.Log.Error("cloud: the service refused an enrollment for good; dropped", "id", ev.ID, "reason", se.Body.Message)
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Store.Ack(e.Seq)
 }

@@ -37,6 +37,9 @@ type Device interface {
 type Gallery interface {
 	Add(p api.Profile) error
 	Delete(ids ...string) error
+	// Profile returns a profile enrolled here, for its upload; an error
+	// wrapping ErrNoProfile when it was deleted since.
+	Profile(id string) (api.Profile, error)
 }
 
 // ErrDeactivated is returned by Run once the service has deactivated the
@@ -311,10 +314,8 @@ func (s *Syncer) syncGallery(ctx context.Context) error {
 				return fmt.Errorf("cloud: gallery add: %w", err)
 			}
 		}
-		if len(ch.Deleted) > 0 {
-			if err := s.Gallery.Delete(ch.Deleted...); err != nil {
-				return fmt.Errorf("cloud: gallery delete: %w", err)
-			}
+		if err := s.unenrol(ch.Deleted); err != nil {
+			return err
 		}
 		if err := s.Store.Put(keyCursor, []byte(ch.Cursor)); err != nil {
 			return err
@@ -323,6 +324,34 @@ func (s *Syncer) syncGallery(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// unenrol carries out the service's deletions and reports each: a person
+// deleted (unrecognisable at once, their sealed profile and key gone), or
+// why not. A failed deletion is tried again at the next round, since the
+// cursor stays.
+func (s *Syncer) unenrol(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.Gallery.Delete(ids...)
+	kind, reason := api.EventUnenrolled, ""
+	if err != nil {
+		kind, reason = api.EventNotUnenrolled, err.Error()
+	}
+	for _, id := range ids {
+		ev, rerr := NewEvent(kind, api.Unenrollment{Profile: id, Reason: reason}, time.Now())
+		if rerr == nil {
+			rerr = Record(s.Store, ev)
+		}
+		if rerr != nil {
+			return fmt.Errorf("cloud: recording an un-enrollment: %w", rerr)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("cloud: gallery delete: %w", err)
+	}
+	return nil
 }
 
 // syncHealth reports on a change of status or failing checks, and every
@@ -348,4 +377,26 @@ func (s *Syncer) Enroll(ctx context.Context, e api.Enrollment) error {
 	}
 	_, err := s.client.do(ctx, "POST", api.PathEnrollments, e, nil)
 	return err
+}
+
+// ErrNoProfile is wrapped by a Gallery that no longer holds a profile.
+var ErrNoProfile = errors.New("cloud: no such profile")
+
+// upload sends the profile an EventEnrolled in the outbox names, under
+// the event's ID: the service adds it once however often it is sent. A
+// profile deleted before it could be uploaded has nothing left to send.
+func (s *Syncer) upload(ctx context.Context, ev api.Event) error {
+	var e api.Enrolled
+	if err := json.Unmarshal(ev.Data, &e); err != nil {
+		return fmt.Errorf("cloud: outbox enrollment %s: %w", ev.ID, err)
+	}
+	p, err := s.Gallery.Profile(e.Profile)
+	if errors.Is(err, ErrNoProfile) {
+		s.Log.Warn("cloud: an enrollment was deleted before its upload", "id", ev.ID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Enroll(ctx, api.Enrollment{ID: ev.ID, Badge: p.Badge, Templates: p.Templates, At: ev.Time})
 }

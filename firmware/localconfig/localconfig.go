@@ -39,6 +39,7 @@ type Config struct {
 	Service     Service     `toml:"service"`
 	Camera      Camera      `toml:"camera"`
 	Recognition Recognition `toml:"recognition"`
+	Badge       Badge       `toml:"badge"`
 	Simulate    Simulate    `toml:"simulate"`
 }
 
@@ -142,6 +143,28 @@ type Recognition struct {
 	FalsePositiveRate float64 `toml:"false_positive_rate"`
 	FalseMatchRate    float64 `toml:"false_match_rate"`
 }
+
+// Badge is an enrollment desk's badge scanner. On simulated hardware
+// Scanner picks the simulator and the other fields are not used.
+type Badge struct {
+	// Scanner is "" (none), "wedge" (a USB HID keyboard-wedge scanner),
+	// "serial" (a line per read), "osdp" (an OSDP card reader, palmd its
+	// panel) or "wiegand" (a Wiegand card reader on two GPIO inputs).
+	Scanner string `toml:"scanner"`
+	// Device is the wedge's input device (a path under /dev/input, or the
+	// name the kernel gives it) or the serial or OSDP port's path.
+	Device  string `toml:"device"`
+	Baud    int    `toml:"baud"`    // serial and OSDP; zero: DefaultBadgeBaud
+	Address int    `toml:"address"` // the OSDP card reader's address, 0-126
+	// D0 and D1 are the Wiegand card reader's data lines: GPIO line
+	// names of their own, not the door port's (pins.wiegand_d0/d1 are
+	// outputs to a panel).
+	D0 string `toml:"d0"`
+	D1 string `toml:"d1"`
+}
+
+// DefaultBadgeBaud is what serial scanners and OSDP card readers ship at.
+const DefaultBadgeBaud = 9600
 
 // Simulate configures the simulated hardware (backend "sim" only).
 type Simulate struct {

@@ -71,6 +71,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"loose false-match rate", `[relay]`, "[recognition]\nfalse_match_rate = 0.01\n[relay]", "recognition.false_match_rate"},
 		{"negative false-match rate", `[relay]`, "[recognition]\nfalse_match_rate = -1e-9\n[relay]", "recognition.false_match_rate"},
 		{"loose false-positive rate", `[relay]`, "[recognition]\nfalse_positive_rate = 0.01\n[relay]", "recognition.false_positive_rate"},
+		{"unknown badge scanner", `[relay]`, "[badge]\nscanner = \"barcode\"\n[relay]", "badge.scanner"},
 		{"both rates", `[relay]`, "[recognition]\nfalse_positive_rate = 1e-5\nfalse_match_rate = 1e-9\n[relay]", "not both"},
 		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.install_to"},
 	}

@@ -26,6 +26,7 @@ func (c *Config) validate() error {
 		c.validateService,
 		c.validateCamera,
 		c.validateRecognition,
+		c.validateBadge,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -218,3 +219,57 @@ func oneOf(key, v string, allowed ...string) error {
 func invalid(key, why string) error {
 	return fmt.Errorf("%w: %s %s", ErrInvalid, key, why)
 }
+
+// validateBadge checks the desk's scanner has what its kind needs, and
+// fills the default speed.
+func (c *Config) validateBadge() error {
+	b := &c.Badge
+	if err := oneOf("badge.scanner", b.Scanner, "", "wedge", "serial", "osdp", "wiegand"); err != nil {
+		return err
+	}
+	if c.Device.Backend == BackendSim || b.Scanner == "" {
+		return nil // a simulator, or no scanner: nothing to wire
+	}
+	switch {
+	case b.Baud < 0:
+		return invalid("badge.baud", fmt.Sprintf("must be positive, got %d", b.Baud))
+	case b.Address < 0 || b.Address > 126:
+		return invalid("badge.address", fmt.Sprintf("must be 0-126, got %d", b.Address))
+	case b.Baud == 0:
+		b.Baud = DefaultBadgeBaud
+	}
+	switch b.Scanner {
+	case "wedge":
+		if b.Device == "" {
+			return invalid("badge.device", "is required: the scanner's input device, by path or name")
+		}
+	case "serial", "osdp":
+		if !strings.HasPrefix(b.Device, "/") {
+			return invalid("badge.device", fmt.Sprintf("must be the port's path, got %q", b.Device))
+		}
+	case "wiegand":
+		return c.validateBadgeLines()
+	}
+	return nil
+}
+
+// validateBadgeLines: the card reader's lines are inputs of their own.
+func (c *Config) validateBadgeLines() error {
+	b, p := c.Badge, c.Pins
+	used := map[string]string{p.Relay: "pins.relay", p.GPO: "pins.gpo", p.GPI: "pins.gpi", p.Tamper: "pins.tamper",
+		p.WiegandD0: "pins.wiegand_d0", p.WiegandD1: "pins.wiegand_d1", p.WiegandLED: "pins.wiegand_led"}
+	for _, l := range []struct{ key, name string }{{"badge.d0", b.D0}, {"badge.d1", b.D1}} {
+		if l.name == "" {
+			return invalid(l.key, "is required for a Wiegand card reader")
+		}
+		if other, dup := used[l.name]; dup {
+			return invalid(l.key, fmt.Sprintf("line %q is already used by %s", l.name, other))
+		}
+		used[l.name] = l.key
+	}
+	return nil
+}
+
+// Validate checks a configuration changed after Parse (palmd's flags
+// that replace a section) as Parse checked the file.
+func (c *Config) Validate() error { return c.validate() }

@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/firmware/api"
+	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -23,11 +25,14 @@ type Directory struct {
 	// gallery because another version of the pipeline coded them: those
 	// people must enrol again (or the service send them anew).
 	Outdated int
+
+	mu      sync.Mutex        // the sync and an enrollment desk change people at once
+	byBadge map[string]string // badge → the newest profile with it
 }
 
 // Open loads every stored profile into a new gallery.
 func Open(db *store.DB) (*Directory, error) {
-	d := &Directory{db: db, Gallery: gallery.New()}
+	d := &Directory{db: db, Gallery: gallery.New(), byBadge: map[string]string{}}
 	var people []gallery.Person
 	total := 0
 	err := db.ForEachProfile(func(id string, data []byte) error {
@@ -51,6 +56,7 @@ func Open(db *store.DB) (*Directory, error) {
 		if err := d.Gallery.Put(p); err != nil {
 			return nil, err
 		}
+		d.byBadge[p.Badge] = p.ID
 	}
 	return d, nil
 }
@@ -81,15 +87,77 @@ func (d *Directory) Add(p api.Profile) error {
 	if err != nil {
 		return fmt.Errorf("people: profile %s: %w", p.ID, err)
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if err := d.db.PutProfile(p.ID, data); err != nil {
 		return err
 	}
-	return d.Gallery.Put(person)
+	if err := d.Gallery.Put(person); err != nil {
+		return err
+	}
+	d.byBadge[p.Badge] = p.ID
+	return nil
 }
 
 // Delete makes people unrecognisable at once, then destroys their stored
 // profiles and keys.
 func (d *Directory) Delete(ids ...string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.deleteLocked(ids...)
+}
+
+func (d *Directory) deleteLocked(ids ...string) error {
 	d.Gallery.Delete(ids...)
+	for _, id := range ids {
+		for b, owner := range d.byBadge {
+			if owner == id {
+				delete(d.byBadge, b)
+			}
+		}
+	}
 	return d.db.DeleteProfiles(ids...)
+}
+
+// ProfileOf is the profile a badge has here, "" if none.
+func (d *Directory) ProfileOf(badge string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.byBadge[badge]
+}
+
+// Enrol adds a profile enrolled at this reader and removes the one it
+// replaces (the badge's previous profile), so that the badge has one
+// profile at any time but the moment between the two.
+func (d *Directory) Enrol(p api.Profile, replaces string) error {
+	if err := d.Add(p); err != nil {
+		return err
+	}
+	if replaces == "" || replaces == p.ID {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	err := d.deleteLocked(replaces)
+	d.byBadge[p.Badge] = p.ID
+	return err
+}
+
+// ErrNoProfile is a profile this reader does not hold (deleted since).
+var ErrNoProfile = cloud.ErrNoProfile
+
+// Profile returns a stored profile, templates included, for its upload.
+func (d *Directory) Profile(id string) (api.Profile, error) {
+	data, err := d.db.GetProfile(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.Profile{}, fmt.Errorf("%w: %s", ErrNoProfile, id)
+	}
+	if err != nil {
+		return api.Profile{}, err
+	}
+	var p api.Profile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return api.Profile{}, fmt.Errorf("people: profile %s: %w", id, err)
+	}
+	return p, nil
 }

@@ -92,3 +92,54 @@ func TestOutdatedProfilesDoNotStopTheReader(t *testing.T) {
 		t.Fatalf("the outdated profile was dropped from the store: %v", err)
 	}
 }
+
+// TestReEnrolReplaces: a badge has one profile; enrolling it again
+// replaces the old one in the store and the gallery, and a restart finds
+// the badge's profile again; a profile deleted is not found for upload.
+func TestReEnrolReplaces(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	raw := func() []byte {
+		t := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
+		b, _ := t.MarshalBinary()
+		return b
+	}
+	if err := d.Enrol(api.Profile{ID: "old", Badge: "12:3456", Templates: [][]byte{raw()}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.ProfileOf("12:3456"); got != "old" {
+		t.Fatalf("profile of the badge %q", got)
+	}
+	if err := d.Enrol(api.Profile{ID: "new", Badge: "12:3456", Templates: [][]byte{raw()}}, "old"); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.ProfileOf("12:3456"); got != "new" {
+		t.Fatalf("after re-enrolling: %q", got)
+	}
+	if people, _ := d.Gallery.Len(); people != 1 {
+		t.Fatalf("%d people in the gallery, want 1", people)
+	}
+	if _, err := d.Profile("old"); !errors.Is(err, ErrNoProfile) {
+		t.Fatalf("the replaced profile: %v", err)
+	}
+	db.Close()
+	if db, err = store.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d, err = Open(db); err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Profile("new")
+	if err != nil || p.Badge != "12:3456" || len(p.Templates) != 1 || d.ProfileOf("12:3456") != "new" {
+		t.Fatalf("after a restart: %+v %v", p, err)
+	}
+}

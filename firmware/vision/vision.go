@@ -24,18 +24,35 @@ import (
 	"github.com/palmd/palmd/drivers/camera"
 )
 
-// Purpose is what the reader looks for in the frames.
-type Purpose int
+// Purpose is what the reader looks for in the frames. It is a value:
+// two purposes are the same when they are equal.
+type Purpose struct {
+	kind kind
+	// Enrol is the hand being enrolled, with LookToEnrol.
+	Enrol Enrolment
+}
 
-// The purposes.
+type kind int
+
 const (
-	LookForNothing Purpose = iota // frames are only counted (the camera check)
-	LookForCodes                  // activation QR codes
-	LookForPalms                  // palms to identify
+	kindNothing kind = iota
+	kindCodes
+	kindPalms
+	kindEnrol
 )
 
+// The purposes.
+var (
+	LookForNothing = Purpose{}                // frames are only counted (the camera check)
+	LookForCodes   = Purpose{kind: kindCodes} // activation QR codes
+	LookForPalms   = Purpose{kind: kindPalms} // palms to identify
+)
+
+// LookToEnrol captures one hand for an enrollment.
+func LookToEnrol(e Enrolment) Purpose { return Purpose{kind: kindEnrol, Enrol: e} }
+
 func (p Purpose) String() string {
-	return [...]string{"nothing", "codes", "palms"}[p]
+	return [...]string{"nothing", "codes", "palms", "enrollment"}[p.kind]
 }
 
 // Output is something the worker found.
@@ -61,10 +78,12 @@ type Identified struct {
 	Took   time.Duration // locating, coding and searching the deciding frame
 }
 
-func (CameraState) isOutput() {}
-func (CodeRead) isOutput()    {}
-func (Guidance) isOutput()    {}
-func (Identified) isOutput()  {}
+func (CameraState) isOutput()   {}
+func (EnrolProgress) isOutput() {}
+func (EnrolEnded) isOutput()    {}
+func (CodeRead) isOutput()      {}
+func (Guidance) isOutput()      {}
+func (Identified) isOutput()    {}
 
 // CodeReader reads activation codes (firmware/qr's Scanner).
 type CodeReader interface {
@@ -85,6 +104,9 @@ type Config struct {
 	Open  Opener
 	Codes CodeReader
 	Palms Recogniser
+	// Enrol starts enrollment sessions; nil on a reader that cannot
+	// enrol (an enrollment purpose then only counts frames).
+	Enrol Enroller
 	// Stall is how long without a frame before the camera counts as not
 	// delivering; default 2 s.
 	Stall time.Duration
@@ -188,6 +210,7 @@ type scene struct {
 	away       int  // frames in a row without presence since the decision
 	guidance   Guidance
 	sent       bool // guidance was sent since the purpose was set
+	enrol      *enrolling
 }
 
 // emptyFrames is how many frames flagged present, in which the pipeline
@@ -203,7 +226,15 @@ func newScene(cfg Config, out func(Output)) *scene {
 }
 
 func (s *scene) setPurpose(p Purpose) {
+	prev := s.purpose
 	s.purpose, s.armed, s.away, s.sent = p, true, 0, false
+	s.enrol = nil
+	if p.kind == kindEnrol && s.cfg.Enrol != nil {
+		s.enrol = &enrolling{task: p.Enrol, session: s.cfg.Enrol.Session(p.Enrol)}
+		// A hand that follows another starts from an empty view, so the
+		// hand just enrolled is not taken for the next.
+		s.armed = prev.kind != kindEnrol
+	}
 	s.cfg.Log.Debug("vision: looking for", "purpose", p)
 }
 
@@ -220,11 +251,13 @@ func (s *scene) setDelivering(on bool) {
 
 func (s *scene) frame(f camera.Frame) {
 	present := s.presence.InView(f.Image)
-	switch s.purpose {
-	case LookForCodes:
+	switch s.purpose.kind {
+	case kindCodes:
 		s.codes(f, present)
-	case LookForPalms:
+	case kindPalms:
 		s.palms(f, present)
+	case kindEnrol:
+		s.enrolFrame(f, present)
 	}
 }
 

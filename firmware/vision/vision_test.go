@@ -92,19 +92,27 @@ type bench struct {
 }
 
 func newBench(t *testing.T) (*bench, context.CancelFunc, func()) {
-	b := &bench{cam: camera.NewSim(64, 48, 20), fk: &fakes{}}
+	b := &bench{cam: newSimCam(), fk: &fakes{}}
 	w, err := New(Config{Open: b.cam.Open, Codes: b.fk, Palms: b.fk, Stall: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.w = w
+	stop := b.run()
+	return b, stop, stop
+}
+
+func newSimCam() *camera.Sim { return camera.NewSim(64, 48, 20) }
+
+// run starts the worker; the function returned stops it and waits.
+func (b *bench) run() func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		w.Run(ctx, func(o Output) { b.mu.Lock(); b.outs = append(b.outs, o); b.mu.Unlock() }, func() {})
+		b.w.Run(ctx, func(o Output) { b.mu.Lock(); b.outs = append(b.outs, o); b.mu.Unlock() }, func() {})
 	}()
-	return b, cancel, func() { cancel(); <-done }
+	return func() { cancel(); <-done }
 }
 
 func (b *bench) take() []Output {

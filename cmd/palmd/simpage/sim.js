@@ -12,7 +12,8 @@ let about = null;
 const actions = {
   "camera-show": async () => { const f = $("#code").files[0]; if (f) await post("/camera", f, f.type); },
   "camera-clear": () => post("/camera", ""),
-  "hand": () => post("/hand", { person: Number($("#person").value), pose: $("#pose").value }),
+  "hand": () => post("/hand", { person: Number($("#person").value), hand: $("#hand").value, pose: $("#pose").value }),
+  "badge": () => post("/badge", { text: $("#badge").value }),
   "hand-away": () => post("/hand", { away: true }),
   "camera-unplug": () => post("/camera/unplug", ""),
   "camera-plug": () => post("/camera/plug", ""),
@@ -86,6 +87,10 @@ async function refresh() {
       `${st.mode ? ", " + st.mode + " over " + (st.panel_protocol || "?") : ""}\nhealth ${st.health.status}` +
       `${st.health.failing ? " (" + st.health.failing.join(", ") + ")" : ""}, panel link ${st.panel_up ? "up" : "down"}, tamper ${st.tamper ? "OPEN" : "closed"}` +
       (net ? `\nnetwork: Ethernet cable ${net.cable ? "in" : "out"}${net.ssid ? ", Wi-Fi " + net.ssid : ""}` : "");
+    // A desk takes badges and enrols hands; a door identifies palms.
+    const desk = st.mode === "enrollment";
+    $("#identified").hidden = desk;
+    $("#scanner").hidden = !desk;
   }
   if (lights && lights.length) pattern = lights[lights.length - 1];
   if (sounds) {
