@@ -52,16 +52,29 @@ func (c *Config) validateDevice() error {
 
 // validatePins requires every line and forbids two signals on one line.
 func (c *Config) validatePins() error {
+	return distinctLines(c.pinLines(), "is required")
+}
+
+// namedLine is a GPIO line and the key that names it.
+type namedLine struct{ key, name string }
+
+// pinLines are the terminal block's lines.
+func (c *Config) pinLines() []namedLine {
 	p := c.Pins
-	named := []struct{ key, name string }{
+	return []namedLine{
 		{"pins.relay", p.Relay}, {"pins.gpo", p.GPO}, {"pins.gpi", p.GPI},
 		{"pins.tamper", p.Tamper}, {"pins.wiegand_d0", p.WiegandD0},
 		{"pins.wiegand_d1", p.WiegandD1}, {"pins.wiegand_led", p.WiegandLED},
 	}
+}
+
+// distinctLines requires every line named (missing says why otherwise)
+// and no line twice.
+func distinctLines(lines []namedLine, missing string) error {
 	seen := map[string]string{}
-	for _, n := range named {
+	for _, n := range lines {
 		if n.name == "" {
-			return invalid(n.key, "is required")
+			return invalid(n.key, missing)
 		}
 		if other, dup := seen[n.name]; dup {
 			return invalid(n.key, fmt.Sprintf("line %q is already used by %s", n.name, other))
@@ -255,19 +268,9 @@ func (c *Config) validateBadge() error {
 
 // validateBadgeLines: the card reader's lines are inputs of their own.
 func (c *Config) validateBadgeLines() error {
-	b, p := c.Badge, c.Pins
-	used := map[string]string{p.Relay: "pins.relay", p.GPO: "pins.gpo", p.GPI: "pins.gpi", p.Tamper: "pins.tamper",
-		p.WiegandD0: "pins.wiegand_d0", p.WiegandD1: "pins.wiegand_d1", p.WiegandLED: "pins.wiegand_led"}
-	for _, l := range []struct{ key, name string }{{"badge.d0", b.D0}, {"badge.d1", b.D1}} {
-		if l.name == "" {
-			return invalid(l.key, "is required for a Wiegand card reader")
-		}
-		if other, dup := used[l.name]; dup {
-			return invalid(l.key, fmt.Sprintf("line %q is already used by %s", l.name, other))
-		}
-		used[l.name] = l.key
-	}
-	return nil
+	b := c.Badge
+	return distinctLines(append(c.pinLines(), namedLine{"badge.d0", b.D0}, namedLine{"badge.d1", b.D1}),
+		"is required for a Wiegand card reader")
 }
 
 // Validate checks a configuration changed after Parse (palmd's flags

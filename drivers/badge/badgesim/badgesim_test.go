@@ -10,21 +10,36 @@ import (
 	"github.com/palmd/palmd/wiegand"
 )
 
+// start runs the scanner of a simulator of kind until stop, which checks
+// that Run ended without an error.
+func start(t *testing.T, kind string) (sim Scanner, reads chan badge.Read, stop func()) {
+	t.Helper()
+	sim, sc, err := New(kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // a test that failed before stop
+	reads = make(chan badge.Read)
+	done := make(chan error, 1)
+	go func() { done <- sc.Run(ctx, reads) }()
+	return sim, reads, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	}
+}
+
 // TestSimulatedScanners: each simulated scanner's badge reaches the reader
 // through the real backend (the wedge's decoder on its event stream, the
 // serial backend on a kernel pty), and Run ends when asked.
 func TestSimulatedScanners(t *testing.T) {
 	for _, kind := range []string{"wedge", "serial"} {
 		t.Run(kind, func(t *testing.T) {
-			sim, sc, err := New(kind)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sim.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			reads := make(chan badge.Read)
-			done := make(chan error, 1)
-			go func() { done <- sc.Run(ctx, reads) }()
+			sim, reads, stop := start(t, kind)
 			for _, text := range []string{"12:3456", "790000"} {
 				if err := sim.Present(text); err != nil {
 					t.Fatal(err)
@@ -38,10 +53,7 @@ func TestSimulatedScanners(t *testing.T) {
 					t.Fatalf("%q never read", text)
 				}
 			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			stop()
 		})
 	}
 }
@@ -54,15 +66,7 @@ func TestSimulatedScanners(t *testing.T) {
 func TestSimulatedCardReaders(t *testing.T) {
 	for _, kind := range []string{"osdp", "wiegand"} {
 		t.Run(kind, func(t *testing.T) {
-			sim, sc, err := New(kind)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sim.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			reads := make(chan badge.Read)
-			done := make(chan error, 1)
-			go func() { done <- sc.Run(ctx, reads) }()
+			sim, reads, stop := start(t, kind)
 			for _, tc := range []struct {
 				text   string
 				format string
@@ -84,10 +88,7 @@ func TestSimulatedCardReaders(t *testing.T) {
 			if err := sim.Present("not a card"); err == nil {
 				t.Fatal("a card reader presented text")
 			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			stop()
 		})
 	}
 }
