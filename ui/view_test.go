@@ -80,7 +80,7 @@ func TestCauseCatalogue(t *testing.T) {
 	for _, cause := range []string{appliance.CauseScanFailed, appliance.CauseNoCable, appliance.CauseNotInRange,
 		appliance.CauseWrongPassphrase, appliance.CauseNotConnected, appliance.CauseTimeout, appliance.CauseCodeGarbled,
 		appliance.CauseCodeForged, appliance.CauseCodeExpired, appliance.CauseCodeUsed, appliance.CauseCodeUnknown,
-		appliance.CauseOtherService, appliance.CauseServiceDown, appliance.CauseBadgeUnreadable, appliance.CauseDuplicate,
+		appliance.CauseOtherService, appliance.CauseServiceDown, appliance.CauseCodeUnreadable, appliance.CauseBadgeUnreadable, appliance.CauseDuplicate,
 		appliance.CausePoorCaptures, appliance.CauseNotStored} {
 		for _, lang := range Languages {
 			v, err := Build(c, appliance.Screen{Name: appliance.ScreenCodeRefused, Language: lang, Cause: cause})

@@ -128,6 +128,7 @@ const (
 	CauseWrongPassphrase = "wrong-passphrase"
 	CauseNotConnected    = "not-connected"
 	CauseTimeout         = "timeout"
+	CauseCodeUnreadable  = "code-unreadable" // a code in view the camera cannot read
 	CauseCodeGarbled     = "code-garbled"
 	CauseCodeForged      = "code-forged"
 	CauseCodeExpired     = "code-expired"

@@ -175,6 +175,9 @@ func phaseScreen(s State) Screen {
 		if s.Code.Reason != "" {
 			return Screen{Name: ScreenCodeRefused, Reason: s.Code.Reason, Cause: s.Code.Cause}
 		}
+		if s.Code.Unreadable {
+			return Screen{Name: ScreenScanCode, Cause: CauseCodeUnreadable}
+		}
 		return Screen{Name: ScreenScanCode}
 	}
 	if s.Notice != "" {

@@ -128,6 +128,8 @@ type State struct {
 		Reason  string
 		Cause   string // the refusal in terms the screen has words for
 		At      time.Time
+		// Unreadable: a code is in view that the camera cannot read.
+		Unreadable bool
 	}
 	// Notice is a message shown until NoticeUntil ("Activation
 	// complete!").

@@ -138,6 +138,8 @@ func seen(s State, out vision.Output, now time.Time) (State, []Effect) {
 		s.Guidance = o
 	case vision.CodeRead:
 		return codeRead(s, o.Payload, now)
+	case vision.CodeUnreadable:
+		s.Code.Unreadable = o.InView && s.Phase == PhaseScanning
 	case vision.Identified:
 		return identified(s, o, now)
 	case vision.EnrolProgress:
@@ -158,7 +160,7 @@ func codeRead(s State, payload string, now time.Time) (State, []Effect) {
 		return s, nil
 	}
 	s.Phase = PhaseActivating
-	s.Code.Payload, s.Code.Reason, s.Code.At = payload, "", now
+	s.Code.Payload, s.Code.Reason, s.Code.At, s.Code.Unreadable = payload, "", now, false
 	return s, []Effect{Activate{Payload: payload}}
 }
 

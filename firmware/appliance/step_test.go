@@ -68,6 +68,17 @@ func TestStep(t *testing.T) {
 			effects: []Effect{Activate{Payload: "CODE"}},
 		},
 		{
+			name: "an unreadable code in view is said on the scan screen", state: State{Phase: PhaseScanning}, event: Seen{vision.CodeUnreadable{InView: true}},
+			check: func(s State) bool {
+				sc := screenOf(s)
+				return sc.Name == ScreenScanCode && sc.Cause == CauseCodeUnreadable
+			},
+		},
+		{
+			name: "an unreadable code means nothing once active", state: State{Phase: PhaseActive}, event: Seen{vision.CodeUnreadable{InView: true}},
+			check: func(s State) bool { return !s.Code.Unreadable },
+		},
+		{
 			name: "a refused code in view is left alone", state: refusedCode, event: Seen{vision.CodeRead{Payload: "CODE"}}, at: t0.Add(time.Second),
 			check: func(s State) bool { return s.Phase == PhaseScanning },
 		},

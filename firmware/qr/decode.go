@@ -25,6 +25,12 @@ import (
 // ErrNotFound means no attempt found and decoded a QR code in the frame.
 var ErrNotFound = errors.New("qr: no code found")
 
+// ErrUnreadable, beside ErrNotFound, means an attempt found a code (its
+// three finder patterns and a symbol grid) but could not read it: its
+// format information or error correction failed. An installer holding a
+// phone too far, too dim or moving should hear that the code is seen.
+var ErrUnreadable = errors.New("qr: a code is in view but cannot be read")
+
 // minSide is the smallest code (version 1, 21 modules) at a pixel per
 // module; a smaller frame holds none, and OpenCV aborts the process on
 // some operations that shrink it to nothing.
@@ -111,26 +117,34 @@ func (d *Decoder) run(p plane, steps []step) (Result, error) {
 // stop says so before the next; it returns how many steps ran.
 func (d *Decoder) runUntil(f *frame, steps []step, stop func() bool) (Result, int, error) {
 	var last error
+	seen := false
 	for i, s := range steps {
 		if i > 1 && stop() {
-			return Result{}, i, notFound(last)
+			return Result{}, i, notFound(last, seen)
 		}
 		payload, err := s.run(d, f)
 		if err == nil {
 			return Result{Payload: payload, Attempt: s.name}, i + 1, nil
 		}
+		seen = seen || s.tells() && errors.Is(err, ErrUnreadable)
 		if !errors.Is(err, ErrNotFound) {
 			last = err
 		}
 	}
-	return Result{}, len(steps), notFound(last)
+	return Result{}, len(steps), notFound(last, seen)
 }
 
-func notFound(last error) error {
-	if last != nil {
-		return fmt.Errorf("%w (last error: %v)", ErrNotFound, last)
+// notFound is the cascade's failure: ErrNotFound, with ErrUnreadable when
+// some attempt saw a code, and the last error that was neither.
+func notFound(last error, seen bool) error {
+	err := ErrNotFound
+	if seen {
+		err = fmt.Errorf("%w: %w", ErrNotFound, ErrUnreadable)
 	}
-	return ErrNotFound
+	if last != nil {
+		return fmt.Errorf("%w (last error: %v)", err, last)
+	}
+	return err
 }
 
 // Scanner reads a code from a stream of camera frames within a time

@@ -3,10 +3,13 @@ package qr
 import (
 	"errors"
 	"image"
+	"image/color"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/firmware/qr/qrtest"
 )
 
@@ -231,4 +234,66 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("empty payload decoded")
 		}
 	})
+}
+
+// scrambled is a clean scene with the code's data modules scrambled: the
+// finder patterns, timing and format information (the outer nine modules
+// at each finder) stay, the rest is random beyond error correction.
+func scrambled(t *testing.T, seed uint64) *image.Gray {
+	t.Helper()
+	s, err := qrtest.NewScene(qrtest.Clean, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, truth, err := s.Render(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, n := truth.Corners, float64(truth.Modules)
+	at := func(u, v float64) image.Point { // bilinear over the symbol's corners
+		a, b := u/n, v/n
+		x := (1-a)*(1-b)*float64(c[0].X) + a*(1-b)*float64(c[1].X) + a*b*float64(c[2].X) + (1-a)*b*float64(c[3].X)
+		y := (1-a)*(1-b)*float64(c[0].Y) + a*(1-b)*float64(c[1].Y) + a*b*float64(c[2].Y) + (1-a)*b*float64(c[3].Y)
+		return image.Point{int(x), int(y)}
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for mu := 9; mu < truth.Modules-9; mu++ {
+		for mv := 9; mv < truth.Modules-9; mv++ {
+			level := uint8(30)
+			if rng.IntN(2) == 0 {
+				level = 220
+			}
+			for du := 0.0; du < 1; du += 0.2 {
+				for dv := 0.0; dv < 1; dv += 0.2 {
+					p := at(float64(mu)+du, float64(mv)+dv)
+					if p.In(img.Bounds()) {
+						img.SetGray(p.X, p.Y, color.Gray{Y: level})
+					}
+				}
+			}
+		}
+	}
+	return img
+}
+
+// TestUnreadableCode: a code whose finder patterns are in view but whose
+// data cannot be read is told apart from a frame with no code.
+func TestUnreadableCode(t *testing.T) {
+	d := newTestDecoder(t, Config{})
+	for seed := uint64(1); seed <= 4; seed++ {
+		_, err := d.Decode(scrambled(t, seed))
+		if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrUnreadable) {
+			t.Errorf("seed %d: a scrambled code: %v", seed, err)
+		}
+	}
+	frames := []*image.Gray{image.NewGray(image.Rect(0, 0, 640, 480))}
+	for seed := uint64(1); seed <= 20; seed++ { // palms: what a reader mostly sees
+		rng := rand.New(rand.NewPCG(seed, 9))
+		frames = append(frames, synth.NewPersonIn(seed, synth.Wide).Hands[seed%2].Capture(synth.Variation{}.Draw(rng)))
+	}
+	for i, img := range frames {
+		if _, err := d.Decode(img); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnreadable) {
+			t.Errorf("frame %d, no code: %v", i, err)
+		}
+	}
 }

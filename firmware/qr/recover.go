@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -38,15 +39,20 @@ func recovered(b gozxing.Binarizer) (payload string, err error) {
 	}
 	cands := strongest(f.GetPossibleCenters(), maxCandidates)
 	r := recoverer{bits: bits, dec: decoder.NewDecoder(), budget: maxGuesses}
-	for _, t := range append(ts, triples(cands)...) {
+	for i, t := range append(ts, triples(cands)...) {
+		r.own = i < len(ts)
 		if s, ok := r.try(t); ok {
 			return s, nil
 		}
 	}
+	r.own = false
 	for _, t := range guessedTriples(cands) {
 		if s, ok := r.try(t); ok {
 			return s, nil
 		}
+	}
+	if r.unreadable {
+		return "", fmt.Errorf("%w: %w", ErrNotFound, ErrUnreadable)
 	}
 	return "", ErrNotFound
 }
@@ -272,6 +278,10 @@ type recoverer struct {
 	bits   *gozxing.BitMatrix
 	dec    *decoder.Decoder
 	budget int
+	// own: the triple is gozxing's own choice; unreadable: its symbol's
+	// format information decoded and its data failed error correction,
+	// the evidence of a code that zxDecode takes too (failed).
+	own, unreadable bool
 }
 
 func (r *recoverer) try(t triple) (string, bool) {
@@ -301,6 +311,8 @@ func (r *recoverer) decodeAt(t triple, dim int) (string, bool) {
 	}
 	res, err := r.dec.Decode(grid, zxHints())
 	if err != nil {
+		var ce gozxing.ChecksumException
+		r.unreadable = r.unreadable || r.own && errors.As(err, &ce)
 		return "", false
 	}
 	return res.GetText(), true

@@ -11,6 +11,14 @@ type step struct {
 	run  func(d *Decoder, f *frame) (string, error)
 }
 
+// tells says whether the attempt's ErrUnreadable is evidence of a code:
+// only gozxing's on the frame as it is ("recover" runs first on every
+// frame of a Scanner). On re-imaged frames (thresholded, equalised,
+// sharpened, scaled) grain and skin texture give finder patterns and
+// format words that pass. On synthetic palm frames "hybrid" said so of
+// none of 100, the other attempts 5 times on 60.
+func (s step) tells() bool { return s.name == "hybrid" || s.name == "recover" }
+
 // frame is one input frame and what the attempts derive from it, computed
 // on first use and shared between attempts.
 type frame struct {

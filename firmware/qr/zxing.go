@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/makiuchi-d/gozxing"
@@ -63,7 +64,20 @@ func zxDecode(b gozxing.Binarizer) (payload string, err error) {
 	}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, zxHints())
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNotFound, err)
+		return "", failed(err)
 	}
 	return res.GetText(), nil
+}
+
+// failed wraps a gozxing decoding error: ErrNotFound, and ErrUnreadable
+// when gozxing got as far as a symbol's data. A checksum error comes only
+// after three finder patterns, a sampled grid and format information
+// that passed its own error correction; a format error does not count,
+// for the finder patterns of one are found in foliage, skin and noise.
+func failed(err error) error {
+	var ce gozxing.ChecksumException
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w: %w: %v", ErrNotFound, ErrUnreadable, err)
+	}
+	return fmt.Errorf("%w: %v", ErrNotFound, err)
 }

@@ -12,6 +12,7 @@ package vision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/camera"
+	"github.com/palmd/palmd/firmware/qr"
 )
 
 // Purpose is what the reader looks for in the frames. It is a value:
@@ -64,6 +66,10 @@ type CameraState struct{ Delivering bool }
 // CodeRead is an activation code read off a frame.
 type CodeRead struct{ Payload string }
 
+// CodeUnreadable says whether a code is in view that cannot be read (sent
+// on a change): the installer's phone too far, too dim or moving.
+type CodeUnreadable struct{ InView bool }
+
 // Guidance is what the screen should tell the person at the reader (sent
 // on a change); no hints and Ready means the hand is held right.
 type Guidance struct {
@@ -78,14 +84,16 @@ type Identified struct {
 	Took   time.Duration // locating, coding and searching the deciding frame
 }
 
-func (CameraState) isOutput()   {}
-func (EnrolProgress) isOutput() {}
-func (EnrolEnded) isOutput()    {}
-func (CodeRead) isOutput()      {}
-func (Guidance) isOutput()      {}
-func (Identified) isOutput()    {}
+func (CameraState) isOutput()    {}
+func (EnrolProgress) isOutput()  {}
+func (EnrolEnded) isOutput()     {}
+func (CodeRead) isOutput()       {}
+func (CodeUnreadable) isOutput() {}
+func (Guidance) isOutput()       {}
+func (Identified) isOutput()     {}
 
-// CodeReader reads activation codes (firmware/qr's Scanner).
+// CodeReader reads activation codes (firmware/qr's Scanner). An error
+// wrapping qr.ErrUnreadable says a code was seen but not read.
 type CodeReader interface {
 	Scan(img *image.Gray) (string, error)
 }
@@ -211,6 +219,40 @@ type scene struct {
 	guidance   Guidance
 	sent       bool // guidance was sent since the purpose was set
 	enrol      *enrolling
+	unreadable streak // frames in which a code was seen but not read
+}
+
+// streak turns a per-frame observation into a steady one: on after
+// onFrames in a row, off after offFrames in a row without.
+type streak struct {
+	on        bool
+	hits, gap int
+}
+
+// The unreadable code's streak: one scan in five of a noise-like scene
+// reports a code (never one of a palm), three in a row hardly ever; half
+// a second without one ends it.
+const (
+	unreadableOn  = 3
+	unreadableOff = 15
+)
+
+// see counts a frame and says whether the steady state changed.
+func (k *streak) see(hit bool) (changed bool) {
+	if hit {
+		k.hits, k.gap = k.hits+1, 0
+	} else {
+		k.hits, k.gap = 0, k.gap+1
+	}
+	switch {
+	case !k.on && k.hits >= unreadableOn:
+		k.on = true
+		return true
+	case k.on && k.gap >= unreadableOff:
+		k.on = false
+		return true
+	}
+	return false
 }
 
 // emptyFrames is how many frames flagged present, in which the pipeline
@@ -228,7 +270,7 @@ func newScene(cfg Config, out func(Output)) *scene {
 func (s *scene) setPurpose(p Purpose) {
 	prev := s.purpose
 	s.purpose, s.armed, s.away, s.sent = p, true, 0, false
-	s.enrol = nil
+	s.enrol, s.unreadable = nil, streak{}
 	if p.kind == kindEnrol && s.cfg.Enrol != nil {
 		s.enrol = &enrolling{task: p.Enrol, session: s.cfg.Enrol.Session(p.Enrol)}
 		// A hand that follows another starts from an empty view, so the
@@ -263,15 +305,25 @@ func (s *scene) frame(f camera.Frame) {
 
 func (s *scene) codes(f camera.Frame, present bool) {
 	if !present {
+		s.codeSeen(false)
 		return
 	}
 	payload, err := s.cfg.Codes.Scan(f.Image)
+	s.codeSeen(errors.Is(err, qr.ErrUnreadable))
 	if err != nil {
 		s.nothingFound(f)
 		return
 	}
 	s.empty = 0
 	s.out(CodeRead{Payload: payload})
+}
+
+// codeSeen tells the lifecycle when an unreadable code comes into view
+// and when it has gone.
+func (s *scene) codeSeen(unreadable bool) {
+	if s.unreadable.see(unreadable) {
+		s.out(CodeUnreadable{InView: s.unreadable.on})
+	}
 }
 
 func (s *scene) palms(f camera.Frame, present bool) {

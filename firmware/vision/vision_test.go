@@ -3,7 +3,9 @@ package vision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -13,14 +15,16 @@ import (
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/camera"
+	"github.com/palmd/palmd/firmware/qr"
 )
 
 // scenes a fake pipeline recognises by their first pixel.
 const (
-	pixEmpty = 8
-	pixCode  = 200
-	pixHand  = 150
-	pixBlur  = 120 // a hand, too far
+	pixEmpty   = 8
+	pixCode    = 200
+	pixHand    = 150
+	pixBlur    = 120 // a hand, too far
+	pixGlimpse = 180 // a code that cannot be read
 )
 
 func frame(pix byte) *image.Gray {
@@ -44,6 +48,9 @@ func (f *fakes) Scan(img *image.Gray) (string, error) {
 	f.scans++
 	if img.Pix[0] == pixCode {
 		return "PALMD1.code", nil
+	}
+	if img.Pix[0] == pixGlimpse {
+		return "", fmt.Errorf("%w: %w", qr.ErrNotFound, qr.ErrUnreadable)
 	}
 	return "", errors.New("no code")
 }
@@ -205,6 +212,44 @@ func TestCodeRead(t *testing.T) {
 			t.Fatalf("no code read: %v", outs)
 		}
 	})
+}
+
+// TestCodeUnreadable: a code in view that cannot be read is told once it
+// has been seen in three frames in a row, and its leaving once it has
+// been gone for half a second; a frame or two of it is not told.
+func TestCodeUnreadable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _, stop := newBench(t)
+		defer stop()
+		b.w.Look(LookForCodes)
+		time.Sleep(time.Second) // the empty scene is learned
+		b.cam.Show(frame(pixGlimpse))
+		time.Sleep(70 * time.Millisecond) // one or two frames at 20 fps
+		b.cam.Show(frame(pixEmpty))
+		time.Sleep(time.Second)
+		if outs := b.take(); count[CodeUnreadable](outs) != 0 {
+			t.Fatalf("two frames told: %v", outs)
+		}
+		b.cam.Show(frame(pixGlimpse))
+		time.Sleep(time.Second)
+		if outs := b.take(); !slices.Equal(codesTold(outs), []bool{true}) {
+			t.Fatalf("in view: %v", outs)
+		}
+		b.cam.Show(frame(pixEmpty))
+		time.Sleep(time.Second)
+		if outs := b.take(); !slices.Equal(codesTold(outs), []bool{false}) {
+			t.Fatalf("gone: %v", outs)
+		}
+	})
+}
+
+func codesTold(outs []Output) (told []bool) {
+	for _, o := range outs {
+		if c, ok := o.(CodeUnreadable); ok {
+			told = append(told, c.InView)
+		}
+	}
+	return told
 }
 
 // TestCameraUnplugged: frames stop, the camera state says so once; the
