@@ -27,7 +27,7 @@ import (
 )
 
 // TestActivationFromQRImage: from the PNG the console shows to ACTIVE, a
-// 0600 identity, and a first mutual-TLS sync.
+// 0600 identity, its key sealed in the store, and a first mutual-TLS sync.
 func TestActivationFromQRImage(t *testing.T) {
 	svc := startService(t, "", "")
 	_, inst := svc.door("", "Front door")
@@ -40,11 +40,12 @@ func TestActivationFromQRImage(t *testing.T) {
 	if got.State != stateActive || got.AssetTag != "PLM-0001" {
 		t.Fatalf("instance after activation: %+v", got)
 	}
-	for _, f := range []string{"identity.json", "device-key.pem"} {
-		fi, err := os.Stat(filepath.Join(r.dir, "identity", f))
-		if err != nil || fi.Mode().Perm() != 0o600 {
-			t.Fatalf("%s: %v mode %v, want 0600", f, err, fi.Mode().Perm())
-		}
+	fi, err := os.Stat(filepath.Join(r.dir, "identity", "identity.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity.json: %v mode %v, want 0600", err, fi.Mode().Perm())
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "identity", "device-key.pem")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the device key is a file in the clear: %v", err)
 	}
 	r.mustRound()
 	if got := svc.instance(inst); got.Running != 1 || got.Health != "HEALTHY" || !got.Online {

@@ -182,7 +182,7 @@ func newReader(t testing.TB, svc *service, dir string) *reader {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ids, err := identity.NewDir(filepath.Join(dir, "identity"))
+	ids, err := identity.NewDir(filepath.Join(dir, "identity"), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -300,7 +300,7 @@ func service(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log *
 	if err != nil {
 		return nil, err
 	}
-	ids, err := identity.NewDir(filepath.Join(cfg.Device.StateDir, "identity"))
+	ids, err := identity.NewDir(filepath.Join(cfg.Device.StateDir, "identity"), db)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,9 @@
 // Package identity keeps a reader's identity after activation: the private
 // key made on the reader (it never leaves), the device certificate, the
-// trust bundle and the device instance it is bound to. Dir keeps them as
-// files readable by the owner only; a secure element can implement the
-// same methods later.
+// trust bundle and the device instance it is bound to. Dir keeps the
+// certificate and instance as a file readable by the owner only and the
+// private keys sealed in the reader's store (Keys); a secure element can
+// implement the same methods later.
 package identity
 
 import (
@@ -19,6 +20,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/palmd/palmd/firmware/store"
 )
 
 // ErrNotActivated means there is no identity: the reader must be activated.
@@ -31,21 +34,38 @@ type Identity struct {
 	TrustBundle string `json:"trust_bundle"` // PEM
 }
 
-// Dir stores the identity in a directory.
-type Dir struct{ path string }
+// Keys seals the private keys: firmware/store's secrets, each under a
+// data key of its own wrapped by the device key.
+type Keys interface {
+	PutSecret(name string, value []byte) error
+	// GetSecret returns store.ErrNotFound for a name never put.
+	GetSecret(name string) ([]byte, error)
+	DeleteSecret(name string) error
+}
 
-// NewDir uses path (created 0700 when missing).
-func NewDir(path string) (*Dir, error) {
+// Dir stores the identity in a directory and its keys in Keys.
+type Dir struct {
+	path string
+	keys Keys
+}
+
+// NewDir uses path (created 0700 when missing) and keys.
+func NewDir(path string, keys Keys) (*Dir, error) {
 	if err := os.MkdirAll(path, 0o700); err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
-	return &Dir{path: path}, nil
+	return &Dir{path: path, keys: keys}, nil
 }
 
-const (
-	fileKey      = "device-key.pem"
-	filePending  = "device-key.pending.pem"
-	fileIdentity = "identity.json"
+const fileIdentity = "identity.json"
+
+// key is a private key in the store, and the file an older version kept
+// it in, in the clear.
+type key struct{ secret, file string }
+
+var (
+	deviceKey  = key{"identity/device-key", "device-key.pem"}
+	pendingKey = key{"identity/pending-key", "device-key.pending.pem"}
 )
 
 // NewKey makes a fresh P-256 key for the next activation and returns it.
@@ -59,7 +79,7 @@ func (d *Dir) NewKey() (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(d.path, filePending), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+	if err := d.put(pendingKey, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -77,7 +97,7 @@ func CSR(key crypto.Signer, serial string) (string, error) {
 // Save makes the pending key the device key and stores id; the certificate
 // must be for that key.
 func (d *Dir) Save(id Identity) error {
-	keyPEM, err := os.ReadFile(filepath.Join(d.path, filePending))
+	keyPEM, err := d.get(pendingKey)
 	if err != nil {
 		return fmt.Errorf("identity: no pending key: %w", err)
 	}
@@ -91,7 +111,10 @@ func (d *Dir) Save(id Identity) error {
 	if err := writeAtomic(filepath.Join(d.path, fileIdentity), b); err != nil {
 		return err
 	}
-	return os.Rename(filepath.Join(d.path, filePending), filepath.Join(d.path, fileKey))
+	if err := d.put(deviceKey, keyPEM); err != nil {
+		return err
+	}
+	return d.delete(pendingKey)
 }
 
 // Load returns the stored identity and its TLS certificate.
@@ -107,7 +130,7 @@ func (d *Dir) Load() (Identity, tls.Certificate, error) {
 	if err := json.Unmarshal(b, &id); err != nil {
 		return id, tls.Certificate{}, fmt.Errorf("identity: corrupt: %w", err)
 	}
-	keyPEM, err := os.ReadFile(filepath.Join(d.path, fileKey))
+	keyPEM, err := d.get(deviceKey)
 	if err != nil {
 		return id, tls.Certificate{}, fmt.Errorf("identity: key: %w", err)
 	}
@@ -121,12 +144,61 @@ func (d *Dir) Load() (Identity, tls.Certificate, error) {
 // Wipe forgets the identity and destroys the keys (deactivation).
 func (d *Dir) Wipe() error {
 	var errs []error
-	for _, f := range []string{fileIdentity, fileKey, filePending} {
-		if err := os.Remove(filepath.Join(d.path, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
+	if err := os.Remove(filepath.Join(d.path, fileIdentity)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	for _, k := range []key{deviceKey, pendingKey} {
+		errs = append(errs, d.delete(k))
 	}
 	return errors.Join(errs...)
+}
+
+func (d *Dir) put(k key, pemBytes []byte) error {
+	if err := d.keys.PutSecret(k.secret, pemBytes); err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	return nil
+}
+
+// get opens a key; one an older version kept in a file in the clear is
+// sealed on this first read and the file removed.
+func (d *Dir) get(k key) ([]byte, error) {
+	b, err := d.keys.GetSecret(k.secret)
+	if !errors.Is(err, store.ErrNotFound) {
+		return b, err
+	}
+	clear := filepath.Join(d.path, k.file)
+	b, ferr := os.ReadFile(clear)
+	if ferr != nil {
+		return nil, err
+	}
+	if err := d.put(k, b); err != nil {
+		return nil, err
+	}
+	return b, removeSynced(clear)
+}
+
+// delete destroys a key, sealed or left in the clear by an older version.
+func (d *Dir) delete(k key) error {
+	if err := d.keys.DeleteSecret(k.secret); err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	return removeSynced(filepath.Join(d.path, k.file))
+}
+
+// removeSynced removes a file, if there, and syncs its directory.
+func removeSynced(path string) error {
+	if err := os.Remove(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("identity: %w", err)
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
 
 // writeAtomic writes a 0600 file through a synced temporary and a rename,

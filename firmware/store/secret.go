@@ -76,3 +76,21 @@ func (db *DB) sealClear(name string) ([]byte, error) {
 	})
 	return out, err
 }
+
+// DeleteSecret destroys the secret under name and its data key, so a copy
+// of its sealed bytes left in a free page of the file opens no more.
+// Deleting what is not there is not an error.
+func (db *DB) DeleteSecret(name string) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSecrets, bucketSecretKeys} {
+			if err := tx.Bucket(b).Delete([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketKV).Delete([]byte(name)) // a clear copy of an older version
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete secret %s: %w", name, err)
+	}
+	return nil
+}

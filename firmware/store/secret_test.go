@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestSecretsAreSealed: a secret is not in the state file in the clear,
@@ -91,5 +93,35 @@ func TestAnotherDeviceKey(t *testing.T) {
 	defer db.Close()
 	if _, err := db.GetSecret("s"); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("opened with another device key: %v", err)
+	}
+}
+
+// TestDeleteSecret: a deleted secret is gone with its data key, and
+// deleting one that is not there is no error.
+func TestDeleteSecret(t *testing.T) {
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PutSecret("identity/key", []byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := db.DeleteSecret("identity/key"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.GetSecret("identity/key"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSecretKeys).Get([]byte("identity/key")) != nil {
+			return errors.New("its data key is still there")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
