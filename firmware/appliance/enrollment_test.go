@@ -459,3 +459,36 @@ func TestScannerStartedAgain(t *testing.T) {
 		}
 	})
 }
+
+// FuzzBadgeOf: whatever a scanner types or a card reader sends, the desk
+// takes a badge its site's format holds or refuses it with words that
+// never repeat a number read, and never panics.
+func FuzzBadgeOf(f *testing.F) {
+	for _, seed := range []string{"12:3456", "12-3456", "12,3456", "790000", "12:99999", "4294967296123", "", "  7:1\r", "1:2:3"} {
+		f.Add(seed, []byte(nil))
+	}
+	f.Add("", []byte{1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1})
+	s := desk(EnrollBadge)
+	format, err := s.Config.BadgeFormat()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string, bits []byte) {
+		r := badge.Read{Text: text}
+		for _, b := range bits {
+			r.Bits = append(r.Bits, b&1 == 1)
+		}
+		b, err := s.badgeOf(r)
+		if err != nil {
+			for _, digits := range strings.FieldsFunc(text, func(c rune) bool { return c < '0' || c > '9' }) {
+				if len(digits) >= 5 && strings.Contains(err.Error(), digits) {
+					t.Fatalf("%q refused as %q", text, err)
+				}
+			}
+			return
+		}
+		if _, err := format.Encode(b); err != nil {
+			t.Fatalf("%q %v read as %+v, which %s does not hold: %v", text, bits, b, format.Name(), err)
+		}
+	})
+}
