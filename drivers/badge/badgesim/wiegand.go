@@ -30,6 +30,11 @@ type Wiegand struct {
 	watched chan struct{} // closed once the desk watches the lines
 }
 
+// simFrameTimeout ends a simulated card's frame: the transmitter's
+// pulses are timed by a goroutine a loaded machine can hold up for tens
+// of milliseconds, which on a real line would be a card reader's fault.
+const simFrameTimeout = 500 * time.Millisecond
+
 // watchWait is how long a card waits for the desk to watch the lines: a
 // frame sent before would be lost, as a real reader's is while palmd
 // starts.
@@ -44,7 +49,7 @@ func NewWiegand() (*Wiegand, wiegandreader.Reader, error) {
 		return nil, wiegandreader.Reader{}, fmt.Errorf("badgesim: %w", err)
 	}
 	s := &Wiegand{tx: tx, watched: make(chan struct{})}
-	return s, wiegandreader.Reader{Board: &watchedBoard{Board: board, s: s}, D0: wiegandD0, D1: wiegandD1}, nil
+	return s, wiegandreader.Reader{Board: &watchedBoard{Board: board, s: s}, D0: wiegandD0, D1: wiegandD1, FrameTimeout: simFrameTimeout}, nil
 }
 
 // watchedBoard tells the simulator when the desk starts watching.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -28,6 +29,11 @@ type LineWatcher interface {
 type Reader struct {
 	Board  LineWatcher
 	D0, D1 string
+	// FrameTimeout is the silence that ends a card's frame; zero is the
+	// receiver's 25 ms, ten times a card reader's bit interval. A
+	// simulated reader, whose pulses a loaded machine can delay, sets
+	// more.
+	FrameTimeout time.Duration
 }
 
 var _ badge.Scanner = Reader{}
@@ -43,13 +49,13 @@ func (r Reader) Run(ctx context.Context, reads chan<- badge.Read) error {
 		return fmt.Errorf("wiegandreader: %w", err)
 	}
 	defer lines.Close()
-	return Serve(ctx, lines, reads)
+	return Serve(ctx, lines, wiegand.ReceiverConfig{FrameTimeout: r.FrameTimeout}, reads)
 }
 
 // Serve passes the frames on lines (D0 first, then D1) as reads until ctx
 // ends or the lines fail.
-func Serve(ctx context.Context, lines *pins.Lines, reads chan<- badge.Read) error {
-	rx, err := wiegand.NewReceiver(wiegand.ReceiverConfig{})
+func Serve(ctx context.Context, lines *pins.Lines, cfg wiegand.ReceiverConfig, reads chan<- badge.Read) error {
+	rx, err := wiegand.NewReceiver(cfg)
 	if err != nil {
 		return fmt.Errorf("wiegandreader: %w", err)
 	}

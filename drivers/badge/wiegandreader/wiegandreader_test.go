@@ -48,7 +48,7 @@ func testServe(t *testing.T) {
 	defer cancel()
 	reads := make(chan badge.Read, 4)
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, lines, reads) }()
+	go func() { done <- Serve(ctx, lines, wiegand.ReceiverConfig{}, reads) }()
 
 	t0 := time.Now()
 	// A 1 µs glitch on D1, then both lines low together: noise.
