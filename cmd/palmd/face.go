@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,13 +17,13 @@ import (
 	"github.com/palmd/palmd/drivers/lightring"
 	"github.com/palmd/palmd/drivers/speaker"
 	"github.com/palmd/palmd/firmware/appliance"
+	"github.com/palmd/palmd/firmware/localconfig"
 	"github.com/palmd/palmd/ui"
 )
 
-// options are what the command line adds to the local file: the
-// touchscreen page and, on a board, the feedback devices. (They belong in
-// the local file's [ui], [lightring] and [speaker] once localconfig has
-// them.)
+// options are the touchscreen page, the feedback devices and the badge
+// scanner: the local file's [ui], [lightring], [speaker] and [badge],
+// each replaced by its flag when one is given.
 type options struct {
 	ui        string        // loopback address of the touchscreen page; "" logs the screens instead
 	lightring string        // SPI port of the LED ring, e.g. "SPI0.0"; "" none
@@ -29,6 +31,23 @@ type options struct {
 	speaker   string        // ALSA device, e.g. "default"; "" none
 	result    time.Duration // how long an entry's outcome stays on the screen
 	badge     string        // -badge: the badge scanner instead of [badge] (badgeFlag)
+}
+
+// fill takes what the flags did not set from the local file.
+func (o *options) fill(cfg *localconfig.Config, fs *flag.FlagSet) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, apply := range map[string]func(){
+		"ui":          func() { o.ui = cfg.UI.Address },
+		"result-time": func() { o.result = cfg.UI.ResultTime.Duration },
+		"lightring":   func() { o.lightring = cfg.LightRing.SPI },
+		"leds":        func() { o.leds = cfg.LightRing.LEDs },
+		"speaker":     func() { o.speaker = cfg.Speaker.Device },
+	} {
+		if !set[name] {
+			apply()
+		}
+	}
 }
 
 // face is the reader's touchscreen page, light ring and speaker: what the
@@ -59,6 +78,10 @@ func buildFace(opts options, sim *simulation, log *slog.Logger) (*face, error) {
 		log.Info("touchscreen page", "url", "http://"+f.listener.Addr().String()+"/")
 	}
 	if sim != nil {
+		if opts.lightring != "" || opts.speaker != "" {
+			f.close()
+			return nil, errors.New("-lightring and -speaker are for real hardware: the simulation records the ring and the sounds")
+		}
 		return f, nil // the simulation's ring and speaker record instead
 	}
 	if err := f.openDevices(opts); err != nil {

@@ -50,6 +50,7 @@ func writeConfig(t testing.TB, service string) (path, control string) {
 	dir := t.TempDir()
 	s := strings.Replace(string(b), `state_dir = "var/palmd"`, `state_dir = "`+filepath.Join(dir, "state")+`"`, 1)
 	s = strings.Replace(s, `control = "127.0.0.1:7070"`, `control = "`+control+`"`, 1)
+	s = strings.Replace(s, `address = "127.0.0.1:8080"`, `address = ""`, 1) // a page only with -ui, on a port of the test's own
 	start := strings.Index(s, "[service]")
 	end := start + strings.Index(s[start:], "\n\n")
 	s = s[:start] + service + s[end:]

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/palmd/palmd/firmware/appliance"
 	"github.com/palmd/palmd/firmware/localconfig"
@@ -62,17 +61,8 @@ func restartAs(r appliance.Restart, real bool) error {
 // run is main without the process: flags, config, logging, then serve
 // until ctx ends or the reader must restart. real reports real hardware.
 func run(ctx context.Context, args []string, logOut io.Writer) (restart appliance.Restart, real bool, err error) {
-	fs := flag.NewFlagSet("palmd", flag.ContinueOnError)
-	fs.SetOutput(logOut)
-	configPath := fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
 	var opts options
-	fs.StringVar(&opts.ui, "ui", "", "serve the touchscreen page on this loopback address (e.g. 127.0.0.1:8080); empty: log the screens")
-	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0); real hardware only")
-	fs.IntVar(&opts.leds, "leds", 24, "LEDs on the ring")
-	fs.StringVar(&opts.speaker, "speaker", "", "ALSA device of the speaker (e.g. default); real hardware only")
-	fs.StringVar(&opts.badge, "badge", "", "the enrollment desk's badge scanner instead of the local file's [badge]: wedge:DEVICE|NAME, serial:DEVICE[@BAUD], osdp:DEVICE[@BAUD][#ADDR], wiegand:D0,D1; in simulation sim:wedge (default), sim:serial, sim:osdp or sim:wiegand")
-	fs.DurationVar(&opts.result, "result-time", 3*time.Second, "how long an entry's outcome (granted, denied, ...) stays on the screen")
+	fs, configPath, showVersion := flags(&opts, logOut)
 	if err := fs.Parse(args); err != nil {
 		return restart, false, err
 	}
@@ -89,6 +79,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 			return restart, false, err
 		}
 	}
+	opts.fill(cfg, fs)
 	real = cfg.Device.Backend == localconfig.BackendReal
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
 	log.Info("starting", "version", version, "config", *configPath, "backend", cfg.Device.Backend)
@@ -149,3 +140,19 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // notifier is systemd's, or nothing outside systemd.
 func notifier() *sdnotify.Notifier { return sdnotify.FromEnv() }
+
+// flags are palmd's command line: the local file, and what replaces
+// parts of it for one run.
+func flags(opts *options, out io.Writer) (fs *flag.FlagSet, configPath *string, showVersion *bool) {
+	fs = flag.NewFlagSet("palmd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	configPath = fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
+	showVersion = fs.Bool("version", false, "print the version and exit")
+	fs.StringVar(&opts.ui, "ui", "", "serve the touchscreen page on this loopback address (e.g. 127.0.0.1:8080) instead of [ui] address; empty: log the screens")
+	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0) instead of [lightring] spi; real hardware only")
+	fs.IntVar(&opts.leds, "leds", localconfig.DefaultLEDs, "LEDs on the ring instead of [lightring] leds")
+	fs.StringVar(&opts.speaker, "speaker", "", "ALSA device of the speaker (e.g. default) instead of [speaker] device; real hardware only")
+	fs.StringVar(&opts.badge, "badge", "", "the enrollment desk's badge scanner instead of the local file's [badge]: wedge:DEVICE|NAME, serial:DEVICE[@BAUD], osdp:DEVICE[@BAUD][#ADDR], wiegand:D0,D1; in simulation sim:wedge (default), sim:serial, sim:osdp or sim:wiegand")
+	fs.DurationVar(&opts.result, "result-time", localconfig.DefaultResultTime, "how long an entry's outcome (granted, denied, ...) stays on the screen, instead of [ui] result_time")
+	return fs, configPath, showVersion
+}

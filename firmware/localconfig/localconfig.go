@@ -40,6 +40,9 @@ type Config struct {
 	Camera      Camera      `toml:"camera"`
 	Recognition Recognition `toml:"recognition"`
 	Badge       Badge       `toml:"badge"`
+	UI          UI          `toml:"ui"`
+	LightRing   LightRing   `toml:"lightring"`
+	Speaker     Speaker     `toml:"speaker"`
 	Simulate    Simulate    `toml:"simulate"`
 }
 
@@ -142,6 +145,36 @@ type Camera struct {
 type Recognition struct {
 	FalsePositiveRate float64 `toml:"false_positive_rate"`
 	FalseMatchRate    float64 `toml:"false_match_rate"`
+}
+
+// UI is the touchscreen page the kiosk browser shows.
+type UI struct {
+	// Address is the loopback address palmd serves the page on; empty:
+	// the screens are only logged.
+	Address string `toml:"address"`
+	// ResultTime is how long an entry's outcome (granted, denied, ...)
+	// stays on the screen; zero is DefaultResultTime.
+	ResultTime Duration `toml:"result_time"`
+}
+
+// DefaultResultTime is long enough to read "Access granted" while
+// walking to the door, short enough not to hold up the next person.
+const DefaultResultTime = 3 * time.Second
+
+// LightRing is the WS2812-type LED ring around the camera (real hardware;
+// the simulation records the ring instead).
+type LightRing struct {
+	SPI  string `toml:"spi"`  // periph's SPI port name, e.g. "SPI0.0"; empty: no ring
+	LEDs int    `toml:"leds"` // zero is DefaultLEDs
+}
+
+// DefaultLEDs is the ring of the reference design.
+const DefaultLEDs = 24
+
+// Speaker is the reader's speaker (real hardware; the simulation records
+// the sounds instead).
+type Speaker struct {
+	Device string `toml:"device"` // the ALSA device, e.g. "default"; empty: no sound
 }
 
 // Badge is an enrollment desk's badge scanner. On simulated hardware

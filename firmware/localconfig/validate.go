@@ -27,6 +27,7 @@ func (c *Config) validate() error {
 		c.validateCamera,
 		c.validateRecognition,
 		c.validateBadge,
+		c.validateFace,
 		c.validateSimulate,
 	}
 	for _, check := range checks {
@@ -190,6 +191,49 @@ func ParseGrant(s string) (facility, card uint64, err error) {
 	return facility, card, nil
 }
 
+// validateFace checks the page, the ring and the speaker, and fills
+// their defaults.
+func (c *Config) validateFace() error {
+	u, r := &c.UI, &c.LightRing
+	if err := loopback("ui.address", u.Address, "the page obeys touches from whoever reaches it"); err != nil {
+		return err
+	}
+	switch d := u.ResultTime.Duration; {
+	case d == 0:
+		u.ResultTime.Duration = DefaultResultTime
+	case d < 500*time.Millisecond || d > 30*time.Second:
+		return invalid("ui.result_time", fmt.Sprintf("must be between 500ms and 30s, got %v", d))
+	}
+	switch {
+	case r.LEDs < 0 || r.LEDs > maxLEDs:
+		return invalid("lightring.leds", fmt.Sprintf("must be between 1 and %d, got %d", maxLEDs, r.LEDs))
+	case r.LEDs == 0:
+		r.LEDs = DefaultLEDs
+	}
+	if c.Device.Backend == BackendSim && (r.SPI != "" || c.Speaker.Device != "") {
+		return invalid("lightring.spi", "and speaker.device are for real hardware: the simulation records the ring and the sounds")
+	}
+	return nil
+}
+
+// maxLEDs bounds a ring: a frame of 512 LEDs over SPI already takes 12 ms.
+const maxLEDs = 512
+
+// loopback checks that addr, when set, is a loopback host and port.
+func loopback(key, addr, why string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return invalid(key, err.Error())
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return invalid(key, "must be a loopback address: "+why)
+	}
+	return nil
+}
+
 func (c *Config) validateSimulate() error {
 	for _, g := range c.Simulate.PanelGrants {
 		if _, _, err := ParseGrant(g); err != nil {
@@ -203,14 +247,7 @@ func (c *Config) validateSimulate() error {
 	if c.Device.Backend != BackendSim {
 		return invalid("simulate.control", "is only allowed with device.backend = \"sim\"")
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return invalid("simulate.control", err.Error())
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return invalid("simulate.control", "must be a loopback address: the simulator obeys anyone who reaches it")
-	}
-	return nil
+	return loopback("simulate.control", addr, "the simulator obeys anyone who reaches it")
 }
 
 func validateDebounce(key string, d Duration) error {
