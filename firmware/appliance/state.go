@@ -133,6 +133,9 @@ type State struct {
 	CameraBeat, PanelBeat time.Time
 	caps                  Caps
 	shown                 time.Duration // how long a result stays on the screen
+
+	// Software is the running release's trial (software.go).
+	Software SoftwareState
 }
 
 // Mode is the running configuration's mode, or "" without one.
@@ -161,5 +164,6 @@ func (s State) Deadline() time.Time {
 	if s.Entry.Step != StepIdle {
 		earliest(s.Entry.Until)
 	}
+	earliest(s.Software.deadline())
 	return d
 }

@@ -114,7 +114,20 @@ type Service struct {
 	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
 	ReleaseKey    string `toml:"release_key"`    // PEM file of the Ed25519 release key; empty: no updates
 	InstallTo     string `toml:"install_to"`     // program file updates replace
+	// Slots is the directory of the A/B slot pair palmd runs from
+	// (update.Dir, started by `palmctl boot`): a release goes into the
+	// slot not running and is tried, instead of replacing InstallTo.
+	Slots string `toml:"slots"`
+	// ConfirmAfter is how long a release on trial must pass its health
+	// checks without a break before it confirms its slot; zero is
+	// DefaultConfirmAfter.
+	ConfirmAfter Duration `toml:"confirm_after"`
 }
+
+// DefaultConfirmAfter is how long a new release runs healthy before it
+// confirms itself: a minute sees the camera, the panel's 8 s offline
+// timeout several times over and a dozen sync rounds.
+const DefaultConfirmAfter = time.Minute
 
 // Camera is the near-infrared camera (backend "real"; the simulator has
 // its own). Zero size, rate and exposure keep the driver's defaults.

@@ -72,7 +72,12 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"negative false-match rate", `[relay]`, "[recognition]\nfalse_match_rate = -1e-9\n[relay]", "recognition.false_match_rate"},
 		{"loose false-positive rate", `[relay]`, "[recognition]\nfalse_positive_rate = 0.01\n[relay]", "recognition.false_positive_rate"},
 		{"both rates", `[relay]`, "[recognition]\nfalse_positive_rate = 1e-5\nfalse_match_rate = 1e-9\n[relay]", "not both"},
-		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.install_to"},
+		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.slots"},
+		{"slots and install_to", `slots = "var/slots"`, "slots = \"var/slots\"\ninstall_to = \"var/palmd\"", "service.install_to"},
+		{"short confirm_after", `confirm_after = "60s"`, `confirm_after = "10ms"`, "service.confirm_after"},
+		{"long confirm_after", `confirm_after = "60s"`, `confirm_after = "2h"`, "service.confirm_after"},
+		{"bad confirm_after", `confirm_after = "60s"`, `confirm_after = "a minute"`, "a minute"},
+		{"confirm_after without slots", `slots = "var/slots"`, ``, "service.confirm_after"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {
@@ -88,6 +93,22 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 				t.Fatalf("error %q does not name %q", err, tt.wantKey)
 			}
 		})
+	}
+}
+
+// TestConfirmAfterDefault: slots without confirm_after confirm after a
+// minute; install_to without slots still loads.
+func TestConfirmAfterDefault(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(readSim(t), "confirm_after = \"60s\"\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Service.Slots != "var/slots" || c.Service.ConfirmAfter.Duration != DefaultConfirmAfter {
+		t.Fatalf("service %+v", c.Service)
+	}
+	c, err = Parse([]byte(strings.Replace(readSim(t), "slots = \"var/slots\"\nconfirm_after = \"60s\"", "install_to = \"var/palmd\"", 1)))
+	if err != nil || c.Service.InstallTo != "var/palmd" || c.Service.Slots != "" {
+		t.Fatalf("install_to: %+v, %v", c, err)
 	}
 }
 
