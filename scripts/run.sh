@@ -3,7 +3,12 @@
 # service (cmd/devcloud) on 127.0.0.1:8443, creates a site, a configuration
 # template and a device instance on first run, writes the instance's
 # activation QR code to var/activation.png, then runs palmd on simulated
-# hardware (GPIO, the door panel on a pty) until Ctrl-C.
+# hardware (GPIO, the door panel on a pty) until Ctrl-C. With [service]
+# slots in the configuration, palmd runs from that A/B pair under
+# `palmctl boot` (the simulated bootloader and systemd), which starts it
+# again after an installed release exits it, tries the release and rolls
+# back; the freshly built bin/palmd becomes the good slot whenever it is
+# another build than the one `make run` last put there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-configs/simulator.toml}
@@ -40,4 +45,16 @@ Wiegand:      bin/devcloud --dir var/devcloud PUT /manage/instances/$inst/config
                 '{"configuration":{"mode":"entry","panel":{"protocol":"wiegand","wiegand_pulse_us":50,"wiegand_interval_us":2000},"badge":{"format":"h10306"},"relay":{"follow":"grant","unlock":"3s","gpo":"off"},"decision_timeout":"5s","language":"en"}}'
 
 MSG
-bin/palmd -config "$config" -ui 127.0.0.1:8080
+slots=$(sed -n 's/^slots *= *"\([^"]*\)".*/\1/p' "$config" | head -1)
+if [ -z "$slots" ]; then
+  bin/palmd -config "$config" -ui 127.0.0.1:8080
+  exit
+fi
+cat <<MSG
+updates:      palmd runs from the A/B slots in $slots under bin/palmctl boot; try a broken release:
+                printf '#!/bin/sh\\nexit 1\\n' >var/broken && chmod +x var/broken
+                $dc release publish var/broken --version 0.9.0
+              the reader tries it, rolls back by itself and reports it (events: Software Update ...)
+
+MSG
+bin/palmctl boot --slots "$slots" --init bin/palmd --watchdog "${WATCHDOG:-10s}" -- -config "$config" -ui 127.0.0.1:8080

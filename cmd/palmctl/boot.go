@@ -26,7 +26,7 @@ func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("boot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	slots := fs.String("slots", "", "directory of the A/B slots (required)")
-	initFrom := fs.String("init", "", "program to make the good slot when the directory has no boot record yet (its version from PROGRAM -version)")
+	initFrom := fs.String("init", "", "program to make the good slot (its version from PROGRAM -version) when the directory is empty or PROGRAM is not the one --init last gave: a fresh build runs, releases installed since the same build keep running")
 	tries := fs.Int("tries", update.DefaultTries, "starts a release on trial gets before the bootloader goes back")
 	watchdog := fs.Duration("watchdog", 10*time.Second, "WATCHDOG_USEC given to palmd: a start silent for this long is killed")
 	delay := fs.Duration("restart-delay", time.Second, "pause before starting again (systemd's RestartSec)")
@@ -57,10 +57,12 @@ func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// initSlots makes program the good slot of a directory without a boot
-// record; its version is what it says with -version ("palmd 0.1.0").
+// initSlots adopts program as the good slot (update.Dir.Adopt): in an
+// empty directory, or when it is another build than the one last given;
+// its version is what it says with -version ("palmd 0.1.0").
 func initSlots(ctx context.Context, d update.Dir, program string) error {
-	out, err := exec.CommandContext(ctx, program, "-version").Output()
+	// palmd says its version on stderr, where its log goes.
+	out, err := exec.CommandContext(ctx, program, "-version").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("init: %s -version: %w", program, err)
 	}
@@ -68,7 +70,10 @@ func initSlots(ctx context.Context, d update.Dir, program string) error {
 	if len(f) == 0 {
 		return fmt.Errorf("init: %s -version said nothing", program)
 	}
-	return d.Init(program, f[len(f)-1])
+	if _, err := d.Adopt(program, f[len(f)-1]); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	return nil
 }
 
 // supervisor starts the slot the bootloader picks, again and again.

@@ -51,6 +51,7 @@ type record struct {
 	TriesLeft int    `json:"tries_left,omitempty"` // starts the trial has left
 	Booted    string `json:"booted,omitempty"`     // the slot started last
 	Failed    string `json:"failed,omitempty"`     // the release last rolled back
+	Adopted   string `json:"adopted,omitempty"`    // SHA-256 of the program last given to Adopt
 }
 
 // Slot is a slot the bootloader picked.
@@ -85,6 +86,47 @@ func (d Dir) Init(program, version string) error {
 		return err
 	}
 	return d.write(record{Good: "a"})
+}
+
+// Adopt makes program, at version, the good slot, as a developer's fresh
+// build or a factory image would be: the directory is initialised when it
+// has no boot record; otherwise program goes into the slot that is not
+// good and becomes the good one, any trial and rollback forgotten, unless
+// it is the very program Adopt was last given (releases installed since
+// then keep running). It reports whether it changed anything. Like
+// Install, it writes only the slot the record does not start, and the
+// record last, so a cut at any instant leaves whole slots.
+func (d Dir) Adopt(program, version string) (bool, error) {
+	size, sum, err := hashFile(program)
+	if err != nil {
+		return false, fmt.Errorf("update: adopt: %w", err)
+	}
+	r, err := d.read()
+	if errors.Is(err, ErrNoSlots) {
+		if err := d.fill("a", program, slotRelease{Version: version, Size: size, SHA256: sum}); err != nil {
+			return false, err
+		}
+		return true, d.write(record{Good: "a", Adopted: sum})
+	}
+	if err != nil || r.Adopted == sum {
+		return false, err
+	}
+	target := other(r.Good)
+	if r.Try != "" || r.Booted == target {
+		// The slot about to be written is on trial or was started last:
+		// point the record away from it first.
+		r.Try, r.TriesLeft, r.Booted = "", 0, r.Good
+		if err := d.write(r); err != nil {
+			return false, err
+		}
+	}
+	if err := d.fill(target, program, slotRelease{Version: version, Size: size, SHA256: sum}); err != nil {
+		return false, err
+	}
+	if _, err := d.whole(target); err != nil {
+		return false, fmt.Errorf("update: slot %s after writing it: %w", target, err)
+	}
+	return true, d.write(record{Good: target, Booted: target, Adopted: sum})
 }
 
 // Boot is the bootloader: it picks the slot to start and counts the try

@@ -190,3 +190,47 @@ func TestInitLeavesSlotsAlone(t *testing.T) {
 		t.Fatalf("Init replaced a running pair: %+v", s)
 	}
 }
+
+// TestAdoptRunsAFreshBuild: Adopt initialises an empty directory; given
+// the same program again it leaves the slots alone, so a release
+// installed since keeps running; given another build it makes that the
+// good slot, forgetting a pending trial and a rollback.
+func TestAdoptRunsAFreshBuild(t *testing.T) {
+	d := Dir{Root: filepath.Join(t.TempDir(), "slots")}
+	dev, _ := stage(t, t.TempDir(), "0.1.0", 0)
+	if changed, err := d.Adopt(dev, "0.1.0"); err != nil || !changed {
+		t.Fatalf("adopt into an empty directory: %v, %v", changed, err)
+	}
+	if s := boot(t, d); s.Version != "0.1.0" {
+		t.Fatalf("booted %+v", s)
+	}
+	install(t, d, "0.2.0")
+	boot(t, d)
+	if err := d.Confirm(); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := d.Adopt(dev, "0.1.0"); err != nil || changed {
+		t.Fatalf("adopt of the same build: %v, %v", changed, err)
+	}
+	if s := boot(t, d); s.Version != "0.2.0" {
+		t.Fatalf("the installed release was replaced by the same build: %+v", s)
+	}
+	install(t, d, "0.3.0") // waiting for its trial
+	rebuilt, _ := stage(t, t.TempDir(), "0.1.0", 10)
+	if changed, err := d.Adopt(rebuilt, "0.1.0"); err != nil || !changed {
+		t.Fatalf("adopt of a new build: %v, %v", changed, err)
+	}
+	for range 2 {
+		s := boot(t, d)
+		if s.Version != "0.1.0" || d.Whole(s.Name) != nil {
+			t.Fatalf("after adopting a new build: booted %+v", s)
+		}
+		b, _ := os.ReadFile(s.Program)
+		if want, _ := os.ReadFile(rebuilt); string(b) != string(want) {
+			t.Fatalf("slot %s holds another program than the new build", s.Name)
+		}
+	}
+	if st := state(t, d); st.Status != StatusConfirmed || st.Failed != "" {
+		t.Fatalf("state %+v", st)
+	}
+}
