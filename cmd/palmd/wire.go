@@ -174,6 +174,7 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		ac.Service = c
 		if slots, ok := c.Install.(update.Dir); ok {
 			ac.Software, ac.ConfirmAfter = appliance.SlotSoftware{Slots: slots, Updates: c.Updates}, cfg.Service.ConfirmAfter.Duration
+			ac.TrialLimit = cfg.Service.TrialLimit.Duration
 		}
 	}
 	return ac, nil

@@ -55,9 +55,12 @@ type Config struct {
 	// zero is 3 s.
 	ResultShown time.Duration
 	// Software, when set, is the A/B slot pair the reader runs from: a
-	// release on trial confirms itself once healthy for ConfirmAfter.
+	// release on trial confirms itself once healthy for ConfirmAfter,
+	// and gives up when it has not within TrialLimit (zero: 3 x
+	// ConfirmAfter + 1 min).
 	Software     Software
 	ConfirmAfter time.Duration
+	TrialLimit   time.Duration
 }
 
 // Uplink is the network a first boot chooses (drivers/network).

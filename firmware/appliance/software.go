@@ -51,18 +51,27 @@ type SoftwareState struct {
 	HealthySince time.Time
 	TrialEnds    time.Time
 	Window       time.Duration
-	Done         bool   // ConfirmSlot or RejectSlot asked: the trial is decided
-	Synced       bool   // a sync round succeeded since the start
-	Installing   string // a release going in, for its failure's event
+	Limit        time.Duration // zero: trialLimit(Window)
+	Done         bool          // ConfirmSlot or RejectSlot asked: the trial is decided
+	Synced       bool          // a sync round succeeded since the start
+	Installing   string        // a release going in, for its failure's event
 }
 
 // slotUnreadable is the Slot of a reader whose slots cannot be read.
 const slotUnreadable update.Status = "unreadable"
 
 // trialLimit is how long a release on trial may take to confirm itself
-// before it gives up: room for the camera, the panel and the service to
-// come up (and fail once) before the window runs.
+// before it gives up, unless configured: room for the camera, the panel
+// and the service to come up (and fail once) before the window runs.
 func trialLimit(window time.Duration) time.Duration { return 3*window + time.Minute }
+
+// limit is the trial's limit: the configured one, or trialLimit.
+func (sw SoftwareState) limit() time.Duration {
+	if sw.Limit > 0 {
+		return sw.Limit
+	}
+	return trialLimit(sw.Window)
+}
 
 // Events and effects of the software trial.
 type (
@@ -72,6 +81,7 @@ type (
 		State    update.State
 		Reported bool
 		Window   time.Duration
+		Limit    time.Duration // how long the trial may take; zero: trialLimit(Window)
 		Err      error
 	}
 	// slotMarked: the slot was confirmed or rejected (Err: it failed).
@@ -143,7 +153,7 @@ func errText(err error) string {
 // rollback once: an event, and the release refused for good.
 func slotRead(s State, ev SlotRead, now time.Time) (State, []Effect) {
 	sw := &s.Software
-	sw.Window = ev.Window
+	sw.Window, sw.Limit = ev.Window, ev.Limit
 	if ev.Err != nil {
 		sw.Slot = slotUnreadable
 		return s, nil
@@ -151,7 +161,7 @@ func slotRead(s State, ev SlotRead, now time.Time) (State, []Effect) {
 	sw.Slot, sw.Version, sw.Failed = ev.State.Status, ev.State.Version, ev.State.Failed
 	switch {
 	case sw.Slot == update.StatusTrying:
-		sw.TrialEnds = now.Add(trialLimit(sw.Window))
+		sw.TrialEnds = now.Add(sw.limit())
 	case sw.Slot == update.StatusRolledBack && !ev.Reported:
 		return s, []Effect{
 			Record{Type: api.EventUpdateRolledBack, Data: api.SoftwareUpdate{Version: sw.Failed, Running: sw.Version}, At: now},
@@ -186,7 +196,7 @@ func trial(s State, now time.Time) (State, []Effect) {
 	if !now.Before(sw.TrialEnds) {
 		sw.Done = true
 		return s, []Effect{RejectSlot{}, Stop{Restart: Restart{Reason: fmt.Sprintf("software %s did not pass its health checks for %v within %v",
-			sw.Version, sw.Window, trialLimit(sw.Window))}}}
+			sw.Version, sw.Window, sw.limit())}}}
 	}
 	if !s.trialHealthy(now) {
 		sw.HealthySince = time.Time{}
@@ -232,14 +242,14 @@ func (a *Appliance) readSlot() Event {
 	st, err := sw.State()
 	if err != nil {
 		a.log.Error("software slots", "err", err)
-		return SlotRead{Err: err, Window: a.cfg.ConfirmAfter}
+		return SlotRead{Err: err, Window: a.cfg.ConfirmAfter, Limit: a.cfg.TrialLimit}
 	}
 	a.log.Info("software slot", "slot", st.Slot, "status", st.Status, "version", st.Version, "failed", st.Failed)
 	if st.Version != a.cfg.Version {
 		a.log.Warn("the running slot holds another release than this program; was palmd started by the bootloader?",
 			"slot_version", st.Version, "version", a.cfg.Version)
 	}
-	return SlotRead{State: st, Reported: st.Failed != "" && sw.Refused(st.Failed), Window: a.cfg.ConfirmAfter}
+	return SlotRead{State: st, Reported: st.Failed != "" && sw.Refused(st.Failed), Window: a.cfg.ConfirmAfter, Limit: a.cfg.TrialLimit}
 }
 
 // doSoftware carries out a software effect.

@@ -228,3 +228,29 @@ func TestRollbackReportedOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestTrialGivesUpAtTheConfiguredLimit: with a trial limit configured,
+// the release on trial keeps its slot until the limit, then rejects it.
+func TestTrialGivesUpAtTheConfiguredLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sw, d := slotsOnTrial(t)
+		w, cfg := trialWorld(sw, time.Second)
+		c := cfg(Caps{})
+		c.TrialLimit = 10 * time.Second
+		_, stop := startTrial(t, c)
+		defer stop()
+		w.live(9 * time.Second) // the service is never reached
+		if st, err := d.State(); err != nil || st.Status != update.StatusTrying {
+			t.Fatalf("before the limit: %+v, %v", st, err)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		r, err := stop()
+		if err != nil || r.Reason == "" {
+			t.Fatalf("Run ended with %+v, %v; want a restart", r, err)
+		}
+		if s, err := d.Boot(); err != nil || s.Version != "1.0.0" {
+			t.Fatalf("after giving up the bootloader started %+v, %v", s, err)
+		}
+	})
+}

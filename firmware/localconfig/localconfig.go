@@ -122,6 +122,10 @@ type Service struct {
 	// checks without a break before it confirms its slot; zero is
 	// DefaultConfirmAfter.
 	ConfirmAfter Duration `toml:"confirm_after"`
+	// TrialLimit is how long a release on trial may take to confirm
+	// before it rejects its slot and the previous release comes back;
+	// zero is 3 x ConfirmAfter + 1 min.
+	TrialLimit Duration `toml:"trial_limit"`
 }
 
 // DefaultConfirmAfter is how long a new release runs healthy before it

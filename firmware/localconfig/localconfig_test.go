@@ -78,6 +78,9 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"long confirm_after", `confirm_after = "60s"`, `confirm_after = "2h"`, "service.confirm_after"},
 		{"bad confirm_after", `confirm_after = "60s"`, `confirm_after = "a minute"`, "a minute"},
 		{"confirm_after without slots", `slots = "var/slots"`, ``, "service.confirm_after"},
+		{"short trial_limit", `confirm_after = "60s"`, "confirm_after = \"60s\"\ntrial_limit = \"90s\"", "service.trial_limit"},
+		{"long trial_limit", `confirm_after = "60s"`, "confirm_after = \"60s\"\ntrial_limit = \"5h\"", "service.trial_limit"},
+		{"trial_limit without slots", "slots = \"var/slots\"\nconfirm_after = \"60s\"", `trial_limit = "1h"`, "service.trial_limit"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {

@@ -128,6 +128,8 @@ func (c *Config) validateSlots() error {
 	switch {
 	case s.Slots == "" && d != 0:
 		return invalid("service.confirm_after", "needs service.slots: only a release in a slot is confirmed")
+	case s.Slots == "" && s.TrialLimit.Duration != 0:
+		return invalid("service.trial_limit", "needs service.slots: only a release in a slot is on trial")
 	case s.Slots == "":
 		return nil
 	case s.ReleaseKey == "":
@@ -138,6 +140,10 @@ func (c *Config) validateSlots() error {
 		return invalid("service.confirm_after", fmt.Sprintf("must be between 1s and %v, got %v", maxConfirmAfter, d))
 	case d == 0:
 		s.ConfirmAfter.Duration = DefaultConfirmAfter
+	}
+	if l := s.TrialLimit.Duration; l != 0 && (l < 2*s.ConfirmAfter.Duration || l > 4*maxConfirmAfter) {
+		return invalid("service.trial_limit", fmt.Sprintf("must be between twice confirm_after (%v) and %v, got %v",
+			2*s.ConfirmAfter.Duration, 4*maxConfirmAfter, l))
 	}
 	return nil
 }
