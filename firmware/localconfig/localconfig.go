@@ -166,6 +166,10 @@ type Simulate struct {
 	// PanelGrants lists the badges the simulated door panel grants, as
 	// "FACILITY:CARD".
 	PanelGrants []string `toml:"panel_grants"`
+	// CameraUnplugged starts the simulated camera unplugged, as a reader
+	// whose camera is missing or whose release cannot drive it (plugged
+	// in from the control endpoint).
+	CameraUnplugged bool `toml:"camera_unplugged"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("20ms").

@@ -135,3 +135,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestCameraUnplugged: the simulator's camera may start unplugged; a
+// real camera cannot be.
+func TestCameraUnplugged(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(readSim(t), "[simulate]", "[simulate]\ncamera_unplugged = true", 1)))
+	if err != nil || !c.Simulate.CameraUnplugged {
+		t.Fatalf("sim: %+v, %v", c, err)
+	}
+	c.Device.Backend, c.Simulate.Control = BackendReal, ""
+	if err := c.validateSimulate(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "simulate.camera_unplugged") {
+		t.Fatalf("real: %v", err)
+	}
+}

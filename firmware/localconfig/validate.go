@@ -213,6 +213,9 @@ func (c *Config) validateSimulate() error {
 			return err
 		}
 	}
+	if c.Simulate.CameraUnplugged && c.Device.Backend != BackendSim {
+		return invalid("simulate.camera_unplugged", "is only allowed with device.backend = \"sim\"")
+	}
 	addr := c.Simulate.Control
 	if addr == "" {
 		return nil
