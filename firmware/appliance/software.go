@@ -7,6 +7,7 @@ import (
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/update"
+	"github.com/palmd/palmd/firmware/vision"
 )
 
 // CheckSoftwareSlot fails while the running release is on trial (not
@@ -54,7 +55,12 @@ type SoftwareState struct {
 	Limit        time.Duration // zero: trialLimit(Window)
 	Done         bool          // ConfirmSlot or RejectSlot asked: the trial is decided
 	Synced       bool          // a sync round succeeded since the start
-	Installing   string        // a release going in, for its failure's event
+	// CameraSeen: the camera delivered a frame since the start. The
+	// lifecycle takes a camera for working until it stalls, which it
+	// learns only after the camera worker's stall time (2 s): a release
+	// whose camera never opens must not confirm on that assumption.
+	CameraSeen bool
+	Installing string // a release going in, for its failure's event
 }
 
 // slotUnreadable is the Slot of a reader whose slots cannot be read.
@@ -126,6 +132,10 @@ func software(s State, ev Event, now time.Time) (State, []Effect) {
 		return slotMarkedStep(s, ev, now)
 	case RoundDone:
 		s.Software.Synced = s.Software.Synced || ev.Err == nil
+	case Seen:
+		if cs, ok := ev.Output.(vision.CameraState); ok {
+			s.Software.CameraSeen = s.Software.CameraSeen || cs.Delivering
+		}
 	case UpdateInstalling:
 		s.Software.Installing = ev.Version
 		if s.Software.Slot != "" { // a swapped program has no outcome to report: no trial
@@ -213,10 +223,10 @@ func trial(s State, now time.Time) (State, []Effect) {
 }
 
 // trialHealthy: the checks a new release must pass to stay: running its
-// configuration, the camera delivering frames, the door controller's link
+// configuration, the camera delivering frames (seen, not assumed), the door controller's link
 // up, and the service reached since the start and still.
 func (s State) trialHealthy(now time.Time) bool {
-	camera := !s.caps.Camera || s.Camera && now.Sub(s.CameraBeat) < staleBeat
+	camera := !s.caps.Camera || s.Software.CameraSeen && s.Camera && now.Sub(s.CameraBeat) < staleBeat
 	return s.Phase == PhaseActive && s.Config != nil && s.PanelUp && s.Software.Synced && !s.Offline && camera
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/palmd/palmd/firmware/cloud"
 	"github.com/palmd/palmd/firmware/release"
 	"github.com/palmd/palmd/firmware/update"
+	"github.com/palmd/palmd/firmware/vision"
 )
 
 // slotsOnTrial is a real slot pair whose release 2.0.0 was installed
@@ -147,6 +148,7 @@ func TestTrialConfirmsAfterAHealthyWindow(t *testing.T) {
 		if h := statusOf(t, a).Health; !slices.Contains(h.Failing, CheckSoftwareSlot) {
 			t.Fatalf("on trial, health %+v", h)
 		}
+		w.see(vision.CameraState{Delivering: true})
 		w.round(nil)
 		w.live(30 * time.Second)
 		w.round(errors.New("service unreachable")) // the window starts again
@@ -251,6 +253,32 @@ func TestTrialGivesUpAtTheConfiguredLimit(t *testing.T) {
 		}
 		if s, err := d.Boot(); err != nil || s.Version != "1.0.0" {
 			t.Fatalf("after giving up the bootloader started %+v, %v", s, err)
+		}
+	})
+}
+
+// TestTrialNeedsACameraFrame: the lifecycle takes the camera for working
+// until it stalls; a release on trial confirms only once the camera has
+// really delivered a frame, then after a whole window.
+func TestTrialNeedsACameraFrame(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sw, d := slotsOnTrial(t)
+		w, cfg := trialWorld(sw, time.Minute)
+		_, stop := startTrial(t, cfg(Caps{}))
+		defer stop()
+		w.round(nil)
+		w.live(2 * time.Minute) // every other check passes; no frame yet
+		if st, _ := d.State(); st.Status != update.StatusTrying {
+			t.Fatalf("confirmed without a camera frame: %+v", st)
+		}
+		w.see(vision.CameraState{Delivering: true})
+		w.live(time.Minute - 5*time.Second)
+		if st, _ := d.State(); st.Status != update.StatusTrying {
+			t.Fatalf("confirmed before a window of frames: %+v", st)
+		}
+		w.live(5 * time.Second)
+		if st, _ := d.State(); st.Status != update.StatusConfirmed {
+			t.Fatalf("a window after the first frame: %+v", st)
 		}
 	})
 }
