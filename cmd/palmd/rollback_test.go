@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -342,4 +343,35 @@ func (r *bootedReader) variantConfig(name, old, new string) string {
 		r.t.Fatal(err)
 	}
 	return path
+}
+
+// TestRollbackTime measures how long a broken release (one that exits at
+// start) takes from `devcloud release publish` to devcloud publishing
+// the reader's Software Update Rolled Back, over PALMD_ROLLBACK_RUNS
+// releases to one reader (make bench: 20), and prints the median and
+// the p99. It includes the wait for the reader's next sync round (every
+// 5 s), three starts of the release and the report. Skipped unless the
+// variable is set.
+func TestRollbackTime(t *testing.T) {
+	runs, err := strconv.Atoi(os.Getenv("PALMD_ROLLBACK_RUNS"))
+	if err != nil || runs < 1 {
+		t.Skip("PALMD_ROLLBACK_RUNS sets the number of broken releases (make bench)")
+	}
+	r := newBootedReader(t)
+	took := make([]time.Duration, 0, runs)
+	for i := range runs {
+		version := fmt.Sprintf("0.2.%d", i)
+		// Other bytes each time: a reader does not install the bytes it
+		// installed last again.
+		published := r.publish(r.script("exit-"+version, "exit 1 # "+version), version)
+		at := r.expectRollback(version)
+		took = append(took, at.Sub(published))
+	}
+	slices.Sort(took)
+	median, p99 := took[len(took)/2], took[min(len(took)-1, len(took)*99/100)]
+	if median <= 0 || p99 < median {
+		t.Fatalf("times %v", took)
+	}
+	t.Logf("rollback: %d broken releases, publish to Rolled Back median %v, p99 %v (min %v, max %v)", runs,
+		median.Round(10*time.Millisecond), p99.Round(10*time.Millisecond), took[0].Round(10*time.Millisecond), took[len(took)-1].Round(10*time.Millisecond))
 }
