@@ -30,6 +30,7 @@ func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	tries := fs.Int("tries", update.DefaultTries, "starts a release on trial gets before the bootloader goes back")
 	watchdog := fs.Duration("watchdog", 10*time.Second, "WATCHDOG_USEC given to palmd: a start silent for this long is killed")
 	delay := fs.Duration("restart-delay", time.Second, "pause before starting again (systemd's RestartSec)")
+	trial := fs.Duration("trial-limit", 10*time.Minute, "a release on trial still not confirmed after this long is rejected and stopped (0: never); longer than palmd's own [service] trial_limit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: palmctl boot --slots DIR [--init PROGRAM] [flags] [-- PALMD ARGS...]")
 		fs.PrintDefaults()
@@ -37,7 +38,7 @@ func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *slots == "" || *tries < 1 || *watchdog <= 0 {
+	if *slots == "" || *tries < 1 || *watchdog <= 0 || *trial < 0 {
 		fs.Usage()
 		return 2
 	}
@@ -49,7 +50,7 @@ func runBoot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	sup := &supervisor{slots: d, args: fs.Args(), watchdog: *watchdog, delay: *delay, stdout: stdout, stderr: stderr, log: log}
+	sup := &supervisor{slots: d, args: fs.Args(), watchdog: *watchdog, delay: *delay, trialLimit: *trial, stdout: stdout, stderr: stderr, log: log}
 	if err := sup.run(ctx); err != nil {
 		fmt.Fprintln(stderr, "palmctl boot:", err)
 		return 1
@@ -78,10 +79,15 @@ func initSlots(ctx context.Context, d update.Dir, program string) error {
 
 // supervisor starts the slot the bootloader picks, again and again.
 type supervisor struct {
-	slots          update.Dir
-	args           []string
-	watchdog       time.Duration
-	delay          time.Duration
+	slots    update.Dir
+	args     []string
+	watchdog time.Duration
+	delay    time.Duration
+	// trialLimit bounds a start of a release on trial that never
+	// confirms its slot (nor fails): palmd gives up by itself after its
+	// own trial_limit, but a release whose trial is broken, or that has
+	// none, would otherwise run unconfirmed for good. Zero: no bound.
+	trialLimit     time.Duration
 	stdout, stderr io.Writer
 	log            *slog.Logger
 }
@@ -99,11 +105,13 @@ func (s *supervisor) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if st, err := s.slots.State(); err == nil && st.Status == update.StatusRolledBack {
+		st, err := s.slots.State()
+		if err == nil && st.Status == update.StatusRolledBack {
 			s.log.Warn("rolled back", "failed", st.Failed, "running", st.Version)
 		}
+		trying := err == nil && st.Status == update.StatusTrying
 		s.log.Info("starting", "slot", slot.Name, "version", slot.Version)
-		why := s.once(ctx, slot, sock)
+		why := s.once(ctx, slot, sock, trying)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -116,9 +124,9 @@ func (s *supervisor) run(ctx context.Context) error {
 	}
 }
 
-// once runs one start of slot until it exits, its watchdog expires or
-// ctx ends, and says how it ended.
-func (s *supervisor) once(ctx context.Context, slot update.Slot, sock *notifySocket) string {
+// once runs one start of slot until it exits, its watchdog expires, it
+// stays on trial past the trial limit or ctx ends, and says how it ended.
+func (s *supervisor) once(ctx context.Context, slot update.Slot, sock *notifySocket, trying bool) string {
 	sock.drain()
 	cmd := exec.Command(slot.Program, s.args...)
 	cmd.Env = append(withoutNotify(os.Environ()), "NOTIFY_SOCKET="+sock.path,
@@ -132,6 +140,12 @@ func (s *supervisor) once(ctx context.Context, slot update.Slot, sock *notifySoc
 	pid := cmd.Process.Pid
 	dog := time.NewTimer(s.watchdog)
 	defer dog.Stop()
+	var limit <-chan time.Time
+	if trying && s.trialLimit > 0 {
+		t := time.NewTimer(s.trialLimit)
+		defer t.Stop()
+		limit = t.C
+	}
 	for {
 		select {
 		case err := <-exited:
@@ -148,6 +162,16 @@ func (s *supervisor) once(ctx context.Context, slot update.Slot, sock *notifySoc
 			// which says where it hung.
 			stopChild(cmd, exited, syscall.SIGABRT, 2*time.Second)
 			return fmt.Sprintf("watchdog: no WATCHDOG=1 for %v", s.watchdog)
+		case <-limit:
+			limit = nil
+			if st, err := s.slots.State(); err != nil || st.Status != update.StatusTrying {
+				continue // confirmed (or the record is unreadable: the next boot says)
+			}
+			if err := s.slots.Reject(); err != nil {
+				s.log.Error("rejecting a release that did not confirm", "slot", slot.Name, "err", err)
+			}
+			stopChild(cmd, exited, syscall.SIGTERM, 10*time.Second)
+			return fmt.Sprintf("not confirmed within %v", s.trialLimit)
 		case <-ctx.Done():
 			stopChild(cmd, exited, syscall.SIGTERM, 10*time.Second)
 			return "stopped"

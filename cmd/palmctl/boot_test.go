@@ -24,7 +24,8 @@ import (
 // TestBootChild is a palmd as the supervisor sees it, run from a slot by
 // a script that re-executes this test binary. PALMCTL_BOOT_CHILD says how
 // it behaves: "good" feeds the watchdog and confirms its slot, "exit"
-// dies at start, "hang" never feeds the watchdog. Every start is logged
+// dies at start, "hang" never feeds the watchdog, "unconfirmed" feeds
+// the watchdog and never confirms. Every start is logged
 // as "VERSION PID" in PALMCTL_BOOT_LOG.
 func TestBootChild(t *testing.T) {
 	mode, version := os.Getenv("PALMCTL_BOOT_CHILD"), os.Getenv("PALMCTL_BOOT_VERSION")
@@ -50,7 +51,7 @@ func TestBootChild(t *testing.T) {
 	n := sdnotify.FromEnv()
 	for i := 0; ; i++ {
 		_ = n.Feed()
-		if i == 4 {
+		if i == 4 && mode == "good" {
 			_ = update.Dir{Root: os.Getenv("PALMCTL_BOOT_SLOTS")}.Confirm()
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -99,10 +100,10 @@ func (r *bootRig) install(mode, version string) {
 }
 
 // boot runs the supervisor until the test ends.
-func (r *bootRig) boot(watchdog time.Duration) {
+func (r *bootRig) boot(watchdog, trialLimit time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	sup := &supervisor{slots: r.d, watchdog: watchdog, delay: 10 * time.Millisecond, stdout: io.Discard, stderr: io.Discard,
+	sup := &supervisor{slots: r.d, watchdog: watchdog, delay: 10 * time.Millisecond, trialLimit: trialLimit, stdout: io.Discard, stderr: io.Discard,
 		log: slog.New(slog.DiscardHandler)}
 	go func() { done <- sup.run(ctx) }()
 	r.t.Cleanup(func() {
@@ -148,7 +149,7 @@ func TestBootRollsBack(t *testing.T) {
 			r := newBootRig(t)
 			r.install(mode, "2.0.0")
 			start := time.Now()
-			r.boot(2 * time.Second) // the test binary may take a while to start on a loaded machine
+			r.boot(2*time.Second, 0) // the test binary may take a while to start on a loaded machine
 			got := versions(r.waitStarts("the good release again", func(s []string) bool {
 				v := versions(s)
 				return len(v) > 0 && v[len(v)-1] == "1.0.0"
@@ -167,12 +168,12 @@ func TestBootRollsBack(t *testing.T) {
 }
 
 // TestBootKeepsAConfirmedRelease: a release that feeds the watchdog is
-// left running beyond the watchdog's time, confirms itself, and is the
-// one started again after it crashes.
+// left running beyond the watchdog's time and the trial limit, confirms
+// itself, and is the one started again after it crashes.
 func TestBootKeepsAConfirmedRelease(t *testing.T) {
 	r := newBootRig(t)
 	r.install("good", "2.0.0")
-	r.boot(2 * time.Second)
+	r.boot(2*time.Second, time.Second) // the trial limit passes: confirmed, it is left alone
 	first := r.waitStarts("the new release", func(s []string) bool { return len(s) == 1 })
 	if versions(first)[0] != "2.0.0" {
 		t.Fatalf("started %v", first)
@@ -192,5 +193,27 @@ func TestBootKeepsAConfirmedRelease(t *testing.T) {
 	again := r.waitStarts("a start after the crash", func(s []string) bool { return len(s) == 2 })
 	if v := versions(again); v[1] != "2.0.0" {
 		t.Fatalf("after a crash of a confirmed release: %v", v)
+	}
+}
+
+// TestBootRejectsAReleaseThatNeverConfirms: a release that feeds the
+// watchdog but never confirms its slot (its trial is broken, or it has
+// none) is rejected and stopped at the trial limit, and the good release
+// runs again, once: the rejection uses every try.
+func TestBootRejectsAReleaseThatNeverConfirms(t *testing.T) {
+	r := newBootRig(t)
+	r.install("unconfirmed", "2.0.0")
+	start := time.Now()
+	r.boot(2*time.Second, 2*time.Second)
+	got := versions(r.waitStarts("the good release again", func(s []string) bool {
+		v := versions(s)
+		return len(v) > 0 && v[len(v)-1] == "1.0.0"
+	}))
+	if took := time.Since(start); !slices.Equal(got, []string{"2.0.0", "1.0.0"}) || took < 2*time.Second {
+		t.Fatalf("starts %v after %v, want 2.0.0 stopped at the 2 s limit, then 1.0.0", got, took)
+	}
+	st, err := r.d.State()
+	if err != nil || st.Status != update.StatusRolledBack || st.Failed != "2.0.0" || st.Version != "1.0.0" {
+		t.Fatalf("state %+v, %v", st, err)
 	}
 }
