@@ -173,7 +173,7 @@ func TestBootRollsBack(t *testing.T) {
 func TestBootKeepsAConfirmedRelease(t *testing.T) {
 	r := newBootRig(t)
 	r.install("good", "2.0.0")
-	r.boot(2*time.Second, time.Second) // the trial limit passes: confirmed, it is left alone
+	r.boot(2*time.Second, 4*time.Second) // the trial limit passes during the sleep below: confirmed, it is left alone
 	first := r.waitStarts("the new release", func(s []string) bool { return len(s) == 1 })
 	if versions(first)[0] != "2.0.0" {
 		t.Fatalf("started %v", first)
@@ -204,7 +204,7 @@ func TestBootRejectsAReleaseThatNeverConfirms(t *testing.T) {
 	r := newBootRig(t)
 	r.install("unconfirmed", "2.0.0")
 	start := time.Now()
-	r.boot(2*time.Second, 2*time.Second)
+	r.boot(5*time.Second, 2*time.Second) // the limit comes first, however slowly the test binary starts
 	got := versions(r.waitStarts("the good release again", func(s []string) bool {
 		v := versions(s)
 		return len(v) > 0 && v[len(v)-1] == "1.0.0"
