@@ -172,7 +172,10 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 			return appliance.Config{}, fmt.Errorf("service: %w", err)
 		}
 		ac.Service = c
-		if slots, ok := c.Install.(update.Dir); ok {
+		if cl, ok := c.Install.(io.Closer); ok {
+			r.closers = append(r.closers, cl) // RAUC's bus connection
+		}
+		if slots, ok := c.Install.(update.Slots); ok {
 			ac.Software, ac.ConfirmAfter = appliance.SlotSoftware{Slots: slots, Updates: c.Updates}, cfg.Service.ConfirmAfter.Duration
 			ac.TrialLimit = cfg.Service.TrialLimit.Duration
 		}
@@ -300,7 +303,16 @@ func service(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log *
 		return nil, err
 	}
 	c.Updates = &cloud.Updates{Running: version, Arch: runtime.GOARCH, ReleaseKey: key, Dir: filepath.Join(cfg.Device.StateDir, "updates")}
-	if s.Slots != "" {
+	switch s.Slots {
+	case "":
+	case localconfig.SlotsRAUC:
+		// A bundle goes into the inactive slot through RAUC; the reader
+		// reboots and the bootloader tries it.
+		if c.Install, err = update.DialRAUC("", filepath.Join(cfg.Device.StateDir, "rauc-trial.json")); err != nil {
+			return nil, fmt.Errorf("service.slots: %w", err)
+		}
+		return c, nil
+	default:
 		// A release goes into the inactive slot; palmd exits and the
 		// bootloader (palmctl boot in simulation) tries it.
 		c.Install = update.Dir{Root: s.Slots}

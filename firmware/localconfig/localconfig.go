@@ -114,9 +114,11 @@ type Service struct {
 	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
 	ReleaseKey    string `toml:"release_key"`    // PEM file of the Ed25519 release key; empty: no updates
 	InstallTo     string `toml:"install_to"`     // program file updates replace
-	// Slots is the directory of the A/B slot pair palmd runs from
-	// (update.Dir, started by `palmctl boot`): a release goes into the
-	// slot not running and is tried, instead of replacing InstallTo.
+	// Slots is the A/B slot pair palmd runs from: SlotsRAUC on a board
+	// (RAUC's service on the system bus, releases are RAUC bundles), or
+	// the directory of a simulated pair (update.Dir, started by `palmctl
+	// boot`). A release goes into the slot not running and is tried,
+	// instead of replacing InstallTo.
 	Slots string `toml:"slots"`
 	// ConfirmAfter is how long a release on trial must pass its health
 	// checks without a break before it confirms its slot; zero is
@@ -127,6 +129,9 @@ type Service struct {
 	// zero is 3 x ConfirmAfter + 1 min.
 	TrialLimit Duration `toml:"trial_limit"`
 }
+
+// SlotsRAUC is service.slots on a board whose slots RAUC keeps.
+const SlotsRAUC = "rauc"
 
 // DefaultConfirmAfter is how long a new release runs healthy before it
 // confirms itself: a minute sees the camera, the panel's 8 s offline
