@@ -45,6 +45,10 @@ echo "bench: OSDP soak, 100,000 polls over a noisy line" >&2
 soak=$(OSDP_SOAK_POLLS=100000 go test ./osdp -run '^TestSoak$' -count 1 -v 2>&1 | grep -o '[0-9]* polls, [0-9]* cards exactly once.*' | head -1 || true)
 echo "bench: power cuts of palmd (kill -9) during entries" >&2
 power=$(PALMD_POWER_CUTS=${POWER_CUTS:-40} go test ./cmd/palmd -run '^TestPowerCuts$' -count 1 -v 2>&1 | grep -o '[0-9]* power cuts:.*' || echo "power cuts: FAILED, see go test -run TestPowerCuts -v ./cmd/palmd")
+echo "bench: broken releases rolled back (publish to Rolled Back reported)" >&2
+rollback=$(PALMD_ROLLBACK_RUNS=${ROLLBACK_RUNS:-20} go test ./cmd/palmd -run '^TestRollbackTime$' -count 1 -v 2>&1 | grep -o 'rollback: .*' || echo "rollback: FAILED, see PALMD_ROLLBACK_RUNS=3 go test -run TestRollbackTime -v ./cmd/palmd")
+echo "bench: power cuts (kill -9) of a reader booting, installing, confirming, rejecting on its A/B slots" >&2
+slotcuts=$(PALMD_SLOT_CUTS=${SLOT_CUTS:-200} go test ./firmware/update -run '^TestPowerCutsLeaveABootableReader$' -count 1 -v 2>&1 | grep -o '[0-9]* power cuts (during.*' || echo "slot power cuts: FAILED, see go test -run TestPowerCutsLeaveABootableReader -v ./firmware/update")
 awk '
   /^pkg:/ { pkg = $2; sub(/^github.com\/palmd\/palmd\//, "", pkg) }
   /^Benchmark/ {
@@ -56,3 +60,5 @@ awk '
 ' "$out"
 echo "cmd/palmd            TestPowerCuts                                  $power"
 echo "osdp                 TestSoak                                       ${soak:-see go test -run TestSoak -v ./osdp}"
+echo "cmd/palmd            TestRollbackTime                               $rollback"
+echo "firmware/update      TestPowerCutsLeaveABootableReader              $slotcuts"

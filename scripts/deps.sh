@@ -7,6 +7,7 @@ packages=(
   pkg-config        # cgo flags for OpenCV
   libopencv-dev     # OpenCV 4.6 for gocv (vision, QR second opinion)
   socat             # pseudo-terminal pairs for serial-link tests
+  dbus-daemon       # a private bus for the RAUC backend's tests (firmware/update)
   chromium          # the touchscreen kiosk and its screen tests
   fonts-ipafont-gothic # Japanese glyphs for the screens in ja (4 MB; DejaVu has none)
 )

@@ -3,17 +3,37 @@
 # service (cmd/devcloud) on 127.0.0.1:8443, creates a site, a configuration
 # template and a device instance on first run, writes the instance's
 # activation QR code to var/activation.png, then runs palmd on simulated
-# hardware (GPIO, the door panel on a pty) until Ctrl-C.
+# hardware (GPIO, the door panel on a pty) until Ctrl-C. With [service]
+# slots in the configuration, palmd runs from that A/B pair under
+# `palmctl boot` (the simulated bootloader and systemd), which starts it
+# again after an installed release exits it, tries the release and rolls
+# back; the freshly built bin/palmd becomes the good slot whenever it is
+# another build than the one `make run` last put there.
 #
 # READERS=2 adds an enrollment desk in the same site: a second device
 # instance configured for enrollment (var/activation-desk.png) and a
-# second palmd (configs/simulator-desk.toml), each with its own page.
+# second palmd (configs/simulator-desk.toml), each with its own page and
+# slots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-configs/simulator.toml}
 readers=${READERS:-1}
 dc="bin/devcloud --dir var/devcloud"
 mkdir -p var
+
+# reader CONFIG becomes a reader of CONFIG: bin/palmctl boot running
+# palmd from the A/B slots the configuration names, or palmd on its own
+# without slots (exec, so that a subshell's $! is the reader). Its page's
+# address is the configuration's [ui].
+reader() {
+  local slots
+  slots=$(sed -n 's/^slots *= *"\([^"]*\)".*/\1/p' "$1" | head -1)
+  if [ -z "$slots" ]; then
+    exec bin/palmd -config "$1"
+  fi
+  exec bin/palmctl boot --slots "$slots" --init bin/palmd --watchdog "${WATCHDOG:-10s}" -- -config "$1"
+}
+
 bin/devcloud serve --dir var/devcloud --addr 127.0.0.1:8443 >>var/devcloud.log 2>&1 &
 dcpid=$!
 trap 'kill $dcpid 2>/dev/null; wait $dcpid 2>/dev/null' EXIT
@@ -47,7 +67,7 @@ JSON
   fi
   desk=$(cat var/devcloud/desk)
   $dc qr "$desk" --png var/activation-desk.png >/dev/null || true
-  bin/palmd -config configs/simulator-desk.toml -ui 127.0.0.1:8081 >>var/palmd-desk.log 2>&1 &
+  (reader configs/simulator-desk.toml) >>var/palmd-desk.log 2>&1 &
   deskpid=$!
   trap 'kill $deskpid $dcpid 2>/dev/null; wait $deskpid $dcpid 2>/dev/null' EXIT
   cat <<MSG
@@ -72,4 +92,12 @@ Wiegand:      bin/devcloud --dir var/devcloud PUT /manage/instances/$inst/config
                 '{"configuration":{"mode":"entry","panel":{"protocol":"wiegand","wiegand_pulse_us":50,"wiegand_interval_us":2000},"badge":{"format":"h10306"},"relay":{"follow":"grant","unlock":"3s","gpo":"off"},"decision_timeout":"5s","language":"en"}}'
 
 MSG
-bin/palmd -config "$config" -ui 127.0.0.1:8080
+slots=$(sed -n 's/^slots *= *"\([^"]*\)".*/\1/p' "$config" | head -1)
+[ -n "$slots" ] && cat <<MSG
+updates:      palmd runs from the A/B slots in $slots under bin/palmctl boot; try a broken release:
+                printf '#!/bin/sh\\nexit 1\\n' >var/broken && chmod +x var/broken
+                $dc release publish var/broken --version 0.9.0
+              the reader tries it, rolls back by itself and reports it (events: Software Update ...)
+
+MSG
+(reader "$config")

@@ -30,10 +30,10 @@ var version = "0.1.0"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	restart, real, err := run(ctx, os.Args[1:], os.Stderr)
+	restart, h, err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
 	if err == nil && restart.Reason != "" {
-		err = restartAs(restart, real)
+		err = restartAs(restart, h)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palmd:", err)
@@ -41,13 +41,25 @@ func main() {
 	}
 }
 
+// platform is what palmd runs on: real hardware or simulators, started from
+// A/B slots by a bootloader or not.
+type platform struct {
+	real    bool
+	slotted bool
+}
+
 // restartAs starts the reader again: into an installed update, by
 // rebooting a real reader the service asked to reboot, or, in simulation,
-// by replacing this process with a fresh palmd as a reboot would.
-func restartAs(r appliance.Restart, real bool) error {
+// by replacing this process with a fresh palmd as a reboot would. A
+// reader with slots restarts through its bootloader, which picks the
+// slot: a real one reboots, a simulated one exits for palmctl boot.
+func restartAs(r appliance.Restart, h platform) error {
 	exe := r.Program
-	if exe == "" && real {
+	switch {
+	case h.slotted && h.real, exe == "" && h.real:
 		return rebootDevice()
+	case h.slotted:
+		return nil
 	}
 	if exe == "" {
 		var err error
@@ -59,28 +71,28 @@ func restartAs(r appliance.Restart, real bool) error {
 }
 
 // run is main without the process: flags, config, logging, then serve
-// until ctx ends or the reader must restart. real reports real hardware.
-func run(ctx context.Context, args []string, logOut io.Writer) (restart appliance.Restart, real bool, err error) {
+// until ctx ends or the reader must restart; h says how it restarts.
+func run(ctx context.Context, args []string, logOut io.Writer) (restart appliance.Restart, h platform, err error) {
 	var opts options
 	fs, configPath, showVersion := flags(&opts, logOut)
 	if err := fs.Parse(args); err != nil {
-		return restart, false, err
+		return restart, h, err
 	}
 	if *showVersion {
 		fmt.Fprintln(logOut, "palmd", version)
-		return restart, false, nil
+		return restart, h, nil
 	}
 	cfg, err := localconfig.Load(*configPath)
 	if err != nil {
-		return restart, false, err
+		return restart, h, err
 	}
 	if opts.badge != "" {
 		if err := badgeFlag(opts.badge, cfg); err != nil {
-			return restart, false, err
+			return restart, h, err
 		}
 	}
 	opts.fill(cfg, fs)
-	real = cfg.Device.Backend == localconfig.BackendReal
+	h = platform{real: cfg.Device.Backend == localconfig.BackendReal, slotted: cfg.Service.Slots != ""}
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
 	log.Info("starting", "version", version, "config", *configPath, "backend", cfg.Device.Backend)
 
@@ -88,16 +100,16 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	// hardware. It closes last, after every goroutine that uses it.
 	db, err := store.Open(cfg.Device.StateDir)
 	if err != nil {
-		return restart, real, err
+		return restart, h, err
 	}
 	defer db.Close()
 	r, err := build(cfg, db, log, opts)
 	if err != nil {
-		return restart, real, err
+		return restart, h, err
 	}
 	defer r.close()
 	restart, err = serve(ctx, r, log)
-	return restart, real, err
+	return restart, h, err
 }
 
 // serve runs the reader, reports readiness to systemd and says when it

@@ -69,6 +69,9 @@ func newSimulation(cfg *localconfig.Config, log *slog.Logger) *simulation {
 	s := &simulation{cfg: cfg, log: log.With("sim", "hardware"), pins: b, camera: camera.NewSim(640, 480, simFPS), network: &network.Recorder{},
 		ring: &ringsim.Ring{}, speaker: &speakersim.Speaker{}, panel: &panelView{}}
 	s.network.SetRange(simNetworks)
+	if cfg.Simulate.CameraUnplugged {
+		s.camera.Unplug()
+	}
 	for _, g := range cfg.Simulate.PanelGrants {
 		f, c, _ := localconfig.ParseGrant(g) // validated at load
 		s.grants = append(s.grants, wiegand.Badge{Facility: f, Card: c})

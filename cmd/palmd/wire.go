@@ -185,8 +185,17 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 		return appliance.Config{}, err
 	}
 	if cfg.Service.URL != "" {
-		if ac.Service, err = service(cfg, db, dir, log); err != nil {
+		c, err := service(cfg, db, dir, log)
+		if err != nil {
 			return appliance.Config{}, fmt.Errorf("service: %w", err)
+		}
+		ac.Service = c
+		if cl, ok := c.Install.(io.Closer); ok {
+			r.closers = append(r.closers, cl) // RAUC's bus connection
+		}
+		if slots, ok := c.Install.(update.Slots); ok {
+			ac.Software, ac.ConfirmAfter = appliance.SlotSoftware{Slots: slots, Updates: c.Updates}, cfg.Service.ConfirmAfter.Duration
+			ac.TrialLimit = cfg.Service.TrialLimit.Duration
 		}
 	}
 	return ac, nil
@@ -316,13 +325,28 @@ func service(cfg *localconfig.Config, db *store.DB, dir *people.Directory, log *
 	if err != nil {
 		return nil, err
 	}
+	c.Updates = &cloud.Updates{Running: version, Arch: runtime.GOARCH, ReleaseKey: key, Dir: filepath.Join(cfg.Device.StateDir, "updates")}
+	switch s.Slots {
+	case "":
+	case localconfig.SlotsRAUC:
+		// A bundle goes into the inactive slot through RAUC; the reader
+		// reboots and the bootloader tries it.
+		if c.Install, err = update.DialRAUC("", filepath.Join(cfg.Device.StateDir, "rauc-trial.json")); err != nil {
+			return nil, fmt.Errorf("service.slots: %w", err)
+		}
+		return c, nil
+	default:
+		// A release goes into the inactive slot; palmd exits and the
+		// bootloader (palmctl boot in simulation) tries it.
+		c.Install = update.Dir{Root: s.Slots}
+		return c, nil
+	}
 	target := s.InstallTo
 	if target == "" {
 		if target, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("service.install_to: %w", err)
 		}
 	}
-	c.Updates = &cloud.Updates{Running: version, Arch: runtime.GOARCH, ReleaseKey: key, Dir: filepath.Join(cfg.Device.StateDir, "updates")}
 	c.Install = update.Swap{Target: target}
 	return c, nil
 }

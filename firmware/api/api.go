@@ -174,6 +174,17 @@ const (
 	// not; data is Unenrollment.
 	EventUnenrolled    = "New Successful Un-enrollment"
 	EventNotUnenrolled = "Unsuccessful Un-enrollment"
+	// A software update's progress and outcome; data is SoftwareUpdate.
+	// Installing: a verified release goes into the inactive slot.
+	// Failed: it could not be installed; the running release stays.
+	// Confirmed: it passed its health checks on trial and stays.
+	// Rolled Back: it failed its trial (did not start, hung, or was
+	// not healthy in time) and the previous release runs again; the
+	// reader never fetches it again.
+	EventUpdateInstalling = "Software Update Installing"
+	EventUpdateFailed     = "Software Update Failed"
+	EventUpdateConfirmed  = "Software Update Confirmed"
+	EventUpdateRolledBack = "Software Update Rolled Back"
 )
 
 // Enrolled is the data of an EventEnrolled in the reader's outbox: which
@@ -207,6 +218,13 @@ const (
 type Unenrollment struct {
 	Profile string `json:"profile"`
 	Reason  string `json:"reason,omitempty"`
+}
+
+// SoftwareUpdate is the data of the software update events.
+type SoftwareUpdate struct {
+	Version string `json:"version"`           // the release the event is about
+	Running string `json:"running,omitempty"` // the release running now, after a rollback the one gone back to
+	Reason  string `json:"reason,omitempty"`  // why an installation failed
 }
 
 // EventsDropped is the data of an EventEventsDropped event.

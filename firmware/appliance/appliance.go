@@ -60,6 +60,13 @@ type Config struct {
 	Badges badge.Scanner
 	// People is the reader's enrolled people, which an enrollment adds to.
 	People People
+	// Software, when set, is the A/B slot pair the reader runs from: a
+	// release on trial confirms itself once healthy for ConfirmAfter,
+	// and gives up when it has not within TrialLimit (zero: 3 x
+	// ConfirmAfter + 1 min).
+	Software     Software
+	ConfirmAfter time.Duration
+	TrialLimit   time.Duration
 }
 
 // Uplink is the network a first boot chooses (drivers/network).
@@ -153,6 +160,9 @@ func (a *Appliance) Run(ctx context.Context) (Restart, error) {
 		a.startCamera(ctx)
 	}
 	a.boot(ctx)
+	if a.cfg.Software != nil {
+		a.handle(ctx, a.readSlot())
+	}
 	a.show()
 	close(a.ready)
 	return a.loop(ctx)
@@ -318,6 +328,8 @@ func (a *Appliance) do(ctx context.Context, e Effect) []Event {
 		a.scanWiFi(ctx)
 	case Join:
 		a.join(ctx, e.WiFi)
+	case softwareEffect:
+		return a.doSoftware(e)
 	}
 	return nil
 }
@@ -461,6 +473,16 @@ type Status struct {
 	Camera   bool       `json:"camera"`
 	PanelUp  bool       `json:"panel_up"`
 	Health   api.Health `json:"health"`
+	// Software is the running release's slot: status (confirmed,
+	// trying, rolled-back), version, and the release rolled back.
+	Software SoftwareStatus `json:"software,omitzero"`
+}
+
+// SoftwareStatus is the slot part of a Status.
+type SoftwareStatus struct {
+	Slot    string `json:"slot"`
+	Version string `json:"version,omitempty"`
+	Failed  string `json:"failed,omitempty"`
 }
 
 // query is an event answered by the runtime from its state, without a
@@ -481,7 +503,7 @@ func (q statusQuery) answer(a *Appliance) {
 	st := Status{Phase: s.Phase, Mode: s.Mode(), Refused: s.Refused, Screen: a.screen, Entry: s.Entry.Step, Enroll: s.Enroll.Step,
 		Outcome: s.Entry.Outcome, Reason: s.Entry.Reason, Frame: s.Entry.Frame, Tamper: s.Tamper,
 		Hand: s.Guidance.Ready || (len(s.Guidance.Hints) > 0 && !slices.Equal(s.Guidance.Hints, []palm.Hint{palm.HintNoHand})), Camera: s.Camera, PanelUp: s.PanelUp,
-		Health: a.health()}
+		Health: a.health(), Software: SoftwareStatus{Slot: string(s.Software.Slot), Version: s.Software.Version, Failed: s.Software.Failed}}
 	if s.Config != nil {
 		st.Config, st.Protocol = s.Config.Version, s.Config.Panel.Protocol
 	}

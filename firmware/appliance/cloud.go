@@ -58,6 +58,13 @@ type reportingInstaller struct {
 	dev Device
 }
 
+// Trying implements cloud.Trial for an inner installer that has slots:
+// nothing is fetched while the running release is on trial.
+func (r reportingInstaller) Trying() bool {
+	t, ok := r.Installer.(cloud.Trial)
+	return ok && t.Trying()
+}
+
 // Target names what a reporting installer's inner installer replaces.
 type Target interface{ Program() string }
 

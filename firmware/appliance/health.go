@@ -19,11 +19,13 @@ const (
 	CheckService     = "service"
 	CheckTamper      = "tamper"
 	CheckTemperature = "temperature"
+	// CheckSoftwareSlot is in software.go.
 )
 
 // health runs every check this reader has: the camera delivering frames,
 // the door controller's link alive, storage writable with room, the
-// service reachable, the case closed, the temperature in range.
+// service reachable, the case closed, the running release confirmed, the
+// temperature in range.
 func (a *Appliance) health() api.Health {
 	s := a.state
 	var failing []string
@@ -40,6 +42,7 @@ func (a *Appliance) health() api.Health {
 	}
 	fail(CheckService, s.Offline)
 	fail(CheckTamper, s.Tamper)
+	fail(CheckSoftwareSlot, s.Software.failing())
 	if t, ok := a.cfg.Probes.Temperature(); ok {
 		fail(CheckTemperature, t > maxTemperature)
 	}

@@ -139,6 +139,9 @@ type State struct {
 	CameraBeat, PanelBeat time.Time
 	caps                  Caps
 	shown                 time.Duration // how long a result stays on the screen
+
+	// Software is the running release's trial (software.go).
+	Software SoftwareState
 }
 
 // Mode is the running configuration's mode, or "" without one.
@@ -170,5 +173,6 @@ func (s State) Deadline() time.Time {
 	if s.Enroll.Step != EnrollStart {
 		earliest(s.Enroll.Until)
 	}
+	earliest(s.Software.deadline())
 	return d
 }

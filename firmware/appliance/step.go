@@ -41,6 +41,15 @@ const NoticeActivated = "activation-complete"
 // happen because of it. It is pure: the same state, event and time give
 // the same result, and it touches nothing outside.
 func step(s State, ev Event, now time.Time) (State, []Effect) {
+	sw := s.Software
+	s, effects := transition(s, ev, now)
+	s.Software = sw // the software trial is software's alone (software.go)
+	s, more := software(s, ev, now)
+	return s, append(effects, more...)
+}
+
+// transition is the lifecycle but the software trial.
+func transition(s State, ev Event, now time.Time) (State, []Effect) {
 	switch ev := ev.(type) {
 	case Touched:
 		if s.enrolling() {

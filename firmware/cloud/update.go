@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -25,6 +26,11 @@ type Installer interface {
 	// restarts into it when Install returns nil.
 	Install(path string, m release.Manifest) error
 }
+
+// Trial is an Installer whose last release may still be on trial (an A/B
+// pair): while it is, no release is fetched, for the only other slot
+// holds the release to go back to.
+type Trial interface{ Trying() bool }
 
 // Updates fetches, verifies and hands over new software, once per sync
 // round. A release is installed only if its manifest is signed by the
@@ -45,6 +51,10 @@ type Updates struct {
 // a restarted reader whose build reports another version string does not
 // install the same bytes again.
 const installedFile = "installed"
+
+// refusedFile lists, one a line, the releases that failed on this reader
+// (rolled back after their trial): they are never fetched again.
+const refusedFile = "refused"
 
 // Errors of a software round.
 var (
@@ -72,8 +82,11 @@ func (u *Updates) round(ctx context.Context, c *clientState) error {
 	if _, err := c.do(ctx, "GET", api.PathSoftware+"?arch="+url.QueryEscape(u.Arch), nil, &sw); err != nil {
 		return err
 	}
-	if sw.Version == "" || sw.Version == u.Running || sw.Version == u.refused || sw.SHA256 == u.lastInstalled() {
+	if sw.Version == "" || sw.Version == u.Running || sw.Version == u.refused || sw.SHA256 == u.lastInstalled() || u.Refused(sw.Version) {
 		return nil
+	}
+	if t, ok := u.Installer.(Trial); ok && t.Trying() {
+		return nil // after the trial: confirmed, or rolled back and refused
 	}
 	m, err := u.check(sw)
 	if err != nil {
@@ -102,6 +115,32 @@ func (u *Updates) lastInstalled() string {
 		return ""
 	}
 	return string(b)
+}
+
+// Refuse records a release that failed on this reader, so that it is
+// never fetched again, whatever restarts come.
+func (u *Updates) Refuse(version string) error {
+	if u.Refused(version) {
+		return nil
+	}
+	if err := os.MkdirAll(u.Dir, 0o700); err != nil {
+		return fmt.Errorf("cloud: refuse release %s: %w", version, err)
+	}
+	b, err := os.ReadFile(filepath.Join(u.Dir, refusedFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cloud: refuse release %s: %w", version, err)
+	}
+	b = append(b, version+"\n"...)
+	if err := writeSynced(filepath.Join(u.Dir, refusedFile), b); err != nil {
+		return fmt.Errorf("cloud: refuse release %s: %w", version, err)
+	}
+	return nil
+}
+
+// Refused reports whether Refuse recorded version.
+func (u *Updates) Refused(version string) bool {
+	b, err := os.ReadFile(filepath.Join(u.Dir, refusedFile))
+	return err == nil && slices.Contains(strings.Split(string(b), "\n"), version)
 }
 
 // writeSynced replaces path with data through a synced temporary file.

@@ -290,3 +290,50 @@ func TestNoDowngrade(t *testing.T) {
 		})
 	}
 }
+
+// TestRolledBackReleaseNeverFetched: a release the reader refused after
+// it failed its trial is not downloaded again, even by a new Updates (a
+// restart), until another one is published.
+func TestRolledBackReleaseNeverFetched(t *testing.T) {
+	key := testReleaseKey(1)
+	rs := newReleaseServer(t)
+	u, cs, ri := newUpdates(t, rs, key)
+	rs.publish(t, key, "2.0.0", program)
+	if err := u.Refuse("2.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	again := &Updates{Running: u.Running, Arch: u.Arch, ReleaseKey: u.ReleaseKey, Dir: u.Dir, Installer: ri}
+	if err := again.round(context.Background(), cs); err != nil || ri.runs != 0 || rs.sent != 0 {
+		t.Fatalf("a refused release: %v, %d installs, %d bytes", err, ri.runs, rs.sent)
+	}
+	rs.publish(t, key, "2.0.1", program[1:])
+	if err := again.round(context.Background(), cs); err != nil || ri.runs != 1 {
+		t.Fatalf("the next release: %v, %d installs", err, ri.runs)
+	}
+}
+
+// trialInstaller is an A/B pair whose running release is on trial.
+type trialInstaller struct {
+	recordingInstaller
+	trying bool
+}
+
+func (ti *trialInstaller) Trying() bool { return ti.trying }
+
+// TestNothingFetchedOnTrial: while the running release is on trial no
+// release is downloaded; once confirmed, the next one is.
+func TestNothingFetchedOnTrial(t *testing.T) {
+	key := testReleaseKey(1)
+	rs := newReleaseServer(t)
+	u, cs, _ := newUpdates(t, rs, key)
+	ti := &trialInstaller{trying: true}
+	u.Installer = ti
+	rs.publish(t, key, "2.0.0", program)
+	if err := u.round(context.Background(), cs); err != nil || ti.runs != 0 || rs.sent != 0 {
+		t.Fatalf("on trial: %v, %d installs, %d bytes", err, ti.runs, rs.sent)
+	}
+	ti.trying = false
+	if err := u.round(context.Background(), cs); err != nil || ti.runs != 1 {
+		t.Fatalf("confirmed: %v, %d installs", err, ti.runs)
+	}
+}

@@ -118,7 +118,29 @@ type Service struct {
 	ActivationKey string `toml:"activation_key"` // PEM file of the Ed25519 activation key
 	ReleaseKey    string `toml:"release_key"`    // PEM file of the Ed25519 release key; empty: no updates
 	InstallTo     string `toml:"install_to"`     // program file updates replace
+	// Slots is the A/B slot pair palmd runs from: SlotsRAUC on a board
+	// (RAUC's service on the system bus, releases are RAUC bundles), or
+	// the directory of a simulated pair (update.Dir, started by `palmctl
+	// boot`). A release goes into the slot not running and is tried,
+	// instead of replacing InstallTo.
+	Slots string `toml:"slots"`
+	// ConfirmAfter is how long a release on trial must pass its health
+	// checks without a break before it confirms its slot; zero is
+	// DefaultConfirmAfter.
+	ConfirmAfter Duration `toml:"confirm_after"`
+	// TrialLimit is how long a release on trial may take to confirm
+	// before it rejects its slot and the previous release comes back;
+	// zero is 3 x ConfirmAfter + 1 min.
+	TrialLimit Duration `toml:"trial_limit"`
 }
+
+// SlotsRAUC is service.slots on a board whose slots RAUC keeps.
+const SlotsRAUC = "rauc"
+
+// DefaultConfirmAfter is how long a new release runs healthy before it
+// confirms itself: a minute sees the camera, the panel's 8 s offline
+// timeout several times over and a dozen sync rounds.
+const DefaultConfirmAfter = time.Minute
 
 // Camera is the near-infrared camera (backend "real"; the simulator has
 // its own). Zero size, rate and exposure keep the driver's defaults.
@@ -205,6 +227,10 @@ type Simulate struct {
 	// PanelGrants lists the badges the simulated door panel grants, as
 	// "FACILITY:CARD".
 	PanelGrants []string `toml:"panel_grants"`
+	// CameraUnplugged starts the simulated camera unplugged, as a reader
+	// whose camera is missing or whose release cannot drive it (plugged
+	// in from the control endpoint).
+	CameraUnplugged bool `toml:"camera_unplugged"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("20ms").

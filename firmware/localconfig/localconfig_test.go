@@ -77,7 +77,15 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"a real ring in simulation", `[relay]`, "[lightring]\nspi = \"SPI0.0\"\n[relay]", "lightring.spi"},
 		{"unknown badge scanner", `[relay]`, "[badge]\nscanner = \"barcode\"\n[relay]", "badge.scanner"},
 		{"both rates", `[relay]`, "[recognition]\nfalse_positive_rate = 1e-5\nfalse_match_rate = 1e-9\n[relay]", "not both"},
-		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.install_to"},
+		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.slots"},
+		{"slots and install_to", `slots = "var/slots"`, "slots = \"var/slots\"\ninstall_to = \"var/palmd\"", "service.install_to"},
+		{"short confirm_after", `confirm_after = "60s"`, `confirm_after = "10ms"`, "service.confirm_after"},
+		{"long confirm_after", `confirm_after = "60s"`, `confirm_after = "2h"`, "service.confirm_after"},
+		{"bad confirm_after", `confirm_after = "60s"`, `confirm_after = "a minute"`, "a minute"},
+		{"confirm_after without slots", `slots = "var/slots"`, ``, "service.confirm_after"},
+		{"short trial_limit", `confirm_after = "60s"`, "confirm_after = \"60s\"\ntrial_limit = \"90s\"", "service.trial_limit"},
+		{"long trial_limit", `confirm_after = "60s"`, "confirm_after = \"60s\"\ntrial_limit = \"5h\"", "service.trial_limit"},
+		{"trial_limit without slots", "slots = \"var/slots\"\nconfirm_after = \"60s\"", `trial_limit = "1h"`, "service.trial_limit"},
 	}
 	base := readSim(t)
 	for _, tt := range tests {
@@ -93,6 +101,22 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 				t.Fatalf("error %q does not name %q", err, tt.wantKey)
 			}
 		})
+	}
+}
+
+// TestConfirmAfterDefault: slots without confirm_after confirm after a
+// minute; install_to without slots still loads.
+func TestConfirmAfterDefault(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(readSim(t), "confirm_after = \"60s\"\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Service.Slots != "var/slots" || c.Service.ConfirmAfter.Duration != DefaultConfirmAfter {
+		t.Fatalf("service %+v", c.Service)
+	}
+	c, err = Parse([]byte(strings.Replace(readSim(t), "slots = \"var/slots\"\nconfirm_after = \"60s\"", "install_to = \"var/palmd\"", 1)))
+	if err != nil || c.Service.InstallTo != "var/palmd" || c.Service.Slots != "" {
+		t.Fatalf("install_to: %+v, %v", c, err)
 	}
 }
 
@@ -115,4 +139,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse accepted a config that does not validate")
 		}
 	})
+}
+
+// TestCameraUnplugged: the simulator's camera may start unplugged; a
+// real camera cannot be.
+func TestCameraUnplugged(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(readSim(t), "[simulate]", "[simulate]\ncamera_unplugged = true", 1)))
+	if err != nil || !c.Simulate.CameraUnplugged {
+		t.Fatalf("sim: %+v, %v", c, err)
+	}
+	c.Device.Backend, c.Simulate.Control = BackendReal, ""
+	if err := c.validateSimulate(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "simulate.camera_unplugged") {
+		t.Fatalf("real: %v", err)
+	}
 }

@@ -129,6 +129,37 @@ func (c *Config) validateService() error {
 	if s.InstallTo != "" && s.ReleaseKey == "" {
 		return invalid("service.install_to", "needs service.release_key: only signed releases are installed")
 	}
+	return c.validateSlots()
+}
+
+// maxConfirmAfter bounds the trial: a release that needs longer to show
+// it works leaves the reader unconfirmed (and its health CRITICAL) too
+// long.
+const maxConfirmAfter = time.Hour
+
+func (c *Config) validateSlots() error {
+	s := &c.Service
+	d := s.ConfirmAfter.Duration
+	switch {
+	case s.Slots == "" && d != 0:
+		return invalid("service.confirm_after", "needs service.slots: only a release in a slot is confirmed")
+	case s.Slots == "" && s.TrialLimit.Duration != 0:
+		return invalid("service.trial_limit", "needs service.slots: only a release in a slot is on trial")
+	case s.Slots == "":
+		return nil
+	case s.ReleaseKey == "":
+		return invalid("service.slots", "needs service.release_key: only signed releases are installed")
+	case s.InstallTo != "":
+		return invalid("service.install_to", "cannot be set with service.slots: a release goes into the inactive slot")
+	case d != 0 && (d < time.Second || d > maxConfirmAfter):
+		return invalid("service.confirm_after", fmt.Sprintf("must be between 1s and %v, got %v", maxConfirmAfter, d))
+	case d == 0:
+		s.ConfirmAfter.Duration = DefaultConfirmAfter
+	}
+	if l := s.TrialLimit.Duration; l != 0 && (l < 2*s.ConfirmAfter.Duration || l > 4*maxConfirmAfter) {
+		return invalid("service.trial_limit", fmt.Sprintf("must be between twice confirm_after (%v) and %v, got %v",
+			2*s.ConfirmAfter.Duration, 4*maxConfirmAfter, l))
+	}
 	return nil
 }
 
@@ -239,6 +270,9 @@ func (c *Config) validateSimulate() error {
 		if _, _, err := ParseGrant(g); err != nil {
 			return err
 		}
+	}
+	if c.Simulate.CameraUnplugged && c.Device.Backend != BackendSim {
+		return invalid("simulate.camera_unplugged", "is only allowed with device.backend = \"sim\"")
 	}
 	addr := c.Simulate.Control
 	if addr == "" {
