@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	fs.SetOutput(logOut)
 	configPath := fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	checkOnly := fs.Bool("check", false, "load and validate the configuration, say so and exit (touches no hardware)")
 	var opts options
 	fs.StringVar(&opts.ui, "ui", "", "serve the touchscreen page on this loopback address (e.g. 127.0.0.1:8080); empty: log the screens")
 	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0); real hardware only")
@@ -94,6 +95,10 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 	cfg, err := localconfig.Load(*configPath)
 	if err != nil {
 		return restart, h, err
+	}
+	if *checkOnly {
+		fmt.Fprintf(logOut, "palmd: %s: valid (backend %s)\n", *configPath, cfg.Device.Backend)
+		return restart, h, nil
 	}
 	h = platform{real: cfg.Device.Backend == localconfig.BackendReal, slotted: cfg.Service.Slots != ""}
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
