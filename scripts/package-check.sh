@@ -6,7 +6,12 @@
 # palmctl wiegand encode); the amd64 package unpacked into an empty tree:
 # its programs, `palmd -check` of the shipped /etc/palmd/palmd.toml, and
 # palmd started from the tree on that file switched to simulated hardware,
-# until it tells systemd's notify socket READY=1.
+# until it tells systemd's notify socket READY=1; and the amd64 package
+# installed with apt into a minimal Debian 12 made by debootstrap (kept in
+# var/chroot-bookworm, copied fresh for each run): its Depends resolve, the
+# maintainer scripts make the user, the modes and the enabled unit, a
+# reinstall keeps an edited conffile, and purge removes the state
+# (PACKAGE_CHROOT=0 skips this part, two minutes of a warm run).
 # PALMD_SYSROOT is the arm64 sysroot (var/sysroot-arm64) qemu loads from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -106,4 +111,40 @@ fi
 kill -TERM "$palmd"
 wait "$palmd" || { sed 's/^/  palmd: /' "$tmp/palmd.log" >&2; fail "palmd did not stop cleanly on SIGTERM"; }
 step "amd64: ok (ready, then stopped on SIGTERM)"
+# --- amd64 installed into a minimal Debian 12 ---------------------------------------------
+if [ "${PACKAGE_CHROOT:-1}" = 0 ]; then
+  step "chroot install skipped (PACKAGE_CHROOT=0)"
+  step "all checks passed"
+  exit 0
+fi
+base="$PWD/var/chroot-bookworm"
+if [ ! -f "$base/.complete" ]; then
+  mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  step "chroot: debootstrap --variant=minbase bookworm from $mirror into var/chroot-bookworm (once, a minute or two)"
+  rm -rf "$base"
+  debootstrap --variant=minbase bookworm "$base" "$mirror" >/dev/null
+  chroot "$base" apt-get update -qq
+  touch "$base/.complete"
+fi
+ch="$tmp/chroot"
+cp -a "$base" "$ch"
+cp "$amd64" "$ch/tmp/palmd.deb"
+step "chroot: apt-get install ./palmd.deb with its Depends (a minute the first time)"
+inch() { chroot "$ch" env DEBIAN_FRONTEND=noninteractive sh -c "$1"; }
+inch "apt-get install -y -qq --no-install-recommends /tmp/palmd.deb" > "$tmp/apt.log" 2>&1 ||
+  { sed 's/^/  /' "$tmp/apt.log" >&2; fail "apt-get install of $amd64 in a fresh Debian 12"; }
+# Keep what apt downloaded for the next run.
+cp -n "$ch"/var/cache/apt/archives/*.deb "$base/var/cache/apt/archives/" 2>/dev/null || true
+inch "id -u palmd >/dev/null" || fail "postinst made no palmd user"
+[ "$(inch 'stat -c "%a %U:%G" /var/lib/palmd')" = "700 palmd:palmd" ] || fail "/var/lib/palmd: $(inch 'stat -c "%a %U:%G" /var/lib/palmd')"
+[ "$(inch 'stat -c "%a %U:%G" /etc/palmd')" = "750 root:palmd" ] || fail "/etc/palmd: $(inch 'stat -c "%a %U:%G" /etc/palmd')"
+inch "test -L /etc/systemd/system/multi-user.target.wants/palmd.service" || fail "palmd.service is not enabled"
+[ "$(inch 'palmd -version 2>&1')" = "palmd $version" ] || fail "installed palmd -version: $(inch 'palmd -version 2>&1')"
+inch "palmd -check >/dev/null" || fail "installed palmd -check of /etc/palmd/palmd.toml"
+inch "echo '# edited' >> /etc/palmd/palmd.toml && dpkg -i /tmp/palmd.deb >/dev/null 2>&1 && tail -1 /etc/palmd/palmd.toml | grep -q edited" ||
+  fail "a reinstall did not keep the edited conffile"
+inch "touch /var/lib/palmd/state.db && dpkg --purge palmd >/dev/null && ! test -e /var/lib/palmd && ! test -e /etc/palmd" ||
+  fail "purge left /var/lib/palmd or /etc/palmd"
+step "chroot: ok (installed, user and modes, unit enabled, conffile kept, purged)"
 step "all checks passed"

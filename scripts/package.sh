@@ -38,7 +38,8 @@ host=(
   qemu-user        # runs the arm64 programs in the checks
   dpkg-dev         # dpkg-shlibdeps: Depends from the programs' libraries
   lintian          # policy checks of the .deb files
-  binutils         # objdump
+  binutils         # objdump, for dpkg-shlibdeps
+  debootstrap      # a minimal Debian 12 to install the amd64 package into
 )
 missing=()
 for p in "${host[@]}"; do installed "$p" || missing+=("$p"); done
