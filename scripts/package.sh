@@ -43,13 +43,13 @@ host=(
 )
 missing=()
 for p in "${host[@]}"; do installed "$p" || missing+=("$p"); done
-updated=""
+need_update=""
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   step "adding the arm64 architecture to apt (for the sysroot's package lists)"
   $sudo dpkg --add-architecture arm64
-  updated="no"
+  need_update=yes
 fi
-if [ ${#missing[@]} -gt 0 ] || [ -n "$updated" ]; then
+if [ ${#missing[@]} -gt 0 ] || [ -n "$need_update" ]; then
   step "apt-get update"
   $sudo apt-get update -qq
 fi
