@@ -31,6 +31,7 @@ type options struct {
 	speaker   string        // ALSA device, e.g. "default"; "" none
 	result    time.Duration // how long an entry's outcome stays on the screen
 	badge     string        // -badge: the badge scanner instead of [badge] (badgeFlag)
+	check     bool          // -check: validate the configuration and exit
 }
 
 // fill takes what the flags did not set from the local file.

@@ -92,6 +92,10 @@ func run(ctx context.Context, args []string, logOut io.Writer) (restart applianc
 		}
 	}
 	opts.fill(cfg, fs)
+	if opts.check {
+		fmt.Fprintf(logOut, "palmd: %s: valid (backend %s)\n", *configPath, cfg.Device.Backend)
+		return restart, h, nil
+	}
 	h = platform{real: cfg.Device.Backend == localconfig.BackendReal, slotted: cfg.Service.Slots != ""}
 	log := newLogger(logOut, cfg.Device.LogLevel).With("device", cfg.Device.Name)
 	log.Info("starting", "version", version, "config", *configPath, "backend", cfg.Device.Backend)
@@ -160,6 +164,7 @@ func flags(opts *options, out io.Writer) (fs *flag.FlagSet, configPath *string, 
 	fs.SetOutput(out)
 	configPath = fs.String("config", "/etc/palmd/palmd.toml", "local hardware configuration (TOML)")
 	showVersion = fs.Bool("version", false, "print the version and exit")
+	fs.BoolVar(&opts.check, "check", false, "load and validate the configuration, say so and exit (touches no hardware)")
 	fs.StringVar(&opts.ui, "ui", "", "serve the touchscreen page on this loopback address (e.g. 127.0.0.1:8080) instead of [ui] address; empty: log the screens")
 	fs.StringVar(&opts.lightring, "lightring", "", "SPI port of the WS2812-type LED ring (e.g. SPI0.0) instead of [lightring] spi; real hardware only")
 	fs.IntVar(&opts.leds, "leds", localconfig.DefaultLEDs, "LEDs on the ring instead of [lightring] leds")

@@ -88,6 +88,23 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 	}
 }
 
+// TestCheck: -check validates the file and stops there: the shipped
+// field configuration names GPIO lines and a camera this machine lacks.
+func TestCheck(t *testing.T) {
+	var out bytes.Buffer
+	if _, _, err := run(context.Background(), []string{"-check", "-config", "../../configs/palmd.toml"}, &out); err != nil || !strings.Contains(out.String(), "valid (backend real)") {
+		t.Fatalf("-check: %q %v", out.String(), err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(bad, []byte("[device]\nnmae = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if _, _, err := run(context.Background(), []string{"-check", "-config", bad}, &out); err == nil || !strings.Contains(err.Error(), "device.nmae") {
+		t.Fatalf("-check of a bad file: %q %v", out.String(), err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
 	if _, _, err := run(context.Background(), []string{"-version"}, &out); err != nil || out.String() != "palmd "+version+"\n" {

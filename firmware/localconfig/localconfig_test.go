@@ -153,3 +153,16 @@ func TestCameraUnplugged(t *testing.T) {
 		t.Fatalf("real: %v", err)
 	}
 }
+
+// The Debian package ships configs/palmd.toml as /etc/palmd/palmd.toml and
+// creates /var/lib/palmd for palmd alone (scripts/package.sh): the file must
+// drive real hardware from that directory.
+func TestPackagedConfig(t *testing.T) {
+	c, err := Load("../../configs/palmd.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Device.Backend != BackendReal || c.Device.StateDir != "/var/lib/palmd" || c.Camera.Device == "" {
+		t.Fatalf("packaged config: backend %q, state_dir %q, camera %q", c.Device.Backend, c.Device.StateDir, c.Camera.Device)
+	}
+}
