@@ -92,9 +92,11 @@ step "amd64: palmd -check of the shipped /etc/palmd/palmd.toml"
 
 step "amd64: palmd started from the tree (shipped config on simulated hardware) until READY=1"
 # The shipped file with the simulator in place of the board: no camera
-# section (the simulator has its own), state in the temporary tree.
+# section, LED ring or speaker (the simulator has its own), no page (its
+# port may be taken here), state in the temporary tree.
 sed -e 's/^backend = "real"/backend = "sim"/' -e "s|^state_dir = .*|state_dir = \"$tmp/state\"|" \
-  -e '/^\[camera\]/,/^device = /d' "$root/etc/palmd/palmd.toml" > "$tmp/sim.toml"
+  -e '/^\[camera\]/,/^device = /d' -e '/^spi = /d' -e '/^device = "default"/d' -e '/^address = /d' \
+  "$root/etc/palmd/palmd.toml" > "$tmp/sim.toml"
 sock="$tmp/notify"
 coproc NOTIFY { exec socat -u UNIX-RECV:"$sock" STDOUT; }
 pids+=("$NOTIFY_PID")
