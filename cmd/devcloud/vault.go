@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 // The service keeps enrolled people's templates as the reader does: each
@@ -123,7 +125,7 @@ func (v *vault) store(keys []wrapKey) error {
 		err = os.Rename(tmp, v.path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(v.path))
+		err = atomicfile.SyncDir(filepath.Dir(v.path))
 	}
 	if err != nil {
 		return fmt.Errorf("devcloud: wrapping keys: %w", err)
@@ -146,15 +148,6 @@ func (v *vault) all() []wrapKey {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return append([]wrapKey(nil), v.keys...)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func gcmSeal(key []byte, plain, aad []byte) ([]byte, error) {

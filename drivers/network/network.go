@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 // WiFi is a network and its passphrase ("" for an open network).
@@ -73,7 +75,7 @@ func (n *NetworkManager) Apply(ctx context.Context, w *WiFi) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(path, body); err != nil {
+	if err := atomicfile.Write(path, body, 0o600); err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
 	return n.Nmcli(ctx, "connection", "load", path)
@@ -107,29 +109,6 @@ func keyfile(name string, w WiFi) ([]byte, error) {
 	}
 	b.WriteString("[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n")
 	return []byte(b.String()), nil
-}
-
-// writeFile replaces path with data, 0600, surviving a power cut.
-func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // Recorder is the simulator's network: it keeps what it was given, so a

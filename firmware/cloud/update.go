@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/release"
 )
@@ -103,7 +104,7 @@ func (u *Updates) round(ctx context.Context, c *clientState) error {
 	if err := u.Installer.Install(path, m); err != nil {
 		return fmt.Errorf("cloud: install %s: %w", m.Version, err)
 	}
-	if err := writeSynced(filepath.Join(u.Dir, installedFile), []byte(m.SHA256)); err != nil {
+	if err := atomicfile.Write(filepath.Join(u.Dir, installedFile), []byte(m.SHA256), 0o600); err != nil {
 		return fmt.Errorf("cloud: installed %s but could not record it: %w", m.Version, err)
 	}
 	return os.Remove(path) // installed: the staged copy is spent
@@ -131,7 +132,7 @@ func (u *Updates) Refuse(version string) error {
 		return fmt.Errorf("cloud: refuse release %s: %w", version, err)
 	}
 	b = append(b, version+"\n"...)
-	if err := writeSynced(filepath.Join(u.Dir, refusedFile), b); err != nil {
+	if err := atomicfile.Write(filepath.Join(u.Dir, refusedFile), b, 0o600); err != nil {
 		return fmt.Errorf("cloud: refuse release %s: %w", version, err)
 	}
 	return nil
@@ -141,30 +142,6 @@ func (u *Updates) Refuse(version string) error {
 func (u *Updates) Refused(version string) bool {
 	b, err := os.ReadFile(filepath.Join(u.Dir, refusedFile))
 	return err == nil && slices.Contains(strings.Split(string(b), "\n"), version)
-}
-
-// writeSynced replaces path with data through a synced temporary file.
-func writeSynced(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
 }
 
 // check verifies the manifest and that the metadata agrees with it.
@@ -233,7 +210,7 @@ func (u *Updates) fetch(ctx context.Context, c *clientState, path string, m rele
 	if err := os.Rename(part, final); err != nil {
 		return "", fmt.Errorf("cloud: staging: %w", err)
 	}
-	return final, syncDir(u.Dir)
+	return final, atomicfile.SyncDir(u.Dir)
 }
 
 // download appends the bytes from offset on to part, or writes them all
@@ -307,13 +284,4 @@ func enoughSpace(dir string, need int64) error {
 		return fmt.Errorf("%w: %d bytes free, %d needed", ErrNoSpace, free, need+margin)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -108,7 +109,7 @@ func (d *Dir) Save(id Identity) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(d.path, fileIdentity), b); err != nil {
+	if err := atomicfile.Write(filepath.Join(d.path, fileIdentity), b, 0o600); err != nil {
 		return err
 	}
 	if err := d.put(deviceKey, keyPEM); err != nil {
@@ -193,40 +194,5 @@ func removeSynced(path string) error {
 	} else if err != nil {
 		return fmt.Errorf("identity: %w", err)
 	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
-}
-
-// writeAtomic writes a 0600 file through a synced temporary and a rename,
-// so a power cut leaves the old file or the new one.
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("identity: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("identity: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("identity: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("identity: %w", err)
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return atomicfile.SyncDir(filepath.Dir(path))
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -160,7 +161,7 @@ func TestClearKeyFileSealed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(d.path, deviceKey.file), keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeAtomic(filepath.Join(d.path, fileIdentity), []byte(`{"instance":"inst-1","certificate":`+strconv.Quote(cert)+`}`)); err != nil {
+	if err := atomicfile.Write(filepath.Join(d.path, fileIdentity), []byte(`{"instance":"inst-1","certificate":`+strconv.Quote(cert)+`}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if id, _, err := d.Load(); err != nil || id.Instance != "inst-1" {

@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 // keySize is AES-256.
@@ -186,45 +187,13 @@ func (k *keyring) write(keys []deviceKey) error {
 		buf = binary.BigEndian.AppendUint32(buf, dk.id)
 		buf = append(buf, dk.key[:]...)
 	}
-	if err := writeFileAtomic(k.path, buf); err != nil {
+	if err := atomicfile.Write(k.path, buf, 0o600); err != nil {
 		return fmt.Errorf("store: device key: %w", err)
 	}
 	k.mu.Lock()
 	k.keys = keys
 	k.mu.Unlock()
 	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }
 
 // seal encrypts plain with AES-256-GCM under key, binding it to aad.

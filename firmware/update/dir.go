@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/release"
 )
 
@@ -300,7 +301,7 @@ func (d Dir) write(r record) error {
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(d.Root, recordFile), b, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(d.Root, recordFile), b, 0o600); err != nil {
 		return fmt.Errorf("update: boot record: %w", err)
 	}
 	return nil
@@ -313,7 +314,7 @@ func (d Dir) fill(slot, program string, rel slotRelease) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("update: slot %s: %w", slot, err)
 	}
-	if err := syncDir(d.Root); err != nil {
+	if err := atomicfile.SyncDir(d.Root); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	next := filepath.Join(dir, Program+".next")
@@ -328,7 +329,7 @@ func (d Dir) fill(slot, program string, rel slotRelease) error {
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, releaseFile), b, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, releaseFile), b, 0o644); err != nil {
 		return fmt.Errorf("update: slot %s: %w", slot, err)
 	}
 	return nil
@@ -358,38 +359,4 @@ func hashFile(path string) (int64, string, error) {
 		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// writeAtomic replaces path with data: a synced temporary file renamed
-// over it, then the directory synced so the rename itself survives.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/release"
 )
 
@@ -138,7 +139,7 @@ func (r *RAUC) Confirm() error {
 	if err := os.Remove(r.Trial); err != nil {
 		return fmt.Errorf("update: rauc: trial record: %w", err)
 	}
-	return syncDir(filepath.Dir(r.Trial))
+	return atomicfile.SyncDir(filepath.Dir(r.Trial))
 }
 
 // Reject implements Slots: the booted slot is marked bad, so the next
@@ -253,7 +254,7 @@ func (r *RAUC) writeTrial(rec trialRecord) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(r.Trial, b, 0o600); err != nil {
+	if err := atomicfile.Write(r.Trial, b, 0o600); err != nil {
 		return fmt.Errorf("update: rauc: trial record: %w", err)
 	}
 	return nil
