@@ -30,9 +30,12 @@ type Wiegand struct {
 	watched chan struct{} // closed once the desk watches the lines
 }
 
-// simFrameTimeout ends a simulated card's frame: the transmitter's
-// pulses are timed by a goroutine a loaded machine can hold up for tens
-// of milliseconds, which on a real line would be a card reader's fault.
+// simFrameTimeout ends a simulated card's frame, and the simulated
+// reader takes pulses of any width: the transmitter's pulses are timed by
+// a goroutine a loaded machine can hold up for tens of milliseconds, and
+// a simulated pin stamps an edge when its Out runs, so a late falling
+// edge makes a short pulse. On a real line either would be the card
+// reader's fault.
 const simFrameTimeout = 500 * time.Millisecond
 
 // watchWait is how long a card waits for the desk to watch the lines: a
@@ -49,7 +52,8 @@ func NewWiegand() (*Wiegand, wiegandreader.Reader, error) {
 		return nil, wiegandreader.Reader{}, fmt.Errorf("badgesim: %w", err)
 	}
 	s := &Wiegand{tx: tx, watched: make(chan struct{})}
-	return s, wiegandreader.Reader{Board: &watchedBoard{Board: board, s: s}, D0: wiegandD0, D1: wiegandD1, FrameTimeout: simFrameTimeout}, nil
+	rx := wiegand.ReceiverConfig{FrameTimeout: simFrameTimeout, MinPulseWidth: time.Nanosecond}
+	return s, wiegandreader.Reader{Board: &watchedBoard{Board: board, s: s}, D0: wiegandD0, D1: wiegandD1, Receiver: rx}, nil
 }
 
 // watchedBoard tells the simulator when the desk starts watching.

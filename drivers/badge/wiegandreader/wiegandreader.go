@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -29,11 +28,12 @@ type LineWatcher interface {
 type Reader struct {
 	Board  LineWatcher
 	D0, D1 string
-	// FrameTimeout is the silence that ends a card's frame; zero is the
-	// receiver's 25 ms, ten times a card reader's bit interval. A
-	// simulated reader, whose pulses a loaded machine can delay, sets
-	// more.
-	FrameTimeout time.Duration
+	// Receiver is the noise rejection; zero fields are the receiver's
+	// defaults (a frame ends after 25 ms of silence, ten times a card
+	// reader's bit interval; pulses under 10 µs are glitches). A
+	// simulated reader, whose edges a loaded machine can delay, sets
+	// its own.
+	Receiver wiegand.ReceiverConfig
 }
 
 var _ badge.Scanner = Reader{}
@@ -49,7 +49,7 @@ func (r Reader) Run(ctx context.Context, reads chan<- badge.Read) error {
 		return fmt.Errorf("wiegandreader: %w", err)
 	}
 	defer lines.Close()
-	return Serve(ctx, lines, wiegand.ReceiverConfig{FrameTimeout: r.FrameTimeout}, reads)
+	return Serve(ctx, lines, r.Receiver, reads)
 }
 
 // Serve passes the frames on lines (D0 first, then D1) as reads until ctx
