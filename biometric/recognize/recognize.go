@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
@@ -119,6 +120,17 @@ func (r *Reader) Threshold() float64 {
 
 // Close releases the filter bank.
 func (r *Reader) Close() error { return r.ext.Close() }
+
+// Locate finds the hand in a frame without deciding anything: the hints,
+// or a palm good enough to code.
+func (r *Reader) Locate(frame *image.Gray) (palm.Observation, error) { return r.loc.Locate(frame) }
+
+// Enrol starts biometric/enroll's captures of one hand of person on this
+// Reader's filter bank and gallery. The session runs on the goroutine
+// that offers this Reader its frames: they share the filter bank.
+func (r *Reader) Enrol(cfg enroll.Config, person string) *enroll.Session {
+	return enroll.New(cfg, r.ext, r.gal, person)
+}
 
 // Reset ends the presentation: the hand left. A reader that sees the hand
 // leave by other means (a cheap presence test) says so here rather than

@@ -284,11 +284,7 @@ func (r *reader) camera(cfg *localconfig.Config, dir *people.Directory, log *slo
 	log.Info("recognition", "false_positive_rate", rc.FalsePositiveRate, "false_match_rate", rc.FalseMatchRate,
 		"threshold_now", palms.Threshold())
 	r.closers = append(r.closers, palms)
-	enrol, err := vision.NewEnrolments(dir.Gallery, match.PalmTail.Threshold(duplicateFalseMatchRate))
-	if err != nil {
-		return nil, err
-	}
-	r.closers = append(r.closers, enrol)
+	enrol := vision.Enrolments{Reader: palms, Duplicate: match.PalmTail.Threshold(duplicateFalseMatchRate)}
 	codes, err := vision.NewCodes()
 	if err != nil {
 		return nil, err

@@ -32,11 +32,7 @@ func BenchmarkEnrolCooperative(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer palms.Close()
-	enrol, err := NewEnrolments(g, match.PalmTail.Threshold(1e-6))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer enrol.Close()
+	enrol := Enrolments{Reader: palms, Duplicate: match.PalmTail.Threshold(1e-6)}
 	const fps = 30
 	var total time.Duration
 	for i := range b.N {
