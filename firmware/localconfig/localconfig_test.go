@@ -75,6 +75,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{"result shown for ever", `result_time = "3s"`, `result_time = "5m"`, "ui.result_time"},
 		{"negative ring", `[relay]`, "[lightring]\nleds = -1\n[relay]", "lightring.leds"},
 		{"a real ring in simulation", `[relay]`, "[lightring]\nspi = \"SPI0.0\"\n[relay]", "lightring.spi"},
+		{"a real speaker in simulation", `[relay]`, "[speaker]\ndevice = \"default\"\n[relay]", "speaker.device"},
 		{"unknown badge scanner", `[relay]`, "[badge]\nscanner = \"barcode\"\n[relay]", "badge.scanner"},
 		{"both rates", `[relay]`, "[recognition]\nfalse_positive_rate = 1e-5\nfalse_match_rate = 1e-9\n[relay]", "not both"},
 		{"updates without a release key", `release_key = "var/devcloud/release.pub"`, `release_key = ""`, "service.slots"},

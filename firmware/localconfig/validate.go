@@ -241,8 +241,15 @@ func (c *Config) validateFace() error {
 	case r.LEDs == 0:
 		r.LEDs = DefaultLEDs
 	}
-	if c.Device.Backend == BackendSim && (r.SPI != "" || c.Speaker.Device != "") {
-		return invalid("lightring.spi", "and speaker.device are for real hardware: the simulation records the ring and the sounds")
+	if c.Device.Backend != BackendSim {
+		return nil
+	}
+	const why = "is for real hardware: the simulation records the ring and the sounds"
+	switch {
+	case r.SPI != "":
+		return invalid("lightring.spi", why)
+	case c.Speaker.Device != "":
+		return invalid("speaker.device", why)
 	}
 	return nil
 }
