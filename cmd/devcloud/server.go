@@ -28,7 +28,6 @@ type server struct {
 	offline   time.Duration // a reader silent this long is DISCONNECTED
 	now       func() time.Time
 	codeTTL   time.Duration
-	maxUpload int64
 	releases  string     // directory of published software files
 	publishMu sync.Mutex // one software publication at a time
 }

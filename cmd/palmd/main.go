@@ -19,7 +19,6 @@ import (
 
 	"github.com/palmd/palmd/firmware/appliance"
 	"github.com/palmd/palmd/firmware/localconfig"
-	"github.com/palmd/palmd/firmware/sdnotify"
 	"github.com/palmd/palmd/firmware/store"
 )
 
@@ -153,9 +152,6 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	_ = l.UnmarshalText([]byte(level)) // validated by localconfig
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
-
-// notifier is systemd's, or nothing outside systemd.
-func notifier() *sdnotify.Notifier { return sdnotify.FromEnv() }
 
 // flags are palmd's command line: the local file, and what replaces
 // parts of it for one run.
