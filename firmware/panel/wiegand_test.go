@@ -59,7 +59,9 @@ func newWiegandBench(t *testing.T, format *wiegand.Format, timing wiegand.Transm
 // grant, blinked for a deny.
 func TestWiegandEntry(t *testing.T) {
 	staff := wiegand.Badge{Facility: 12, Card: 3456}
-	timing := wiegand.TransmitterConfig{PulseWidth: 80 * time.Microsecond, Interval: 3 * time.Millisecond}
+	// Far enough from the defaults (50 µs, 2 ms) that a loaded host's
+	// error on a simulated pin cannot make one look like the other.
+	timing := wiegand.TransmitterConfig{PulseWidth: 100 * time.Microsecond, Interval: 4 * time.Millisecond}
 	for _, name := range []string{"h10301", "h10306"} {
 		t.Run(name, func(t *testing.T) {
 			format := mustFormat(t, name)
@@ -89,8 +91,9 @@ func TestWiegandEntry(t *testing.T) {
 
 // checkTiming: the medians of the pulse widths and of the time between
 // pulse starts are those configured (medians, because a loaded host
-// stretches a few pulses), so the frame left with the site's timing and
-// not the default one.
+// stretches a few pulses, and a simulated pin's late stamp shortens
+// some), so the frame left with the site's timing and not the default
+// one.
 func checkTiming(t *testing.T, d0, d1 []pinsim.Edge, timing wiegand.TransmitterConfig) {
 	t.Helper()
 	var widths, starts []time.Duration
@@ -117,7 +120,7 @@ func checkTiming(t *testing.T, d0, d1 []pinsim.Edge, timing wiegand.TransmitterC
 		gaps = append(gaps, starts[i]-starts[i-1])
 	}
 	near := func(what string, got, want time.Duration) {
-		if got < want*9/10 || got > want*3/2 {
+		if got < want*2/3 || got > want*3/2 {
 			t.Errorf("median %s %v, want about %v", what, got, want)
 		}
 	}
