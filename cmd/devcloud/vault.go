@@ -109,25 +109,7 @@ func (v *vault) store(keys []wrapKey) error {
 	for _, k := range keys {
 		b = append(binary.BigEndian.AppendUint32(b, k.id), k.key[:]...)
 	}
-	tmp := v.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("devcloud: wrapping keys: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, v.path)
-	}
-	if err == nil {
-		err = atomicfile.SyncDir(filepath.Dir(v.path))
-	}
-	if err != nil {
+	if err := atomicfile.Write(v.path, b, 0o600); err != nil {
 		return fmt.Errorf("devcloud: wrapping keys: %w", err)
 	}
 	v.mu.Lock()

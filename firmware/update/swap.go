@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/palmd/palmd/drivers/atomicfile"
 	"github.com/palmd/palmd/firmware/release"
 )
 
@@ -41,12 +42,7 @@ func (s Swap) Install(path string, m release.Manifest) error {
 	if err := os.Rename(next, s.Target); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("update: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	return nil
