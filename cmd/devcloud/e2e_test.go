@@ -19,6 +19,7 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	palm "github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
+	"github.com/palmd/palmd/cmd/internal/loopback"
 	"github.com/palmd/palmd/firmware/activation"
 	"github.com/palmd/palmd/firmware/api"
 	"github.com/palmd/palmd/firmware/cloud"
@@ -117,7 +118,7 @@ func assertNotActivated(t *testing.T, svc *service, r *reader, inst string) {
 // keeps recording, restarts; every event arrives once.
 func TestEventsSurviveOutageAndRestart(t *testing.T) {
 	svcDir := t.TempDir()
-	svc := startService(t, svcDir, "")
+	svc := startService(t, svcDir, loopback.Addr(t)) // bound again by the restart below
 	_, inst := svc.door("", "Lobby")
 	readerDir := t.TempDir()
 	r := newReader(t, svc, readerDir)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/cmd/internal/loopback"
 	"github.com/palmd/palmd/firmware/api"
 )
 
@@ -70,12 +70,7 @@ func TestKill9LosesNoAcknowledgedEvent(t *testing.T) {
 		kills, perRound = 8, 100
 	}
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := loopback.Addr(t) // bound again by every restart
 	c := startChild(t, dir, addr)
 	m, err := newManager(dir, "")
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/cmd/internal/loopback"
 	"github.com/palmd/palmd/firmware/appliance"
 )
 
@@ -61,15 +61,11 @@ func writeConfig(t testing.TB, service string) (path, control string) {
 	return path, control
 }
 
-// freeAddr is a loopback address nothing listens on now.
+// freeAddr is a loopback address nothing listens on now, which no
+// outgoing connection can take before palmd binds it (see loopback).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return loopback.Addr(t)
 }
 
 // palmd is a palmd running in this test process.
