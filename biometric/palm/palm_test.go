@@ -101,3 +101,43 @@ func TestAlignmentCancelsPose(t *testing.T) {
 		t.Fatalf("same palm %.3f, other palm %.3f", g, i)
 	}
 }
+
+// TestCutAtPlacement: cutting a located frame again through its
+// placement's Frame gives Locate's own ROI (to interpolation), so warps
+// Locate does not know can be cut to match it.
+func TestCutAtPlacement(t *testing.T) {
+	frame := palmtest.NewHand(1).Render(palmtest.Pose{Deg: 14, Scale: 140, CX: 330, CY: 290}, 1)
+	obs, err := NewLocator(DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		t.Fatalf("locate: %v %v", err, obs.Hints)
+	}
+	again, err := CutAt(frame, obs.ROI, func(i, j int) (float64, float64) { return obs.Place.Frame(float64(i), float64(j)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diffs []int
+	for i, v := range obs.ROI.Pix {
+		if v != 0 {
+			diffs = append(diffs, max(int(v)-int(again.Pix[i]), int(again.Pix[i])-int(v)))
+		}
+	}
+	slices.Sort(diffs)
+	if med, p95 := diffs[len(diffs)/2], diffs[len(diffs)*95/100]; med > 2 || p95 > 8 {
+		t.Fatalf("grey levels differ from Locate's ROI by %d (median), %d (p95)", med, p95)
+	}
+	shifted, _ := CutAt(frame, obs.ROI, func(i, j int) (float64, float64) { return obs.Place.Frame(float64(i)+3, float64(j)) })
+	if d := meanAbsDiff(obs.ROI, shifted); d < 4 {
+		t.Fatalf("a cut 3 px off differs by only %.1f grey levels: the test cannot tell", d)
+	}
+}
+
+func meanAbsDiff(a, b *image.Gray) float64 {
+	var sum, n float64
+	for i, v := range a.Pix {
+		if v != 0 {
+			sum += float64(max(int(v)-int(b.Pix[i]), int(b.Pix[i])-int(v)))
+			n++
+		}
+	}
+	return sum / n
+}

@@ -159,6 +159,33 @@ func (h *Hand) HandPoint(c Conditions, x, y float64) (u, v float64) {
 	return view.hand(x, y)
 }
 
+// FramePoint is HandPoint's inverse: the frame pixel of a capture under c
+// that shows hand point (u, v), found by Newton's method from the frame
+// pixel (x, y) (a nearby guess: the previous pixel of a raster). It
+// reports false where the search does not settle, as off a tilted
+// plane's horizon.
+func (h *Hand) FramePoint(c Conditions, u, v, x, y float64) (float64, float64, bool) {
+	view := h.newView(c)
+	const step = 0.5 // frame pixels, for the Jacobian's differences
+	for range 12 {
+		u0, v0 := view.hand(x, y)
+		eu, ev := u-u0, v-v0
+		u1, v1 := view.hand(x+step, y)
+		u2, v2 := view.hand(x, y+step)
+		a, b, cc, d := (u1-u0)/step, (u2-u0)/step, (v1-v0)/step, (v2-v0)/step
+		det := a*d - b*cc
+		if det == 0 || math.IsNaN(det) {
+			return x, y, false
+		}
+		dx, dy := (d*eu-b*ev)/det, (a*ev-cc*eu)/det
+		x, y = x+dx, y+dy
+		if math.Abs(dx)+math.Abs(dy) < 1e-3 {
+			return x, y, true
+		}
+	}
+	return x, y, false
+}
+
 // view maps frame pixels to hand space for one capture: offset and
 // hover, perspective tilt of the palm's plane, rotation, mirroring for
 // the left hand, and the skin's elastic stretch.

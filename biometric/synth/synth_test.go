@@ -188,3 +188,20 @@ func TestHandPointIsTheRender(t *testing.T) {
 		t.Error("a tilt does not change where a pixel lies on the hand")
 	}
 }
+
+// TestFramePointInvertsHandPoint: under tilt, rotation and stretch the
+// frame pixel FramePoint finds shows the hand point asked for, from a
+// guess tens of pixels off.
+func TestFramePointInvertsHandPoint(t *testing.T) {
+	h := NewPerson(11).Hands[Left]
+	c := Conditions{Scale: 1, Rotation: 12, Pitch: 13, Yaw: -11, Stretch: 0.02, StretchX: 0.03, StretchY: -0.03, Seed: 5}
+	for _, p := range [][2]float64{{0, 0}, {0.2, 0.3}, {-0.3, -0.25}, {0.35, -0.1}} {
+		x, y, ok := h.FramePoint(c, p[0], p[1], Width/2+30, Height/2-20)
+		if !ok {
+			t.Fatalf("no frame pixel for hand point %v", p)
+		}
+		if u, v := h.HandPoint(c, x, y); math.Hypot(u-p[0], v-p[1]) > 1e-4 {
+			t.Errorf("hand point %v: frame (%.1f, %.1f) shows (%.4f, %.4f)", p, x, y, u, v)
+		}
+	}
+}
