@@ -1,12 +1,17 @@
 package eval
 
 import (
+	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/synth"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // RegistrationRow is how far the ROI of captures under one condition
@@ -14,13 +19,23 @@ import (
 // the hand itself through the generator's ground truth: the shift of
 // the ROI's centre in ROI pixels, its rotation in degrees and its scale
 // in percent (median and 95th percentile of the absolute errors).
+//
+// It also gives what the error costs: the mated distance of each capture
+// to the enrolment template as the reader computes it (its own ROI, the
+// probe's rotations and the comparison's shifts), and the same with the
+// capture's ROI cut by the ground truth on the enrolment ROI's patch of
+// hand. The second is what perfect registration would give; the gap
+// between the two is what better alignment can win.
 type RegistrationRow struct {
 	Condition             string
 	Hands, Located        int
 	ShiftMedian, ShiftP95 float64 // ROI pixels (of palm.ROISize)
 	AngleMedian, AngleP95 float64 // degrees
 	ScaleMedian, ScaleP95 float64 // percent
+	MatedMedian, MatedP95 float64 // mated distance, the located ROI
+	TruthMedian, TruthP95 float64 // mated distance, the ground truth's ROI
 	shift, ang, scl       []float64
+	mated, truth          []float64
 }
 
 // registrationConditions change one thing of a careful capture each
@@ -59,8 +74,14 @@ func sign(rng *rand.Rand) float64 {
 
 // Registration renders hands of pop, one careful enrolment capture each
 // and one capture per condition, locates the palm in all of them, and
-// measures each condition's ROI against the enrolment ROI on the hand.
-func Registration(hands int, seed uint64, pop synth.Population) []RegistrationRow {
+// measures each condition's ROI against the enrolment ROI on the hand,
+// and what it costs the comparison.
+func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationRow, error) {
+	ext, err := features.NewExtractor()
+	if err != nil {
+		return nil, fmt.Errorf("registration: %w", err)
+	}
+	defer ext.Close()
 	rows := make([]RegistrationRow, len(registrationConditions))
 	for i, c := range registrationConditions {
 		rows[i].Condition = c.name
@@ -70,9 +91,13 @@ func Registration(hands int, seed uint64, pop synth.Population) []RegistrationRo
 		side := k % 2
 		h := person.Hands[side]
 		enrol := synth.CaptureConditions(person, side, 0)
-		ref, ok := handPlace(h, enrol)
+		ref, ok := locateOn(h, enrol)
 		if !ok {
 			continue // a failed enrolment is FTE, not a registration error
+		}
+		enrolled, err := ext.Template(ref.obs.ROI)
+		if err != nil {
+			continue
 		}
 		for i, rc := range registrationConditions {
 			rng := rand.New(rand.NewPCG(seed, uint64(k*100+i)))
@@ -80,29 +105,92 @@ func Registration(hands int, seed uint64, pop synth.Population) []RegistrationRo
 			c.Seed = rng.Uint64()
 			rc.change(&c, synth.WideVariation{Pop: pop, Habit: synth.CaptureConditions(person, side, 1).Spread}, rng)
 			rows[i].Hands++
-			if p, ok := handPlace(h, c); ok {
-				rows[i].add(ref, p)
+			if p, ok := locateOn(h, c); ok {
+				rows[i].add(ref.place, p.place)
+				rows[i].mated = append(rows[i].mated, matedDistance(ext, p.obs.ROI, &enrolled))
+				if truth, ok := truthROI(h, ref, p); ok {
+					rows[i].truth = append(rows[i].truth, matedDistance(ext, truth, &enrolled))
+				}
 			}
 		}
 	}
 	for i := range rows {
 		rows[i].finish()
 	}
-	return rows
+	return rows, nil
 }
+
+// located is a capture's frame, what Locate made of it, and its ROI's
+// placement on the hand.
+type located struct {
+	c     synth.Conditions
+	frame *image.Gray
+	obs   palm.Observation
+	place handROI
+}
+
+// locateOn renders a capture of h under c and locates the palm in it.
+func locateOn(h *synth.Hand, c synth.Conditions) (located, bool) {
+	l := located{c: c, frame: h.Capture(c)}
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(l.frame)
+	if err != nil || !obs.Good() {
+		return l, false
+	}
+	l.obs, l.place = obs, handPlace(h, c, obs.Place)
+	return l, true
+}
+
+// truthROI cuts from capture p the patch of hand the enrolment ROI of ref
+// shows, through the generator's own mapping: each ROI pixel's hand
+// point in the enrolment capture, found again in p's frame. Pixels off
+// the hand in the enrolment ROI, or that p does not show, stay masked.
+func truthROI(h *synth.Hand, ref, p located) (*image.Gray, bool) {
+	n := palm.ROISize
+	at := make([][2]float64, n*n)
+	mask := image.NewGray(image.Rect(0, 0, n, n))
+	for j := range n {
+		for i := range n {
+			x, y := ref.obs.Place.Frame(float64(i), float64(j))
+			u, v := h.HandPoint(ref.c, x, y)
+			gx, gy := p.obs.Place.Frame(float64(i), float64(j)) // near the answer
+			x, y, ok := h.FramePoint(p.c, u, v, gx, gy)
+			at[j*n+i] = [2]float64{x, y}
+			if ok && ref.obs.ROI.Pix[j*ref.obs.ROI.Stride+i] != 0 {
+				mask.Pix[j*mask.Stride+i] = 255
+			}
+		}
+	}
+	roi, err := palm.CutAt(p.frame, mask, func(i, j int) (float64, float64) { return at[j*n+i][0], at[j*n+i][1] })
+	return roi, err == nil
+}
+
+// matedDistance compares roi to enrolled as a search does: the probe at
+// eval's default rotations, the comparison's default shifts.
+func matedDistance(ext *features.Extractor, roi *image.Gray, enrolled *template.Template) float64 {
+	probes, err := ext.Rotations(roi, registrationRotations)
+	if err != nil {
+		return 1
+	}
+	d := 1.0
+	for i := range probes {
+		d = min(d, match.Fine(&probes[i], enrolled, registrationShift))
+	}
+	return d
+}
+
+// The comparison registration's distances are measured with: palmctl
+// eval's defaults.
+var registrationRotations = []float64{-4, 0, 4}
+
+const registrationShift = 2
 
 // handROI is an ROI's placement on the hand: centre, row direction
 // (radians) and side, in hand space.
 type handROI struct{ u, v, angle, side float64 }
 
-// handPlace locates the palm in a capture under c and maps its ROI onto
-// the hand through the generator's own frame-to-hand mapping.
-func handPlace(h *synth.Hand, c synth.Conditions) (handROI, bool) {
-	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(h.Capture(c))
-	if err != nil || !obs.Good() {
-		return handROI{}, false
-	}
-	p := obs.Place
+// handPlace maps an ROI's placement p in a capture under c onto the hand
+// through the generator's own frame-to-hand mapping.
+func handPlace(h *synth.Hand, c synth.Conditions, p palm.Placement) handROI {
 	du, dv := math.Cos(p.Angle)*p.Side/2, math.Sin(p.Angle)*p.Side/2
 	u0, v0 := h.HandPoint(c, p.X, p.Y)
 	u1, v1 := h.HandPoint(c, p.X+du, p.Y+dv)
@@ -110,7 +198,7 @@ func handPlace(h *synth.Hand, c synth.Conditions) (handROI, bool) {
 	// The side is the mean of the two half-axes, so a tilt that
 	// foreshortens one shows as half its change.
 	side := math.Hypot(u1-u0, v1-v0) + math.Hypot(u2-u0, v2-v0)
-	return handROI{u: u0, v: v0, angle: math.Atan2(v1-v0, u1-u0), side: side}, true
+	return handROI{u: u0, v: v0, angle: math.Atan2(v1-v0, u1-u0), side: side}
 }
 
 func (r *RegistrationRow) add(ref, p handROI) {
@@ -131,4 +219,6 @@ func (r *RegistrationRow) finish() {
 	r.ShiftMedian, r.ShiftP95 = q(r.shift, 0.5), q(r.shift, 0.95)
 	r.AngleMedian, r.AngleP95 = q(r.ang, 0.5), q(r.ang, 0.95)
 	r.ScaleMedian, r.ScaleP95 = q(r.scl, 0.5), q(r.scl, 0.95)
+	r.MatedMedian, r.MatedP95 = q(r.mated, 0.5), q(r.mated, 0.95)
+	r.TruthMedian, r.TruthP95 = q(r.truth, 0.5), q(r.truth, 0.95)
 }

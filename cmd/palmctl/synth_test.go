@@ -50,3 +50,26 @@ func TestSynthCommand(t *testing.T) {
 		t.Errorf("%d negatives, want 2", len(neg))
 	}
 }
+
+// TestSynthRegistration: --registration prints a row per capture
+// condition with the located hands and both mated distances.
+func TestSynthRegistration(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runSynth(context.Background(), []string{"--registration", "2", "--seed", "4"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var careful []string
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "careful" {
+			careful = f
+		}
+	}
+	// condition, located, then five "median / p95" pairs
+	if len(careful) != 2+5*3 || careful[1] != "2/2" {
+		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
+	}
+	if len(lines) != 3+11 {
+		t.Errorf("%d lines, want a header of 3 and 11 conditions:\n%s", len(lines), stdout.String())
+	}
+}
