@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"os"
@@ -192,5 +193,21 @@ func TestPresentations(t *testing.T) {
 	}
 	if rep.PresFNIR != 0 || rep.PresFPIR != 0 {
 		t.Errorf("per presentation FNIR %.3f FPIR %.3f", rep.PresFNIR, rep.PresFPIR)
+	}
+}
+
+// TestShiftROI: a pixel moves by the offset; what comes in is off the hand.
+func TestShiftROI(t *testing.T) {
+	roi := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range roi.Pix {
+		roi.Pix[i] = 200
+	}
+	roi.SetGray(3, 4, color.Gray{Y: 9})
+	got := shiftROI(roi, 2, 1)
+	if v := got.GrayAt(5, 5).Y; v != 9 {
+		t.Errorf("(3, 4) moved by (2, 1) holds %d, want 9", v)
+	}
+	if got.GrayAt(1, 3).Y != 0 || got.GrayAt(4, 0).Y != 0 || got.GrayAt(7, 7).Y != 200 {
+		t.Errorf("columns 0–1 and row 0 should be off the hand, the rest kept: %v", got.Pix)
 	}
 }
