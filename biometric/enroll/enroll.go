@@ -85,11 +85,13 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	if !obs.Good() {
 		return Step{Hints: obs.Hints, Accepted: len(s.captures)}, nil
 	}
-	rots, err := s.ext.Rotations(obs.ROI, []float64{-4, 0, 4})
-	if err != nil || rots[1].Valid() < match.MinOverlap*2 {
+	// Compared as the reader compares a probe (features.Probes), so that
+	// the agreement and duplicate checks see what the door will.
+	rots, err := s.ext.Probes(obs.ROI, []float64{-4, 0, 4})
+	if err != nil || rots[len(rots)/2].Valid() < match.MinOverlap*2 {
 		return Step{Accepted: len(s.captures)}, nil
 	}
-	t := rots[1]
+	t := rots[len(rots)/2]
 	// A capture that disagrees with the first is a different hand (or a
 	// bad alignment): it does not count.
 	if len(s.captures) > 0 && closest(rots, &s.captures[0]) > s.cfg.Agree {

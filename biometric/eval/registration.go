@@ -165,9 +165,10 @@ func truthROI(h *synth.Hand, ref, p located) (*image.Gray, bool) {
 }
 
 // matedDistance compares roi to enrolled as a search does: the probe at
-// eval's default rotations, the comparison's default shifts.
+// eval's default rotations on the half-cell grids, the comparison's
+// default shifts.
 func matedDistance(ext *features.Extractor, roi *image.Gray, enrolled *template.Template) float64 {
-	probes, err := ext.Rotations(roi, registrationRotations)
+	probes, err := ext.Probes(roi, registrationRotations)
 	if err != nil {
 		return 1
 	}

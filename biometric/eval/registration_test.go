@@ -1,12 +1,15 @@
 package eval
 
 import (
+	"image"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/synth"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // TestRegistration: a second careful capture lands where the first did,
@@ -44,9 +47,10 @@ func TestRegistration(t *testing.T) {
 
 // TestSubCellOffsets: the code's sensitivity to offsets below its cell.
 // Captures rotated in the frame, cut by the ground truth and then moved
-// by 1 and 2 pixels, lose far more than when moved by a whole cell (4
-// pixels), which the comparison's shifts absorb. -v prints the medians
-// the README quotes.
+// by 1 and 2 pixels, lose far more on the whole-cell grid than when
+// moved by a whole cell (4 pixels), which the comparison's shifts
+// absorb; the reader's half-cell grids (features.Probes) absorb the 2.
+// -v prints the medians the README quotes.
 func TestSubCellOffsets(t *testing.T) {
 	hands := 40
 	if testing.Short() {
@@ -58,7 +62,7 @@ func TestSubCellOffsets(t *testing.T) {
 	}
 	defer ext.Close()
 	offsets := []int{0, 1, 2, 4}
-	dist := make([][]float64, len(offsets))
+	whole, half := make([][]float64, len(offsets)), make([][]float64, len(offsets))
 	const rotated = 1
 	for k := range hands {
 		person := synth.NewPersonIn(5*7919+uint64(k), synth.Wide)
@@ -85,16 +89,46 @@ func TestSubCellOffsets(t *testing.T) {
 			continue
 		}
 		for i, o := range offsets {
-			dist[i] = append(dist[i], matedDistance(ext, shiftROI(truth, o, 0), &enrolled))
+			moved := shiftROI(truth, o, 0)
+			whole[i] = append(whole[i], wholeCellDistance(t, ext, moved, &enrolled))
+			half[i] = append(half[i], matedDistance(ext, moved, &enrolled))
 		}
 	}
-	med := make([]float64, len(offsets))
+	mw, mh := make([]float64, len(offsets)), make([]float64, len(offsets))
 	for i := range offsets {
-		slices.Sort(dist[i])
-		med[i] = quantile(dist[i], 0.5)
-		t.Logf("ground truth moved %d px: mated distance median %.3f over %d hands", offsets[i], med[i], len(dist[i]))
+		slices.Sort(whole[i])
+		slices.Sort(half[i])
+		mw[i], mh[i] = quantile(whole[i], 0.5), quantile(half[i], 0.5)
+		t.Logf("ground truth moved %d px: mated distance median %.3f on the whole-cell grid, %.3f on the half-cell grids, over %d hands", offsets[i], mw[i], mh[i], len(whole[i]))
 	}
-	if !(med[0] < med[1] && med[1] < med[2] && med[3] < med[2]-0.05) {
-		t.Errorf("medians %.3f for offsets %v: want growth to half a cell and a whole cell absorbed", med, offsets)
+	if !(mw[0] < mw[1] && mw[1] < mw[2] && mw[3] < mw[2]-0.05) {
+		t.Errorf("whole-cell grid: medians %.3f for offsets %v: want growth to half a cell and a whole cell absorbed", mw, offsets)
 	}
+	if mh[2] > mh[0]+0.03 || mh[2] > mw[2]-0.05 {
+		t.Errorf("half-cell grids: medians %.3f for offsets %v: half a cell is not absorbed", mh, offsets)
+	}
+}
+
+// wholeCellDistance is matedDistance on the whole-cell grid only.
+func wholeCellDistance(t *testing.T, ext *features.Extractor, roi *image.Gray, enrolled *template.Template) float64 {
+	probes, err := ext.Rotations(roi, registrationRotations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 1.0
+	for i := range probes {
+		d = min(d, match.Fine(&probes[i], enrolled, registrationShift))
+	}
+	return d
+}
+
+// shiftROI moves roi's pixels by (dx, dy) ≥ 0; what comes in is off the
+// hand.
+func shiftROI(roi *image.Gray, dx, dy int) *image.Gray {
+	b := roi.Bounds()
+	out := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y-dy; y++ {
+		copy(out.Pix[(y+dy-b.Min.Y)*out.Stride+dx:(y+dy-b.Min.Y+1)*out.Stride], roi.Pix[(y-b.Min.Y)*roi.Stride:(y-b.Min.Y)*roi.Stride+b.Dx()-dx])
+	}
+	return out
 }

@@ -35,10 +35,10 @@ type Options struct {
 	SelfCalibrate bool
 	Rotations     []float64
 	MaxShift      int
-	// HalfCell also codes each probe moved by half a code cell (see
-	// halfCellOffsets): an experiment on the code's sensitivity to
-	// sub-cell offsets; the reader does not search them.
-	HalfCell bool
+	// WholeCell codes probes on the whole-cell grid only, as the reader
+	// did before it searched half-cell offsets (features.Probes): for
+	// measuring what those bring.
+	WholeCell bool
 	// Frames is how many good frames of a presentation the per-presentation
 	// decision may use (recognize.Reader's rule); default 3.
 	Frames int
@@ -97,9 +97,9 @@ type hand struct {
 
 // coder runs the pipeline on one frame.
 type coder struct {
-	ext      *features.Extractor
-	rot      []float64
-	halfCell bool
+	ext       *features.Extractor
+	rot       []float64
+	wholeCell bool
 }
 
 // code returns the probe templates of a frame, or nil and the frame's
@@ -113,35 +113,15 @@ func (c *coder) code(img *image.Gray) ([]template.Template, []palm.Hint) {
 	if !obs.Good() {
 		return nil, obs.Hints
 	}
-	ts, err := c.ext.Rotations(obs.ROI, c.rot)
+	code := c.ext.Probes
+	if c.wholeCell {
+		code = c.ext.Rotations
+	}
+	ts, err := code(obs.ROI, c.rot)
 	if err != nil {
 		return nil, nil
 	}
-	if c.halfCell {
-		for _, o := range halfCellOffsets {
-			more, err := c.ext.Rotations(shiftROI(obs.ROI, o[0], o[1]), c.rot)
-			if err != nil {
-				return nil, nil
-			}
-			ts = append(ts, more...)
-		}
-	}
 	return ts, nil
-}
-
-// halfCellOffsets move a probe's ROI by half a code cell (2 of its 4
-// pixels) across, down and both; with the comparison's whole-cell shifts
-// they search the offset in steps of half a cell.
-var halfCellOffsets = [][2]int{{2, 0}, {0, 2}, {2, 2}}
-
-// shiftROI moves roi's pixels by (dx, dy); what comes in is off the hand.
-func shiftROI(roi *image.Gray, dx, dy int) *image.Gray {
-	b := roi.Bounds()
-	out := image.NewGray(b)
-	for y := b.Min.Y; y < b.Max.Y-dy; y++ {
-		copy(out.Pix[(y+dy-b.Min.Y)*out.Stride+dx:(y+dy-b.Min.Y+1)*out.Stride], roi.Pix[(y-b.Min.Y)*roi.Stride:(y-b.Min.Y)*roi.Stride+b.Dx()-dx])
-	}
-	return out
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
@@ -156,9 +136,9 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer ext.Close()
-	c := &coder{ext: ext, rot: o.Rotations, halfCell: o.HalfCell}
+	c := &coder{ext: ext, rot: o.Rotations, wholeCell: o.WholeCell}
 	rep := &Report{}
-	hands, times := collect(dir, samples, o.Enroll, o.Rotations, o.HalfCell, rep, warn)
+	hands, times := collect(dir, samples, o.Enroll, o.Rotations, o.WholeCell, rep, warn)
 	scores := compare(hands, o.MaxShift, o.Impostors)
 	if err := rep.finish(scores, hands, o); err != nil {
 		return nil, err
@@ -170,7 +150,7 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 
 // collect codes every image, hand by hand in capture order, one worker
 // (with its own filter bank) per CPU.
-func collect(dir string, samples []Sample, enroll int, rot []float64, halfCell bool, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
+func collect(dir string, samples []Sample, enroll int, rot []float64, wholeCell bool, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
 	groups := map[string][]Sample{}
 	var keys []string
 	for _, s := range samples {
@@ -194,7 +174,7 @@ func collect(dir string, samples []Sample, enroll int, rot []float64, halfCell b
 		if err != nil {
 			return func(i int) { out[i].failed = []string{"eval: " + err.Error()} }, func() {}
 		}
-		c := &coder{ext: ext, rot: rot, halfCell: halfCell}
+		c := &coder{ext: ext, rot: rot, wholeCell: wholeCell}
 		return func(i int) {
 			out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, c)
 		}, func() { ext.Close() }
@@ -251,7 +231,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		}
 		acquired++
 		if seen <= enroll {
-			h.enrolled = append(h.enrolled, ts[len(c.rot)/2]) // the unrotated, unshifted one
+			h.enrolled = append(h.enrolled, ts[len(ts)/2]) // the capture as cut
 			continue
 		}
 		p := len(h.presentations) - 1

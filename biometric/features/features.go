@@ -100,42 +100,84 @@ func gaborKernel(theta float64) (gocv.Mat, error) {
 // Template computes the code of one ROI. Pixels of value 0 are outside
 // the hand; a cell with any of them is masked.
 func (e *Extractor) Template(roi *image.Gray) (template.Template, error) {
-	var t template.Template
+	ts, err := e.codes(roi, []image.Point{{}})
+	if err != nil {
+		return template.Template{}, err
+	}
+	return ts[0], nil
+}
+
+// codes computes the ROI's code on the cell grid moved by each offset
+// (pixels, 0 ≤ offset < 4): each filter runs once, and only the
+// averaging over cells is repeated. Cells that run off the ROI are
+// masked.
+func (e *Extractor) codes(roi *image.Gray, offsets []image.Point) ([]template.Template, error) {
 	if roi.Rect.Dx() != ROISize || roi.Rect.Dy() != ROISize {
-		return t, ErrSize
+		return nil, ErrSize
 	}
 	src, err := gocv.ImageGrayToMatGray(roi)
 	if err != nil {
-		return t, fmt.Errorf("features: %w", err)
+		return nil, fmt.Errorf("features: %w", err)
 	}
 	defer src.Close()
 	srcF := gocv.NewMat()
 	defer srcF.Close()
 	src.ConvertTo(&srcF, gocv.MatTypeCV32F)
-	var cells [template.Orientations][]float32
+	cells := make([][template.Orientations][]float32, len(offsets))
 	for o := range e.kernels {
-		if cells[o], err = e.cellResponses(srcF, o); err != nil {
-			return t, err
+		if err := e.cellResponses(srcF, o, offsets, cells); err != nil {
+			return nil, err
 		}
 	}
-	e.code(&t, cells, outside(roi))
-	t.Summarise()
-	return t, nil
+	out := make([]template.Template, len(offsets))
+	for i, off := range offsets {
+		e.code(&out[i], cells[i], outside(roi, off))
+		out[i].Summarise()
+	}
+	return out, nil
 }
 
-// cellResponses filters with kernel o and averages over each cell.
-func (e *Extractor) cellResponses(src gocv.Mat, o int) ([]float32, error) {
+// cellPixels is a cell's side in ROI pixels.
+const cellPixels = ROISize / template.Cols
+
+// cellResponses filters with kernel o and averages the response over
+// each cell of each offset grid into cells[i][o].
+func (e *Extractor) cellResponses(src gocv.Mat, o int, offsets []image.Point, cells [][template.Orientations][]float32) error {
 	resp := gocv.NewMat()
 	defer resp.Close()
 	gocv.Filter2D(src, &resp, gocv.MatTypeCV32F, e.kernels[o], image.Pt(-1, -1), 0, gocv.BorderReflect)
-	small := gocv.NewMat()
-	defer small.Close()
-	gocv.Resize(resp, &small, image.Pt(template.Cols, template.Rows), 0, 0, gocv.InterpolationArea)
-	v, err := small.DataPtrFloat32()
+	v, err := resp.DataPtrFloat32()
 	if err != nil {
-		return nil, fmt.Errorf("features: %w", err)
+		return fmt.Errorf("features: %w", err)
 	}
-	return append([]float32(nil), v...), nil
+	for i, off := range offsets {
+		cells[i][o] = poolCells(v, off)
+	}
+	return nil
+}
+
+// poolCells averages a ROISize² response over the cells of the grid
+// moved by off; a cell running off the ROI averages what it covers (it
+// is masked anyway).
+func poolCells(v []float32, off image.Point) []float32 {
+	out := make([]float32, template.Rows*template.Cols)
+	for r := range template.Rows {
+		for c := range template.Cols {
+			var sum float32
+			n := 0
+			for y := r*cellPixels + off.Y; y < min((r+1)*cellPixels+off.Y, ROISize); y++ {
+				row := v[y*ROISize:]
+				for x := c*cellPixels + off.X; x < min((c+1)*cellPixels+off.X, ROISize); x++ {
+					sum += row[x]
+					n++
+				}
+			}
+			if n > 0 {
+				out[r*template.Cols+c] = sum / float32(n)
+			}
+		}
+	}
+	return out
 }
 
 // code sets each valid cell to its winning orientation.
@@ -164,13 +206,16 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 	}
 }
 
-// outside marks cells that touch a zero (non-hand) pixel.
-func outside(roi *image.Gray) (out [template.Rows * template.Cols]bool) {
-	for y := range ROISize {
-		row := roi.Pix[y*roi.Stride : y*roi.Stride+ROISize]
-		for x, v := range row {
-			if v == 0 {
-				out[(y/4)*template.Cols+x/4] = true
+// outside marks the cells of the grid moved by off that touch a zero
+// (non-hand) pixel or run off the ROI.
+func outside(roi *image.Gray, off image.Point) (out [template.Rows * template.Cols]bool) {
+	for y := range ROISize + off.Y {
+		for x := range ROISize + off.X {
+			if y < off.Y || x < off.X {
+				continue
+			}
+			if y >= ROISize || x >= ROISize || roi.Pix[y*roi.Stride+x] == 0 {
+				out[((y-off.Y)/cellPixels)*template.Cols+(x-off.X)/cellPixels] = true
 			}
 		}
 	}
@@ -209,6 +254,45 @@ func (e *Extractor) Rotations(roi *image.Gray, degrees []float64) ([]template.Te
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// HalfCells are the cell grid's offsets a probe is coded at: as cut, and
+// moved half a cell across, down and both. With the comparison's
+// whole-cell shifts they search the probe's offset in steps of half a
+// cell, which matters: the code of a palm cut 2 pixels off its enrolment
+// differs nearly as much as another palm's does at the door's rates
+// (TestSubCellOffsets in biometric/eval).
+var HalfCells = []image.Point{{}, {X: cellPixels / 2}, {Y: cellPixels / 2}, {X: cellPixels / 2, Y: cellPixels / 2}}
+
+// Probes returns what a search compares for one ROI: its codes at each
+// rotation (degrees) on each of the HalfCells grids. The capture as cut
+// (no rotation, no offset) is in the middle, at index len/2, which is
+// where gallery.Identify takes its shortlist from; degrees must hold 0.
+func (e *Extractor) Probes(roi *image.Gray, degrees []float64) ([]template.Template, error) {
+	if !slices.Contains(degrees, 0) {
+		return nil, errors.New("features: a probe's rotations must include 0°")
+	}
+	var cut template.Template
+	var rest []template.Template
+	for _, d := range degrees {
+		img := roi
+		if d != 0 {
+			var err error
+			if img, err = rotate(roi, d); err != nil {
+				return nil, err
+			}
+		}
+		ts, err := e.codes(img, HalfCells)
+		if err != nil {
+			return nil, err
+		}
+		if d == 0 {
+			cut, ts = ts[0], ts[1:]
+		}
+		rest = append(rest, ts...)
+	}
+	mid := (len(rest) + 1) / 2
+	return slices.Concat(rest[:mid], []template.Template{cut}, rest[mid:]), nil
 }
 
 func rotate(roi *image.Gray, degrees float64) (*image.Gray, error) {

@@ -167,3 +167,47 @@ func BenchmarkTemplate(b *testing.B) {
 		}
 	}
 }
+
+// TestProbesHalfCells: a palm cut 2 pixels off matches the enrolment's
+// code on the probe's half-cell grid as well as when cut right, where
+// the whole-cell grid alone does not; the capture as cut sits in the
+// middle, as gallery.Identify expects.
+func TestProbesHalfCells(t *testing.T) {
+	e := extractor(t)
+	base := curves(5)
+	enrolled, err := e.Template(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []image.Point{{X: 2}, {Y: 2}, {X: 2, Y: 2}} {
+		// The probe's ROI landed off: its pixel (x, y) shows base's (x-off).
+		moved := image.NewGray(base.Rect)
+		for y := range ROISize {
+			for x := range ROISize {
+				moved.Pix[y*moved.Stride+x] = base.GrayAt(x-off.X, y-off.Y).Y
+			}
+		}
+		probes, err := e.Probes(moved, []float64{-4, 0, 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probes) != 12 {
+			t.Fatalf("%d probes, want 3 rotations × 4 grids", len(probes))
+		}
+		asCut, _ := e.Template(moved)
+		if probes[len(probes)/2] != asCut {
+			t.Error("the middle probe is not the capture as cut")
+		}
+		best := 1.0
+		for i := range probes {
+			best = min(best, match.Fine(&probes[i], &enrolled, 2))
+		}
+		whole := match.Fine(&asCut, &enrolled, 2)
+		if best > 0.05 || whole < best+0.05 {
+			t.Errorf("cut %v off: %.3f with the half-cell grids, %.3f on the whole-cell grid", off, best, whole)
+		}
+	}
+	if _, err := e.Probes(base, []float64{-4, 4}); err == nil {
+		t.Error("probes without the capture as cut")
+	}
+}

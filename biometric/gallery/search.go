@@ -35,11 +35,12 @@ type Result struct {
 }
 
 // Identify finds the closest person to a probe given as one or more
-// templates: the same capture at a few rotations, in order, so that the
-// middle one is the capture as the palm frame cut it. The smallest
-// distance counts, which absorbs residual rotation; the shortlist comes
-// from the middle one, since an outer rotation would shortlist by a
-// misaligned code and lose mates.
+// templates: the same capture at a few rotations and cell grids
+// (features.Probes), the middle one (index len/2) the capture as the
+// palm frame cut it. The smallest distance counts, which absorbs residual
+// rotation and sub-cell offset; the shortlist comes from the middle one,
+// since a rotated code would shortlist by a misaligned code and lose
+// mates.
 func (g *Gallery) Identify(probes []template.Template, o Options) Result {
 	if o.MaxShift == 0 {
 		o.MaxShift = 2

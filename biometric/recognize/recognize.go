@@ -153,7 +153,7 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	if r.decided {
 		return Outcome{}, nil // the hand must leave before the next decision
 	}
-	probes, err := r.ext.Rotations(obs.ROI, Rotations)
+	probes, err := r.ext.Probes(obs.ROI, Rotations)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
 	}

@@ -38,7 +38,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of match.PalmTail")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
-	halfCell := fs.Bool("half-cell", false, "also code each probe moved by half a code cell (an experiment: the reader does not)")
+	wholeCell := fs.Bool("whole-cell", false, "code probes on the whole-cell grid only, as the reader did before it searched half-cell offsets")
 	rotations := fs.String("rotations", "-4,0,4", "probe rotations in degrees, comma-separated")
 	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
@@ -51,7 +51,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, HalfCell: *halfCell, Impostors: *impostors,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
