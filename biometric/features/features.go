@@ -240,12 +240,9 @@ func (e *Extractor) Rotations(roi *image.Gray, degrees []float64) ([]template.Te
 	}
 	out := make([]template.Template, 0, len(degrees))
 	for _, d := range degrees {
-		img := roi
-		if d != 0 {
-			var err error
-			if img, err = rotate(roi, d); err != nil {
-				return nil, err
-			}
+		img, err := turned(roi, d)
+		if err != nil {
+			return nil, err
 		}
 		t, err := e.Template(img)
 		if err != nil {
@@ -275,12 +272,9 @@ func (e *Extractor) Probes(roi *image.Gray, degrees []float64) ([]template.Templ
 	var cut template.Template
 	var rest []template.Template
 	for _, d := range degrees {
-		img := roi
-		if d != 0 {
-			var err error
-			if img, err = rotate(roi, d); err != nil {
-				return nil, err
-			}
+		img, err := turned(roi, d)
+		if err != nil {
+			return nil, err
 		}
 		ts, err := e.codes(img, HalfCells)
 		if err != nil {
@@ -293,6 +287,14 @@ func (e *Extractor) Probes(roi *image.Gray, degrees []float64) ([]template.Templ
 	}
 	mid := (len(rest) + 1) / 2
 	return slices.Concat(rest[:mid], []template.Template{cut}, rest[mid:]), nil
+}
+
+// turned is roi rotated by degrees about its centre; roi itself at 0.
+func turned(roi *image.Gray, degrees float64) (*image.Gray, error) {
+	if degrees == 0 {
+		return roi, nil
+	}
+	return rotate(roi, degrees)
 }
 
 func rotate(roi *image.Gray, degrees float64) (*image.Gray, error) {
