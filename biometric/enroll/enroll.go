@@ -87,18 +87,18 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	}
 	// Compared as the reader compares a probe (features.Probes), so that
 	// the agreement and duplicate checks see what the door will.
-	rots, err := s.ext.Probes(obs.ROI, []float64{-4, 0, 4})
-	if err != nil || rots[len(rots)/2].Valid() < match.MinOverlap*2 {
+	probes, err := s.ext.Probes(obs.ROI, []float64{-4, 0, 4})
+	if err != nil || probes[len(probes)/2].Valid() < match.MinOverlap*2 {
 		return Step{Accepted: len(s.captures)}, nil
 	}
-	t := rots[len(rots)/2]
+	t := probes[len(probes)/2]
 	// A capture that disagrees with the first is a different hand (or a
 	// bad alignment): it does not count.
-	if len(s.captures) > 0 && closest(rots, &s.captures[0]) > s.cfg.Agree {
+	if len(s.captures) > 0 && closest(probes, &s.captures[0]) > s.cfg.Agree {
 		return Step{Accepted: len(s.captures)}, nil
 	}
 	if s.gal != nil && s.cfg.Threshold > 0 {
-		r := s.gal.Identify(rots, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
+		r := s.gal.Identify(probes, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
 		if r.Matched && r.ID != s.self {
 			return Step{Accepted: len(s.captures)}, ErrDuplicate
 		}
@@ -107,11 +107,12 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	return Step{Accepted: len(s.captures), Done: len(s.captures) == s.cfg.Captures}, nil
 }
 
-// closest is the smallest distance from any rotation to ref.
-func closest(rots []template.Template, ref *template.Template) float64 {
+// closest is the smallest distance from any of a capture's probes
+// (rotations and cell grids) to ref.
+func closest(probes []template.Template, ref *template.Template) float64 {
 	d := 1.0
-	for i := range rots {
-		d = min(d, match.Fine(ref, &rots[i], 2))
+	for i := range probes {
+		d = min(d, match.Fine(ref, &probes[i], 2))
 	}
 	return d
 }

@@ -107,9 +107,9 @@ func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationR
 			rows[i].Hands++
 			if p, ok := locateOn(h, c); ok {
 				rows[i].add(ref.place, p.place)
-				rows[i].mated = append(rows[i].mated, matedDistance(ext, p.obs.ROI, &enrolled))
+				rows[i].mated = append(rows[i].mated, matedDistance(ext.Probes, p.obs.ROI, &enrolled))
 				if truth, ok := truthROI(h, ref, p); ok {
-					rows[i].truth = append(rows[i].truth, matedDistance(ext, truth, &enrolled))
+					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probes, truth, &enrolled))
 				}
 			}
 		}
@@ -164,11 +164,12 @@ func truthROI(h *synth.Hand, ref, p located) (*image.Gray, bool) {
 	return roi, err == nil
 }
 
-// matedDistance compares roi to enrolled as a search does: the probe at
-// eval's default rotations on the half-cell grids, the comparison's
-// default shifts.
-func matedDistance(ext *features.Extractor, roi *image.Gray, enrolled *template.Template) float64 {
-	probes, err := ext.Probes(roi, registrationRotations)
+// matedDistance compares roi to enrolled as a search does: the probe
+// coded by code (the reader's features.Probes, or Rotations for the
+// whole-cell grid) at eval's default rotations, the comparison's default
+// shifts.
+func matedDistance(code func(*image.Gray, []float64) ([]template.Template, error), roi *image.Gray, enrolled *template.Template) float64 {
+	probes, err := code(roi, registrationRotations)
 	if err != nil {
 		return 1
 	}

@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	"github.com/palmd/palmd/biometric/features"
-	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/synth"
-	"github.com/palmd/palmd/biometric/template"
 )
 
 // TestRegistration: a second careful capture lands where the first did,
@@ -90,8 +88,8 @@ func TestSubCellOffsets(t *testing.T) {
 		}
 		for i, o := range offsets {
 			moved := shiftROI(truth, o, 0)
-			whole[i] = append(whole[i], wholeCellDistance(t, ext, moved, &enrolled))
-			half[i] = append(half[i], matedDistance(ext, moved, &enrolled))
+			whole[i] = append(whole[i], matedDistance(ext.Rotations, moved, &enrolled))
+			half[i] = append(half[i], matedDistance(ext.Probes, moved, &enrolled))
 		}
 	}
 	mw, mh := make([]float64, len(offsets)), make([]float64, len(offsets))
@@ -107,19 +105,6 @@ func TestSubCellOffsets(t *testing.T) {
 	if mh[2] > mh[0]+0.03 || mh[2] > mw[2]-0.05 {
 		t.Errorf("half-cell grids: medians %.3f for offsets %v: half a cell is not absorbed", mh, offsets)
 	}
-}
-
-// wholeCellDistance is matedDistance on the whole-cell grid only.
-func wholeCellDistance(t *testing.T, ext *features.Extractor, roi *image.Gray, enrolled *template.Template) float64 {
-	probes, err := ext.Rotations(roi, registrationRotations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := 1.0
-	for i := range probes {
-		d = min(d, match.Fine(&probes[i], enrolled, registrationShift))
-	}
-	return d
 }
 
 // shiftROI moves roi's pixels by (dx, dy) ≥ 0; what comes in is off the

@@ -209,11 +209,8 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 // outside marks the cells of the grid moved by off that touch a zero
 // (non-hand) pixel or run off the ROI.
 func outside(roi *image.Gray, off image.Point) (out [template.Rows * template.Cols]bool) {
-	for y := range ROISize + off.Y {
-		for x := range ROISize + off.X {
-			if y < off.Y || x < off.X {
-				continue
-			}
+	for y := off.Y; y < ROISize+off.Y; y++ {
+		for x := off.X; x < ROISize+off.X; x++ {
 			if y >= ROISize || x >= ROISize || roi.Pix[y*roi.Stride+x] == 0 {
 				out[((y-off.Y)/cellPixels)*template.Cols+(x-off.X)/cellPixels] = true
 			}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gocv.io/x/gocv"
+
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 )
@@ -209,5 +211,37 @@ func TestProbesHalfCells(t *testing.T) {
 	}
 	if _, err := e.Probes(base, []float64{-4, 4}); err == nil {
 		t.Error("probes without the capture as cut")
+	}
+}
+
+// TestPoolingAsBefore: on the grid as cut, the cell averages are what
+// OpenCV's area resize gave before the half-cell grids, so templates
+// enrolled before them are coded the same way as probes now.
+func TestPoolingAsBefore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	v := make([]float32, ROISize*ROISize)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64() * 100)
+	}
+	src, err := gocv.NewMatFromBytes(ROISize, ROISize, gocv.MatTypeCV32F, float32Bytes(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(src, &small, image.Pt(template.Cols, template.Rows), 0, 0, gocv.InterpolationArea)
+	want, err := small.DataPtrFloat32()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := poolCells(v, image.Point{})
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-3 {
+			t.Fatalf("cell %d: %.4f pooled, %.4f by area resize", i, got[i], want[i])
+		}
+	}
+	if moved := poolCells(v, image.Pt(2, 0)); moved[0] == got[0] {
+		t.Error("the half-cell grid averages the same pixels")
 	}
 }

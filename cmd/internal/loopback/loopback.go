@@ -63,7 +63,11 @@ func ephemeralLow() int {
 	if err != nil {
 		return fallbackLow
 	}
-	low, err := strconv.Atoi(strings.Fields(string(b) + " x")[0])
+	fields := strings.Fields(string(b)) // "32768	60999"
+	if len(fields) == 0 {
+		return fallbackLow
+	}
+	low, err := strconv.Atoi(fields[0])
 	if err != nil || low <= 0 {
 		return fallbackLow
 	}
