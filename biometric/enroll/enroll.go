@@ -85,36 +85,25 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	if !obs.Good() {
 		return Step{Hints: obs.Hints, Accepted: len(s.captures)}, nil
 	}
-	// Compared as the reader compares a probe (features.Probes), so that
+	// Compared as the reader compares a probe (features.Extractor.Probe), so that
 	// the agreement and duplicate checks see what the door will.
-	probes, err := s.ext.Probes(obs.ROI, []float64{-4, 0, 4})
-	if err != nil || probes[len(probes)/2].Valid() < match.MinOverlap*2 {
+	probe, err := s.ext.Probe(obs.ROI, []float64{-4, 0, 4})
+	if err != nil || probe.AsCut().Valid() < match.MinOverlap*2 {
 		return Step{Accepted: len(s.captures)}, nil
 	}
-	t := probes[len(probes)/2]
 	// A capture that disagrees with the first is a different hand (or a
 	// bad alignment): it does not count.
-	if len(s.captures) > 0 && closest(probes, &s.captures[0]) > s.cfg.Agree {
+	if len(s.captures) > 0 && probe.Distance(&s.captures[0], 2) > s.cfg.Agree {
 		return Step{Accepted: len(s.captures)}, nil
 	}
 	if s.gal != nil && s.cfg.Threshold > 0 {
-		r := s.gal.Identify(probes, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
+		r := s.gal.Identify(probe, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
 		if r.Matched && r.ID != s.self {
 			return Step{Accepted: len(s.captures)}, ErrDuplicate
 		}
 	}
-	s.captures = append(s.captures, t)
+	s.captures = append(s.captures, *probe.AsCut())
 	return Step{Accepted: len(s.captures), Done: len(s.captures) == s.cfg.Captures}, nil
-}
-
-// closest is the smallest distance from any of a capture's probes
-// (rotations and cell grids) to ref.
-func closest(probes []template.Template, ref *template.Template) float64 {
-	d := 1.0
-	for i := range probes {
-		d = min(d, match.Fine(ref, &probes[i], 2))
-	}
-	return d
 }
 
 // Templates returns the enrolled templates once Done.

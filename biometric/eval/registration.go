@@ -107,9 +107,9 @@ func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationR
 			rows[i].Hands++
 			if p, ok := locateOn(h, c); ok {
 				rows[i].add(ref.place, p.place)
-				rows[i].mated = append(rows[i].mated, matedDistance(ext.Probes, p.obs.ROI, &enrolled))
+				rows[i].mated = append(rows[i].mated, matedDistance(ext.Probe, p.obs.ROI, &enrolled))
 				if truth, ok := truthROI(h, ref, p); ok {
-					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probes, truth, &enrolled))
+					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probe, truth, &enrolled))
 				}
 			}
 		}
@@ -165,19 +165,15 @@ func truthROI(h *synth.Hand, ref, p located) (*image.Gray, bool) {
 }
 
 // matedDistance compares roi to enrolled as a search does: the probe
-// coded by code (the reader's features.Probes, or Rotations for the
+// coded by code (the reader's features.Probe, or WholeCell for the
 // whole-cell grid) at eval's default rotations, the comparison's default
 // shifts.
-func matedDistance(code func(*image.Gray, []float64) ([]template.Template, error), roi *image.Gray, enrolled *template.Template) float64 {
-	probes, err := code(roi, registrationRotations)
+func matedDistance(code func(*image.Gray, []float64) (match.Probe, error), roi *image.Gray, enrolled *template.Template) float64 {
+	p, err := code(roi, registrationRotations)
 	if err != nil {
 		return 1
 	}
-	d := 1.0
-	for i := range probes {
-		d = min(d, match.Fine(&probes[i], enrolled, registrationShift))
-	}
-	return d
+	return p.Distance(enrolled, registrationShift)
 }
 
 // The comparison registration's distances are measured with: palmctl

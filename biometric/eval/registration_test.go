@@ -47,7 +47,7 @@ func TestRegistration(t *testing.T) {
 // Captures rotated in the frame, cut by the ground truth and then moved
 // by 1 and 2 pixels, lose far more on the whole-cell grid than when
 // moved by a whole cell (4 pixels), which the comparison's shifts
-// absorb; the reader's half-cell grids (features.Probes) absorb the 2.
+// absorb; the reader's half-cell grids (features.Extractor.Probe) absorb the 2.
 // -v prints the medians the README quotes.
 func TestSubCellOffsets(t *testing.T) {
 	hands := 40
@@ -88,8 +88,8 @@ func TestSubCellOffsets(t *testing.T) {
 		}
 		for i, o := range offsets {
 			moved := shiftROI(truth, o, 0)
-			whole[i] = append(whole[i], matedDistance(ext.Rotations, moved, &enrolled))
-			half[i] = append(half[i], matedDistance(ext.Probes, moved, &enrolled))
+			whole[i] = append(whole[i], matedDistance(ext.WholeCell, moved, &enrolled))
+			half[i] = append(half[i], matedDistance(ext.Probe, moved, &enrolled))
 		}
 	}
 	mw, mh := make([]float64, len(offsets)), make([]float64, len(offsets))

@@ -36,7 +36,7 @@ type Options struct {
 	Rotations     []float64
 	MaxShift      int
 	// WholeCell codes probes on the whole-cell grid only, as the reader
-	// did before it searched half-cell offsets (features.Probes): for
+	// did before it searched half-cell offsets (features.Extractor.Probe): for
 	// measuring what those bring.
 	WholeCell bool
 	// Frames is how many good frames of a presentation the per-presentation
@@ -88,7 +88,7 @@ type Report struct {
 type hand struct {
 	key      string
 	enrolled []template.Template
-	probes   [][]template.Template // one entry per probe: its rotations
+	probes   []match.Probe // one entry per probe
 	// presentations lists each probe capture's acquired frames (indexes
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
@@ -105,7 +105,7 @@ type coder struct {
 // code returns the probe templates of a frame, or nil and the frame's
 // hints when it is not acquired. Each frame is judged alone: the images
 // of a set are not a video, so there is no motion to track.
-func (c *coder) code(img *image.Gray) ([]template.Template, []palm.Hint) {
+func (c *coder) code(img *image.Gray) (*match.Probe, []palm.Hint) {
 	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
 	if err != nil {
 		return nil, nil
@@ -113,15 +113,15 @@ func (c *coder) code(img *image.Gray) ([]template.Template, []palm.Hint) {
 	if !obs.Good() {
 		return nil, obs.Hints
 	}
-	code := c.ext.Probes
+	code := c.ext.Probe
 	if c.wholeCell {
-		code = c.ext.Rotations
+		code = c.ext.WholeCell
 	}
-	ts, err := code(obs.ROI, c.rot)
+	p, err := code(obs.ROI, c.rot)
 	if err != nil {
 		return nil, nil
 	}
-	return ts, nil
+	return &p, nil
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
@@ -222,8 +222,8 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 			continue
 		}
 		start := time.Now()
-		ts, hints := c.code(img)
-		if ts == nil {
+		probe, hints := c.code(img)
+		if probe == nil {
 			if slices.Contains(hints, palm.HintNotAPalm) {
 				h.refused++
 			}
@@ -231,24 +231,23 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		}
 		acquired++
 		if seen <= enroll {
-			h.enrolled = append(h.enrolled, ts[len(ts)/2]) // the capture as cut
+			h.enrolled = append(h.enrolled, *probe.AsCut())
 			continue
 		}
 		p := len(h.presentations) - 1
 		h.presentations[p] = append(h.presentations[p], len(h.probes))
-		h.probes = append(h.probes, ts)
+		h.probes = append(h.probes, *probe)
 		times = append(times, time.Since(start))
 	}
 	return h, images, acquired, times, failed
 }
 
-// distance is a probe's best distance to a hand's enrolled templates.
-func distance(probe, enrolled []template.Template, shift int) float64 {
+// distance is a probe's best distance to a hand's enrolled templates,
+// every code of the probe compared (what a search's refinement bounds).
+func distance(probe *match.Probe, enrolled []template.Template, shift int) float64 {
 	d := 1.0
-	for i := range probe {
-		for j := range enrolled {
-			d = min(d, match.Fine(&probe[i], &enrolled[j], shift))
-		}
+	for j := range enrolled {
+		d = min(d, probe.Distance(&enrolled[j], shift))
 	}
 	return d
 }
@@ -298,7 +297,8 @@ func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 	var s Scores
 	ph := hands[pi]
 	rng := rand.New(rand.NewPCG(uint64(pi), 42))
-	for _, probe := range ph.probes {
+	for i := range ph.probes {
+		probe := &ph.probes[i]
 		s.Genuine = append(s.Genuine, distance(probe, ph.enrolled, shift))
 		others := rng.Perm(len(hands))
 		if impostors > 0 && impostors < len(others) {
@@ -565,7 +565,7 @@ func (r *Report) presentations(hands []*hand, o Options) {
 }
 
 // decide is the first of the frames that matches anyone.
-func decide(g *gallery.Gallery, probes [][]template.Template, frames []int, o gallery.Options) (gallery.Result, bool) {
+func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Options) (gallery.Result, bool) {
 	for _, i := range frames {
 		if m := g.Identify(probes[i], o); m.Matched {
 			return m, true

@@ -18,6 +18,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 )
 
@@ -250,6 +251,14 @@ func (e *Extractor) Rotations(roi *image.Gray, degrees []float64) ([]template.Te
 	return out, nil
 }
 
+// WholeCell codes a probe as the reader did before it searched half-cell
+// offsets: the ROI's template at each rotation (degrees, 0 in the
+// middle), for comparison with what it does now.
+func (e *Extractor) WholeCell(roi *image.Gray, degrees []float64) (match.Probe, error) {
+	ts, err := e.Rotations(roi, degrees)
+	return match.Probe{Codes: ts}, err
+}
+
 // HalfCells are the cell grid's offsets a probe is coded at: as cut, and
 // moved half a cell across, down and both. With the comparison's
 // whole-cell shifts they search the probe's offset in steps of half a
@@ -258,24 +267,24 @@ func (e *Extractor) Rotations(roi *image.Gray, degrees []float64) ([]template.Te
 // (TestSubCellOffsets in biometric/eval).
 var HalfCells = []image.Point{{}, {X: cellPixels / 2}, {Y: cellPixels / 2}, {X: cellPixels / 2, Y: cellPixels / 2}}
 
-// Probes returns what a search compares for one ROI: its codes at each
-// rotation (degrees) on each of the HalfCells grids. The capture as cut
-// (no rotation, no offset) is in the middle, at index len/2, which is
-// where gallery.Identify takes its shortlist from; degrees must hold 0.
-func (e *Extractor) Probes(roi *image.Gray, degrees []float64) ([]template.Template, error) {
+// Probe codes one ROI for a search (match.Probe): its codes at each
+// rotation (degrees) on each of the HalfCells grids, with the capture as
+// cut (no rotation, no offset) in the middle, which is where
+// gallery.Identify takes its shortlist from. degrees must hold 0.
+func (e *Extractor) Probe(roi *image.Gray, degrees []float64) (match.Probe, error) {
 	if !slices.Contains(degrees, 0) {
-		return nil, errors.New("features: a probe's rotations must include 0°")
+		return match.Probe{}, errors.New("features: a probe's rotations must include 0°")
 	}
 	var cut template.Template
 	var rest []template.Template
 	for _, d := range degrees {
 		img, err := turned(roi, d)
 		if err != nil {
-			return nil, err
+			return match.Probe{}, err
 		}
 		ts, err := e.codes(img, HalfCells)
 		if err != nil {
-			return nil, err
+			return match.Probe{}, err
 		}
 		if d == 0 {
 			cut, ts = ts[0], ts[1:]
@@ -283,7 +292,7 @@ func (e *Extractor) Probes(roi *image.Gray, degrees []float64) ([]template.Templ
 		rest = append(rest, ts...)
 	}
 	mid := (len(rest) + 1) / 2
-	return slices.Concat(rest[:mid], []template.Template{cut}, rest[mid:]), nil
+	return match.Probe{Codes: slices.Concat(rest[:mid], []template.Template{cut}, rest[mid:])}, nil
 }
 
 // turned is roi rotated by degrees about its centre; roi itself at 0.

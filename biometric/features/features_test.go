@@ -170,11 +170,11 @@ func BenchmarkTemplate(b *testing.B) {
 	}
 }
 
-// TestProbesHalfCells: a palm cut 2 pixels off matches the enrolment's
+// TestProbeHalfCells: a palm cut 2 pixels off matches the enrolment's
 // code on the probe's half-cell grid as well as when cut right, where
 // the whole-cell grid alone does not; the capture as cut sits in the
 // middle, as gallery.Identify expects.
-func TestProbesHalfCells(t *testing.T) {
+func TestProbeHalfCells(t *testing.T) {
 	e := extractor(t)
 	base := curves(5)
 	enrolled, err := e.Template(base)
@@ -189,27 +189,24 @@ func TestProbesHalfCells(t *testing.T) {
 				moved.Pix[y*moved.Stride+x] = base.GrayAt(x-off.X, y-off.Y).Y
 			}
 		}
-		probes, err := e.Probes(moved, []float64{-4, 0, 4})
+		probe, err := e.Probe(moved, []float64{-4, 0, 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(probes) != 12 {
-			t.Fatalf("%d probes, want 3 rotations × 4 grids", len(probes))
+		if len(probe.Codes) != 12 {
+			t.Fatalf("%d codes, want 3 rotations × 4 grids", len(probe.Codes))
 		}
 		asCut, _ := e.Template(moved)
-		if probes[len(probes)/2] != asCut {
-			t.Error("the middle probe is not the capture as cut")
+		if *probe.AsCut() != asCut {
+			t.Error("the middle code is not the capture as cut")
 		}
-		best := 1.0
-		for i := range probes {
-			best = min(best, match.Fine(&probes[i], &enrolled, 2))
-		}
+		best := probe.Distance(&enrolled, 2)
 		whole := match.Fine(&asCut, &enrolled, 2)
 		if best > 0.05 || whole < best+0.05 {
 			t.Errorf("cut %v off: %.3f with the half-cell grids, %.3f on the whole-cell grid", off, best, whole)
 		}
 	}
-	if _, err := e.Probes(base, []float64{-4, 4}); err == nil {
+	if _, err := e.Probe(base, []float64{-4, 4}); err == nil {
 		t.Error("probes without the capture as cut")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 )
@@ -50,7 +51,7 @@ func BenchmarkIdentify100k(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			var took []time.Duration
 			for i := range b.N {
-				probe := []template.Template{pool[i%len(pool)].Capture(rng, 0.2, 2)}
+				probe := match.Probe{Codes: []template.Template{pool[i%len(pool)].Capture(rng, 0.2, 2)}}
 				start := time.Now()
 				r := g.Identify(probe, Options{Threshold: threshold, Shortlist: mode.shortlist, Workers: 1})
 				took = append(took, time.Since(start))

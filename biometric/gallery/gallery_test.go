@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 )
@@ -34,7 +35,7 @@ func TestIdentifyAndDelete(t *testing.T) {
 	if people, templates := g.Len(); people != 500 || templates != 1000 {
 		t.Fatalf("Len = %d, %d", people, templates)
 	}
-	probe := []template.Template{ids[42].Capture(rng, 0.2, 2)}
+	probe := match.Probe{Codes: []template.Template{ids[42].Capture(rng, 0.2, 2)}}
 	r := g.Identify(probe, Options{Threshold: threshold, Shortlist: DefaultShortlist})
 	if !r.Matched || r.ID != "p42" || r.Badge != "12:42" {
 		t.Fatalf("probe of p42: %+v", r)
@@ -48,10 +49,10 @@ func TestIdentifyAndDelete(t *testing.T) {
 		t.Fatalf("after delete Len = %d, %d", people, templates)
 	}
 	// Re-enrol into the freed slot.
-	if err := g.Put(Person{ID: "p42", Badge: "12:4242", Templates: probe}); err != nil {
+	if err := g.Put(Person{ID: "p42", Badge: "12:4242", Templates: probe.Codes}); err != nil {
 		t.Fatal(err)
 	}
-	if r := g.Identify([]template.Template{ids[42].Capture(rng, 0.2, 2)}, Options{Threshold: threshold}); r.Badge != "12:4242" {
+	if r := g.Identify(match.Probe{Codes: []template.Template{ids[42].Capture(rng, 0.2, 2)}}, Options{Threshold: threshold}); r.Badge != "12:4242" {
 		t.Fatalf("after re-enrolment: %+v", r)
 	}
 	if err := g.Put(Person{ID: "empty"}); err == nil {
@@ -69,7 +70,7 @@ func TestShortlistKeepsAccuracy(t *testing.T) {
 	missFast, missAll, falseFast := 0, 0, 0
 	for i := range probes {
 		want := fmt.Sprint("p", i*3)
-		probe := []template.Template{ids[i*3].Capture(rng, 0.25, 2)}
+		probe := match.Probe{Codes: []template.Template{ids[i*3].Capture(rng, 0.25, 2)}}
 		fast := g.Identify(probe, Options{Threshold: threshold, Shortlist: DefaultShortlist, Workers: 2})
 		all := g.Identify(probe, Options{Threshold: threshold})
 		if !fast.Matched || fast.ID != want {
@@ -90,7 +91,7 @@ func TestShortlistKeepsAccuracy(t *testing.T) {
 }
 
 func TestIdentifyOnEmpty(t *testing.T) {
-	if r := New().Identify(nil, Options{Threshold: threshold}); r.Matched {
+	if r := New().Identify(match.Probe{}, Options{Threshold: threshold}); r.Matched {
 		t.Fatal("matched in an empty gallery")
 	}
 }
@@ -103,8 +104,8 @@ func TestShortlistFromTheMiddleRotation(t *testing.T) {
 	g := New()
 	ids := population(t, g, rng, 500)
 	stranger := templatetest.NewIdentity(rng)
-	probes := []template.Template{stranger.Capture(rng, 0.2, 2), ids[7].Capture(rng, 0.2, 2), stranger.Capture(rng, 0.2, 2)}
-	r := g.Identify(probes, Options{Threshold: threshold, Shortlist: 5})
+	probe := match.Probe{Codes: []template.Template{stranger.Capture(rng, 0.2, 2), ids[7].Capture(rng, 0.2, 2), stranger.Capture(rng, 0.2, 2)}}
+	r := g.Identify(probe, Options{Threshold: threshold, Shortlist: 5})
 	if !r.Matched || r.ID != "p7" {
 		t.Fatalf("the middle rotation's mate was not shortlisted: %+v", r)
 	}

@@ -34,37 +34,32 @@ type Result struct {
 	Matched   bool    // Distance < Threshold
 }
 
-// Identify finds the closest person to a probe given as one or more
-// templates: the same capture at a few rotations and cell grids
-// (features.Probes), the middle one (index len/2) the capture as the
-// palm frame cut it. The smallest distance counts, which absorbs residual
-// rotation and sub-cell offset; the shortlist comes from the middle one,
-// since a rotated code would shortlist by a misaligned code and lose
-// mates.
-func (g *Gallery) Identify(probes []template.Template, o Options) Result {
+// Identify finds the closest person to a probe: the same capture at a
+// few rotations and cell grids (match.Probe). The smallest distance
+// counts, which absorbs residual rotation and sub-cell offset; the
+// shortlist comes from the capture as cut, since a rotated code would
+// shortlist by a misaligned code and lose mates.
+func (g *Gallery) Identify(p match.Probe, o Options) Result {
 	if o.MaxShift == 0 {
 		o.MaxShift = 2
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	res := Result{Distance: 1}
-	if len(probes) == 0 || len(g.entries) == 0 {
+	if len(p.Codes) == 0 || len(g.entries) == 0 {
 		return res
 	}
 	skip := int32(-1)
 	if slot, ok := g.byID[o.Exclude]; ok && o.Exclude != "" {
 		skip = slot
 	}
-	candidates := g.shortlist(&probes[len(probes)/2], o)
-	for _, i := range candidates {
+	for _, i := range g.shortlist(p.AsCut(), o) {
 		e := &g.entries[i]
 		if e.person == skip {
 			continue
 		}
-		for k := range probes {
-			if d := match.Fine(&probes[k], &e.t, o.MaxShift); d < res.Distance {
-				res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge
-			}
+		if d := p.Distance(&e.t, o.MaxShift); d < res.Distance {
+			res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge
 		}
 	}
 	res.Matched = res.Distance < o.Threshold

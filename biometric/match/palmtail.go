@@ -9,7 +9,7 @@ package match
 var PalmTail = Strictest(WideTail, NarrowTail)
 
 // The tails of this pipeline's codes (template version 3, a probe at
-// three rotations on four cell grids, features.Probes, against two
+// three rotations on four cell grids, features.Extractor.Probe, against two
 // enrolled captures, shifts of ±2 cells).
 // They change whenever the template version or the comparison does: run
 // the commands again and copy the literals palmctl eval --tail prints.

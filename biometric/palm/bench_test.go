@@ -52,11 +52,11 @@ func BenchmarkFrameToDecision10k(b *testing.B) {
 		if err != nil || !obs.Good() {
 			b.Fatal(obs.Hints, err)
 		}
-		probes, err := e.Probes(obs.ROI, []float64{-4, 0, 4}) // as the reader codes a probe
+		probe, err := e.Probe(obs.ROI, []float64{-4, 0, 4}) // as the reader codes a probe
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := g.Identify(probes, gallery.Options{Threshold: 0.32, Shortlist: gallery.DefaultShortlist, Workers: 1})
+		r := g.Identify(probe, gallery.Options{Threshold: 0.32, Shortlist: gallery.DefaultShortlist, Workers: 1})
 		took = append(took, time.Since(start))
 		if r.ID != "me" {
 			b.Fatalf("identified %+v", r)

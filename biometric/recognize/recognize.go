@@ -23,7 +23,6 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
-	"github.com/palmd/palmd/biometric/template"
 )
 
 // Config sets a Reader up.
@@ -153,11 +152,11 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	if r.decided {
 		return Outcome{}, nil // the hand must leave before the next decision
 	}
-	probes, err := r.ext.Probes(obs.ROI, Rotations)
+	probe, err := r.ext.Probe(obs.ROI, Rotations)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
 	}
-	res := r.identify(probes)
+	res := r.identify(probe)
 	r.tried++
 	if res.Matched || r.tried >= r.cfg.Frames {
 		r.decided = true
@@ -166,6 +165,6 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	return Outcome{}, nil
 }
 
-func (r *Reader) identify(probes []template.Template) gallery.Result {
-	return r.gal.Identify(probes, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
+func (r *Reader) identify(probe match.Probe) gallery.Result {
+	return r.gal.Identify(probe, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
 }

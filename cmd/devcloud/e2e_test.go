@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/match"
 	palm "github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 	"github.com/palmd/palmd/cmd/internal/loopback"
@@ -234,7 +235,7 @@ func TestDeletionReachesOtherReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	rb.mustRound()
-	probe := []palm.Template{hand.Capture(rng, 0.2, 2)}
+	probe := match.Probe{Codes: []palm.Template{hand.Capture(rng, 0.2, 2)}}
 	opts := gallery.Options{Threshold: 0.32}
 	if m := rb.people.Gallery.Identify(probe, opts); !m.Matched || m.Badge != "12:3456" {
 		t.Fatalf("the other reader does not recognise the person: %+v", m)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/match"
 	palm "github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 	"github.com/palmd/palmd/firmware/api"
@@ -78,7 +79,7 @@ func TestEnrollmentAcrossTheSite(t *testing.T) {
 	other.activate(svc.qrToken(elsewhere))
 	rng := mrand.New(mrand.NewPCG(3, 4))
 	who := templatetest.NewIdentity(rng)
-	probe := func() []palm.Template { return []palm.Template{who.Capture(rng, 0.2, 2)} }
+	probe := func() match.Probe { return match.Probe{Codes: []palm.Template{who.Capture(rng, 0.2, 2)}} }
 	opts := gallery.Options{Threshold: 0.32}
 
 	desk.enrolAt("p1", "12:3456", "", who, rng)

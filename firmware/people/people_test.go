@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
 	"github.com/palmd/palmd/firmware/api"
@@ -46,7 +47,7 @@ func TestAddReloadDelete(t *testing.T) {
 	if d, err = Open(db); err != nil {
 		t.Fatal(err)
 	}
-	probe := []template.Template{id.Capture(rng, 0.2, 2)}
+	probe := match.Probe{Codes: []template.Template{id.Capture(rng, 0.2, 2)}}
 	opts := gallery.Options{Threshold: 0.32}
 	if r := d.Gallery.Identify(probe, opts); !r.Matched || r.Badge != "12:3456" {
 		t.Fatalf("after reload: %+v", r)

@@ -1,0 +1,41 @@
+package match
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/template"
+	"github.com/palmd/palmd/biometric/template/templatetest"
+)
+
+// TestProbeDistance: a probe's distance is its closest code's, wherever
+// that code sits, and the capture as cut is the middle code.
+func TestProbeDistance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	a, b := templatetest.NewIdentity(rng), templatetest.NewIdentity(rng)
+	enrolled := a.Capture(rng, 0.1, 0)
+	mate, other := a.Capture(rng, 0.1, 1), b.Capture(rng, 0.1, 1)
+	want := Fine(&mate, &enrolled, 2)
+	for _, tc := range []struct {
+		name  string
+		codes []template.Template
+		want  float64
+	}{
+		{"mate first", []template.Template{mate, other, other}, want},
+		{"mate last", []template.Template{other, other, mate}, want},
+		{"no mate", []template.Template{other}, Fine(&other, &enrolled, 2)},
+		{"no codes", nil, 1},
+	} {
+		p := Probe{Codes: tc.codes}
+		if got := p.Distance(&enrolled, 2); got != tc.want {
+			t.Errorf("%s: distance %.3f, want %.3f", tc.name, got, tc.want)
+		}
+	}
+	if want > 0.2 || Fine(&other, &enrolled, 2) < 0.3 {
+		t.Fatalf("the test's captures do not separate: mate %.3f", want)
+	}
+	p := Probe{Codes: []template.Template{other, mate, other}}
+	if *p.AsCut() != mate {
+		t.Error("AsCut is not the middle code")
+	}
+}
