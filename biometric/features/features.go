@@ -26,11 +26,19 @@ import (
 // 4 pixels a template cell.
 const ROISize = template.Cols * 4
 
-// Filter parameters, for principal lines and creases 3–6 pixels wide at
-// ROISize: ω in radians per pixel, one octave of bandwidth (κ), 17×17 taps.
+// Filter parameters: ω in radians per pixel (a wavelength of 9.7 ROI
+// pixels, for creases and lines 2–5 pixels wide), one octave of
+// bandwidth (κ), 13×13 taps (about the span in wavelengths the 17×17
+// taps had at 0.45).
+//
+// ω was 0.45 (17×17 taps) up to template version 3, a coarser scale
+// that the principal lines dominate. Those are much alike from one
+// person to the next, so the impostor tail was heavy where the door's
+// rates lie: at 0.65 the creases weigh more, and the tail falls away
+// faster than the mated distances grow (see template.Version 4).
 const (
-	omega      = 0.45
-	kernelSide = 17
+	omega      = 0.65
+	kernelSide = 13
 )
 
 // ErrSize is returned for an ROI that is not ROISize square.

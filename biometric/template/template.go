@@ -22,8 +22,9 @@ import (
 // of two versions do not compare. Version 2: the ROI is placed by the
 // palm radius and the valleys between the four fingers. Version 3: the
 // ROI's rotation and level survive hidden and closed-up valleys.
+// Version 4: the filters are tuned finer (features: ω 0.65, was 0.45).
 const (
-	Version      = 3
+	Version      = 4
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6
