@@ -85,8 +85,8 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	if !obs.Good() {
 		return Step{Hints: obs.Hints, Accepted: len(s.captures)}, nil
 	}
-	// Compared as the reader compares a probe (features.Extractor.Probe), so that
-	// the agreement and duplicate checks see what the door will.
+	// Coded and compared as the reader does (features.Extractor.Probe),
+	// so that the agreement and duplicate checks see what the door will.
 	probe, err := s.ext.Probe(obs.ROI, []float64{-4, 0, 4})
 	if err != nil || probe.AsCut().Valid() < match.MinOverlap*2 {
 		return Step{Accepted: len(s.captures)}, nil

@@ -36,8 +36,8 @@ type Options struct {
 	Rotations     []float64
 	MaxShift      int
 	// WholeCell codes probes on the whole-cell grid only, as the reader
-	// did before it searched half-cell offsets (features.Extractor.Probe): for
-	// measuring what those bring.
+	// did before it searched half-cell offsets (features.Extractor.Probe):
+	// for measuring what those bring.
 	WholeCell bool
 	// Frames is how many good frames of a presentation the per-presentation
 	// decision may use (recognize.Reader's rule); default 3.
@@ -136,21 +136,23 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer ext.Close()
-	c := &coder{ext: ext, rot: o.Rotations, wholeCell: o.WholeCell}
+	how := coder{rot: o.Rotations, wholeCell: o.WholeCell}
+	c := how
+	c.ext = ext
 	rep := &Report{}
-	hands, times := collect(dir, samples, o.Enroll, o.Rotations, o.WholeCell, rep, warn)
+	hands, times := collect(dir, samples, o.Enroll, how, rep, warn)
 	scores := compare(hands, o.MaxShift, o.Impostors)
 	if err := rep.finish(scores, hands, o); err != nil {
 		return nil, err
 	}
 	rep.timing(times, hands, o)
-	rep.negatives(dir, c, hands, o, warn)
+	rep.negatives(dir, &c, hands, o, warn)
 	return rep, nil
 }
 
 // collect codes every image, hand by hand in capture order, one worker
-// (with its own filter bank) per CPU.
-func collect(dir string, samples []Sample, enroll int, rot []float64, wholeCell bool, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
+// per CPU, each coding as how says with its own filter bank.
+func collect(dir string, samples []Sample, enroll int, how coder, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
 	groups := map[string][]Sample{}
 	var keys []string
 	for _, s := range samples {
@@ -174,9 +176,10 @@ func collect(dir string, samples []Sample, enroll int, rot []float64, wholeCell 
 		if err != nil {
 			return func(i int) { out[i].failed = []string{"eval: " + err.Error()} }, func() {}
 		}
-		c := &coder{ext: ext, rot: rot, wholeCell: wholeCell}
+		c := how
+		c.ext = ext
 		return func(i int) {
-			out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, c)
+			out[i].h, out[i].images, out[i].acquired, out[i].times, out[i].failed = codeHand(dir, keys[i], groups[keys[i]], enroll, &c)
 		}, func() { ext.Close() }
 	})
 	var hands []*hand
@@ -242,8 +245,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 	return h, images, acquired, times, failed
 }
 
-// distance is a probe's best distance to a hand's enrolled templates,
-// every code of the probe compared (what a search's refinement bounds).
+// distance is a probe's best distance to a hand's enrolled templates.
 func distance(probe *match.Probe, enrolled []template.Template, shift int) float64 {
 	d := 1.0
 	for j := range enrolled {

@@ -212,8 +212,9 @@ func TestProbeHalfCells(t *testing.T) {
 }
 
 // TestPoolingAsBefore: on the grid as cut, the cell averages are what
-// OpenCV's area resize gave before the half-cell grids, so templates
-// enrolled before them are coded the same way as probes now.
+// OpenCV's area resize gave before the half-cell grids: the grid as cut
+// is the plain 4×4 average, and only the moved grids average other
+// pixels.
 func TestPoolingAsBefore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	v := make([]float32, ROISize*ROISize)
