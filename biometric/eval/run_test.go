@@ -211,3 +211,25 @@ func TestShiftROI(t *testing.T) {
 		t.Errorf("columns 0–1 and row 0 should be off the hand, the rest kept: %v", got.Pix)
 	}
 }
+
+// TestCollectWholeCell: each worker codes as it is told: the reader's
+// probe (three rotations on four cell grids), or the old whole-cell one.
+func TestCollectWholeCell(t *testing.T) {
+	dir := writeSet(t, 3, 4)
+	samples, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		wholeCell bool
+		codes     int
+	}{{false, 12}, {true, 3}} {
+		hands, _ := collect(dir, samples, 2, coder{rot: []float64{-4, 0, 4}, wholeCell: tc.wholeCell}, &Report{}, io.Discard)
+		if len(hands) == 0 || len(hands[0].probes) == 0 {
+			t.Fatalf("whole-cell %v: nothing coded", tc.wholeCell)
+		}
+		if n := len(hands[0].probes[0].Codes); n != tc.codes {
+			t.Errorf("whole-cell %v: %d codes a probe, want %d", tc.wholeCell, n, tc.codes)
+		}
+	}
+}
