@@ -159,31 +159,47 @@ func (e *Extractor) cellResponses(src gocv.Mat, o int, offsets []image.Point, ce
 	if err != nil {
 		return fmt.Errorf("features: %w", err)
 	}
+	sums := integral(v)
 	for i, off := range offsets {
-		cells[i][o] = poolCells(v, off)
+		cells[i][o] = poolCells(sums, off)
 	}
 	return nil
 }
 
-// poolCells averages a ROISize² response over the cells of the grid
-// moved by off; a cell running off the ROI averages what it covers (it
-// is masked anyway).
-func poolCells(v []float32, off image.Point) []float32 {
+// integral is the summed-area table of a ROISize² response: entry
+// (y, x) of the (ROISize+1)² table is the sum of v above and left of
+// pixel (y, x). A probe pools each response over 16 grids, and with
+// the table a cell costs four lookups instead of sixteen additions.
+func integral(v []float32) []float64 {
+	const side = ROISize + 1
+	s := make([]float64, side*side)
+	for y := range ROISize {
+		var row float64
+		for x := range ROISize {
+			row += float64(v[y*ROISize+x])
+			s[(y+1)*side+x+1] = s[y*side+x+1] + row
+		}
+	}
+	return s
+}
+
+// poolCells averages a response, given by its integral, over the cells
+// of the grid moved by off; a cell running off the ROI averages what it
+// covers (it is masked anyway).
+func poolCells(sums []float64, off image.Point) []float32 {
+	const side = ROISize + 1
 	out := make([]float32, template.Rows*template.Cols)
 	for r := range template.Rows {
+		y0 := r*cellPixels + off.Y
+		y1 := min(y0+cellPixels, ROISize)
 		for c := range template.Cols {
-			var sum float32
-			n := 0
-			for y := r*cellPixels + off.Y; y < min((r+1)*cellPixels+off.Y, ROISize); y++ {
-				row := v[y*ROISize:]
-				for x := c*cellPixels + off.X; x < min((c+1)*cellPixels+off.X, ROISize); x++ {
-					sum += row[x]
-					n++
-				}
+			x0 := c*cellPixels + off.X
+			x1 := min(x0+cellPixels, ROISize)
+			if y0 >= y1 || x0 >= x1 {
+				continue
 			}
-			if n > 0 {
-				out[r*template.Cols+c] = sum / float32(n)
-			}
+			sum := sums[y1*side+x1] - sums[y0*side+x1] - sums[y1*side+x0] + sums[y0*side+x0]
+			out[r*template.Cols+c] = float32(sum / float64((y1-y0)*(x1-x0)))
 		}
 	}
 	return out
@@ -206,7 +222,8 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 	// The quietest cells show what noise alone does here (after the ROI's
 	// contrast stretch, which amplifies it): cells not clearly above that
 	// carry no code.
-	floor := max(e.MinContrast*median(contrast), e.MinResponse, e.NoiseFactor*quantile(contrast, 0.1))
+	sorted := slices.Sorted(slices.Values(contrast))
+	floor := max(e.MinContrast*quantile(sorted, 0.5), e.MinResponse, e.NoiseFactor*quantile(sorted, 0.1))
 	for i, c := range contrast {
 		if out[i] || c <= floor {
 			continue
@@ -228,13 +245,9 @@ func outside(roi *image.Gray, off image.Point) (out [template.Rows * template.Co
 	return out
 }
 
-func median(v []float64) float64 { return quantile(v, 0.5) }
-
-// quantile returns the q-quantile of v (nearest rank).
-func quantile(v []float64, q float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[int(q*float64(len(s)-1))]
+// quantile returns the q-quantile of sorted (nearest rank).
+func quantile(sorted []float64, q float64) float64 {
+	return sorted[int(q*float64(len(sorted)-1))]
 }
 
 // Rotations returns the ROI's template at each angle (degrees), rotating
