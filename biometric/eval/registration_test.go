@@ -47,7 +47,8 @@ func TestRegistration(t *testing.T) {
 // Captures rotated in the frame, cut by the ground truth and then moved
 // by 1 and 2 pixels, lose far more on the whole-cell grid than when
 // moved by a whole cell (4 pixels), which the comparison's shifts
-// absorb; the reader's half-cell grids (features.Extractor.Probe) absorb the 2.
+// absorb; the reader's probe (features.Extractor.Probe) absorbs both:
+// 2 on its half-cell grids, 1 by refining on their one-pixel neighbours.
 // -v prints the medians the README quotes.
 func TestSubCellOffsets(t *testing.T) {
 	hands := 40
@@ -97,13 +98,16 @@ func TestSubCellOffsets(t *testing.T) {
 		slices.Sort(whole[i])
 		slices.Sort(half[i])
 		mw[i], mh[i] = quantile(whole[i], 0.5), quantile(half[i], 0.5)
-		t.Logf("ground truth moved %d px: mated distance median %.3f on the whole-cell grid, %.3f on the half-cell grids, over %d hands", offsets[i], mw[i], mh[i], len(whole[i]))
+		t.Logf("ground truth moved %d px: mated distance median %.3f on the whole-cell grid, %.3f as the reader probes, over %d hands", offsets[i], mw[i], mh[i], len(whole[i]))
 	}
 	if !(mw[0] < mw[1] && mw[1] < mw[2] && mw[3] < mw[2]-0.05) {
 		t.Errorf("whole-cell grid: medians %.3f for offsets %v: want growth to half a cell and a whole cell absorbed", mw, offsets)
 	}
 	if mh[2] > mh[0]+0.03 || mh[2] > mw[2]-0.05 {
-		t.Errorf("half-cell grids: medians %.3f for offsets %v: half a cell is not absorbed", mh, offsets)
+		t.Errorf("the reader's probe: medians %.3f for offsets %v: half a cell is not absorbed", mh, offsets)
+	}
+	if mh[1] > mh[0]+0.03 || mh[1] > mw[1]-0.05 {
+		t.Errorf("the reader's probe: medians %.3f for offsets %v: a quarter of a cell is not absorbed", mh, offsets)
 	}
 }
 

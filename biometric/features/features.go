@@ -113,13 +113,15 @@ func (e *Extractor) Template(roi *image.Gray) (template.Template, error) {
 	if err != nil {
 		return template.Template{}, err
 	}
+	ts[0].Summarise()
 	return ts[0], nil
 }
 
 // codes computes the ROI's code on the cell grid moved by each offset
 // (pixels, 0 ≤ offset < 4): each filter runs once, and only the
 // averaging over cells is repeated. Cells that run off the ROI are
-// masked.
+// masked. The codes are not summarised (template.Template.Summarise):
+// a probe's one-pixel neighbours never go through the coarse pass.
 func (e *Extractor) codes(roi *image.Gray, offsets []image.Point) ([]template.Template, error) {
 	if roi.Rect.Dx() != ROISize || roi.Rect.Dy() != ROISize {
 		return nil, ErrSize
@@ -141,7 +143,6 @@ func (e *Extractor) codes(roi *image.Gray, offsets []image.Point) ([]template.Te
 	out := make([]template.Template, len(offsets))
 	for i, off := range offsets {
 		e.code(&out[i], cells[i], outside(roi, off))
-		out[i].Summarise()
 	}
 	return out, nil
 }
@@ -222,8 +223,8 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 	// The quietest cells show what noise alone does here (after the ROI's
 	// contrast stretch, which amplifies it): cells not clearly above that
 	// carry no code.
-	sorted := slices.Sorted(slices.Values(contrast))
-	floor := max(e.MinContrast*quantile(sorted, 0.5), e.MinResponse, e.NoiseFactor*quantile(sorted, 0.1))
+	scratch := slices.Clone(contrast)
+	floor := max(e.MinContrast*quantile(scratch, 0.5), e.MinResponse, e.NoiseFactor*quantile(scratch, 0.1))
 	for i, c := range contrast {
 		if out[i] || c <= floor {
 			continue
@@ -245,9 +246,40 @@ func outside(roi *image.Gray, off image.Point) (out [template.Rows * template.Co
 	return out
 }
 
-// quantile returns the q-quantile of sorted (nearest rank).
-func quantile(sorted []float64, q float64) float64 {
-	return sorted[int(q*float64(len(sorted)-1))]
+// quantile returns the q-quantile of v (nearest rank), reordering v. It
+// selects rather than sorts: a probe codes 48 grids, and sorting each
+// grid's 1,024 contrasts cost more than the rest of its coding.
+func quantile(v []float64, q float64) float64 {
+	k := int(q * float64(len(v)-1))
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		// Hoare partition around the middle element; then keep the side
+		// holding rank k.
+		pivot := v[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // Rotations returns the ROI's template at each angle (degrees), rotating
@@ -288,32 +320,90 @@ func (e *Extractor) WholeCell(roi *image.Gray, degrees []float64) (match.Probe, 
 // (TestSubCellOffsets in biometric/eval).
 var HalfCells = []image.Point{{}, {X: cellPixels / 2}, {Y: cellPixels / 2}, {X: cellPixels / 2, Y: cellPixels / 2}}
 
+// pixelGrids are every offset of the cell grid in whole pixels; a
+// probe's codes are on some of them (HalfCells) and their one-pixel
+// neighbours (match.Probe.Near) on the others.
+var pixelGrids = func() []image.Point {
+	var g []image.Point
+	for y := range cellPixels {
+		for x := range cellPixels {
+			g = append(g, image.Pt(x, y))
+		}
+	}
+	return g
+}()
+
 // Probe codes one ROI for a search (match.Probe): its codes at each
 // rotation (degrees) on each of the HalfCells grids, with the capture as
 // cut (no rotation, no offset) in the middle, which is where
-// gallery.Identify takes its shortlist from. degrees must hold 0.
+// gallery.Identify takes its shortlist from, and each code's one-pixel
+// neighbours. degrees must hold 0.
 func (e *Extractor) Probe(roi *image.Gray, degrees []float64) (match.Probe, error) {
 	if !slices.Contains(degrees, 0) {
 		return match.Probe{}, errors.New("features: a probe's rotations must include 0°")
 	}
-	var cut template.Template
-	var rest []template.Template
-	for _, d := range degrees {
+	var cut, rest []int // indexes into grids: rotation r's grid g is r*len(pixelGrids)+g
+	var grids []template.Template
+	for r, d := range degrees {
 		img, err := turned(roi, d)
 		if err != nil {
 			return match.Probe{}, err
 		}
-		ts, err := e.codes(img, HalfCells)
+		ts, err := e.codes(img, pixelGrids)
 		if err != nil {
 			return match.Probe{}, err
 		}
-		if d == 0 {
-			cut, ts = ts[0], ts[1:]
+		grids = append(grids, ts...)
+		for i, off := range HalfCells {
+			k := r*len(pixelGrids) + gridIndex(off)
+			if d == 0 && i == 0 {
+				cut = []int{k}
+			} else {
+				rest = append(rest, k)
+			}
 		}
-		rest = append(rest, ts...)
 	}
 	mid := (len(rest) + 1) / 2
-	return match.Probe{Codes: slices.Concat(rest[:mid], []template.Template{cut}, rest[mid:])}, nil
+	order := slices.Concat(rest[:mid], cut, rest[mid:])
+	p := match.Probe{Codes: make([]template.Template, len(order)), Near: make([][]match.Nearby, len(order))}
+	for i, k := range order {
+		p.Codes[i] = grids[k]
+		p.Codes[i].Summarise()
+		p.Near[i] = near(grids[k-k%len(pixelGrids):][:len(pixelGrids)], pixelGrids[k%len(pixelGrids)])
+	}
+	return p, nil
+}
+
+// gridIndex is the index in pixelGrids of offset off (0 ≤ off < cellPixels).
+func gridIndex(off image.Point) int { return off.Y*cellPixels + off.X }
+
+// near lists the codes of one rotation (grids, by pixelGrids) on the
+// grids one pixel from off. A grid moved past the cell's edge, to -1 or
+// cellPixels, is the grid at the other edge one cell over: cell c at
+// offset -1 covers the pixels of cell c-1 at offset cellPixels-1, which
+// the comparison reaches by shifting one cell more.
+func near(grids []template.Template, off image.Point) []match.Nearby {
+	wrap := func(v int) (int, int) {
+		switch {
+		case v < 0:
+			return v + cellPixels, 1
+		case v >= cellPixels:
+			return v - cellPixels, -1
+		}
+		return v, 0
+	}
+	var out []match.Nearby
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			if dx == 0 && dy == 0 {
+				continue
+			}
+			x, sx := wrap(off.X + dx)
+			y, sy := wrap(off.Y + dy)
+			out = append(out, match.Nearby{Code: &grids[gridIndex(image.Pt(x, y))], DX: sx, DY: sy})
+		}
+	}
+	return out
 }
 
 // turned is roi rotated by degrees about its centre; roi itself at 0.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -182,13 +183,7 @@ func TestProbeHalfCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, off := range []image.Point{{X: 2}, {Y: 2}, {X: 2, Y: 2}} {
-		// The probe's ROI landed off: its pixel (x, y) shows base's (x-off).
-		moved := image.NewGray(base.Rect)
-		for y := range ROISize {
-			for x := range ROISize {
-				moved.Pix[y*moved.Stride+x] = base.GrayAt(x-off.X, y-off.Y).Y
-			}
-		}
+		moved := moved(base, off)
 		probe, err := e.Probe(moved, []float64{-4, 0, 4})
 		if err != nil {
 			t.Fatal(err)
@@ -209,6 +204,48 @@ func TestProbeHalfCells(t *testing.T) {
 	if _, err := e.Probe(base, []float64{-4, 4}); err == nil {
 		t.Error("probes without the capture as cut")
 	}
+}
+
+// TestProbeQuarterCells: a palm cut 1 pixel off, either way along
+// either axis, lies between the half-cell grids; refining the alignment
+// on the aligned code's one-pixel neighbours finds it, which fails when
+// a neighbour's grid or cell shift is wrong.
+func TestProbeQuarterCells(t *testing.T) {
+	e := extractor(t)
+	base := curves(5)
+	enrolled, err := e.Template(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []image.Point{{X: 1}, {X: -1}, {Y: 1}, {Y: -1}, {X: 3, Y: -1}, {X: -3, Y: 1}} {
+		probe, err := e.Probe(moved(base, off), []float64{-4, 0, 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probe.Near) != len(probe.Codes) || len(probe.Near[0]) != 8 {
+			t.Fatalf("%d codes with %d neighbour lists of %d, want 8 each", len(probe.Codes), len(probe.Near), len(probe.Near[0]))
+		}
+		a := probe.Align(&enrolled, 2)
+		refined := probe.Refine(&enrolled, a)
+		if refined > 0.03 || a.Distance < refined+0.03 {
+			t.Errorf("cut %v off: %.3f on the half-cell grids, %.3f refined", off, a.Distance, refined)
+		}
+		if d := probe.Distance(&enrolled, 2); d != refined {
+			t.Errorf("cut %v off: Distance %.3f, not the refined %.3f", off, d, refined)
+		}
+	}
+}
+
+// moved is img as a ROI landed off by off shows it: its pixel (x, y) is
+// img's (x-off).
+func moved(img *image.Gray, off image.Point) *image.Gray {
+	m := image.NewGray(img.Rect)
+	for y := range ROISize {
+		for x := range ROISize {
+			m.Pix[y*m.Stride+x] = img.GrayAt(x-off.X, y-off.Y).Y
+		}
+	}
+	return m
 }
 
 // TestPoolingAsBefore: on the grid as cut, the cell averages are what
@@ -241,5 +278,38 @@ func TestPoolingAsBefore(t *testing.T) {
 	}
 	if moved := poolCells(integral(v), image.Pt(2, 0)); moved[0] == got[0] {
 		t.Error("the half-cell grid averages the same pixels")
+	}
+}
+
+// BenchmarkProbe: one ROI coded as the reader codes a probe, three
+// rotations with every code's one-pixel neighbours.
+func BenchmarkProbe(b *testing.B) {
+	e := extractor(b)
+	img := curves(1)
+	for b.Loop() {
+		if _, err := e.Probe(img, []float64{-4, 0, 4}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestQuantile: selection gives the nearest-rank quantile a sort gives,
+// ties and repeats included.
+func TestQuantile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{1, 2, 3, 10, 1024} {
+		for _, spread := range []int{2, 1000} {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = float64(rng.IntN(spread))
+			}
+			sorted := slices.Sorted(slices.Values(v))
+			for _, q := range []float64{0, 0.1, 0.5, 1} {
+				want := sorted[int(q*float64(n-1))]
+				if got := quantile(slices.Clone(v), q); got != want {
+					t.Errorf("n %d, spread %d: quantile %.1f is %v, want %v", n, spread, q, got, want)
+				}
+			}
+		}
 	}
 }

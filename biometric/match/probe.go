@@ -6,20 +6,75 @@ import "github.com/palmd/palmd/biometric/template"
 // the capture at a few small rotations, each on the cell grid as cut
 // and moved by half a cell. Codes[len/2] is the capture as cut, which a
 // search shortlists by.
+//
+// Near refines a comparison below half a cell: Near[k] holds code k's
+// grid moved one pixel (a quarter cell) each way. A probe without Near
+// (features.Extractor.WholeCell, or codes made by hand) is compared on
+// its codes alone.
 type Probe struct {
 	Codes []template.Template
+	Near  [][]Nearby
+}
+
+// Nearby is a code on a grid one pixel from one of the probe's codes,
+// with the cell shift to add to that code's so that it covers the same
+// patch of the template: a grid moved a pixel beyond the cell's edge is
+// coded as the neighbouring cell's grid, one cell over. Code has no
+// coarse summary: only the fine comparison sees it.
+type Nearby struct {
+	Code   *template.Template
+	DX, DY int
+}
+
+// Alignment is where a probe lies closest to a template: which code, at
+// which shift, and the distance there.
+type Alignment struct {
+	Code, DX, DY int
+	Distance     float64
 }
 
 // AsCut is the capture's code as the palm frame cut it.
 func (p *Probe) AsCut() *template.Template { return &p.Codes[len(p.Codes)/2] }
 
-// Distance is the smallest distance of any of the probe's codes to t
-// over shifts up to maxShift: the capture's distance to t once
-// registered as well as the rotations, grids and shifts allow.
-func (p *Probe) Distance(t *template.Template, maxShift int) float64 {
-	d := 1.0
-	for i := range p.Codes {
-		d = min(d, Fine(&p.Codes[i], t, maxShift))
+// Align finds the code and the shift (up to maxShift cells each way)
+// at which the probe lies closest to t: the capture registered to t as
+// well as the rotations, half-cell grids and shifts allow.
+func (p *Probe) Align(t *template.Template, maxShift int) Alignment {
+	best := Alignment{Code: -1, Distance: 1}
+	for k := range p.Codes {
+		for dy := -maxShift; dy <= maxShift; dy++ {
+			for dx := -maxShift; dx <= maxShift; dx++ {
+				if d := shifted(&p.Codes[k], t, dx, dy); d < best.Distance {
+					best = Alignment{Code: k, DX: dx, DY: dy, Distance: d}
+				}
+			}
+		}
+	}
+	return best
+}
+
+// Refine compares the aligned code's one-pixel neighbours at the
+// alignment's shift: the distance once registered to a quarter of a
+// cell. It never exceeds a.Distance.
+//
+// Only the neighbours of the one best alignment are tried, not every
+// quarter-cell grid at every shift: a wider search lowers impostor
+// distances about as much as mated ones, and the door's threshold is set
+// deep in the impostor tail (see match.PalmTail).
+func (p *Probe) Refine(t *template.Template, a Alignment) float64 {
+	d := a.Distance
+	if a.Code < 0 || a.Code >= len(p.Near) {
+		return d
+	}
+	for _, n := range p.Near[a.Code] {
+		d = min(d, shifted(n.Code, t, a.DX+n.DX, a.DY+n.DY))
 	}
 	return d
+}
+
+// Distance is the probe's distance to t, aligned over shifts up to
+// maxShift and refined: what a search scores each template it compares
+// finely, and what the impostor tails (PalmTail) were measured with.
+func (p *Probe) Distance(t *template.Template, maxShift int) float64 {
+	return p.Refine(t, p.Align(t, maxShift))
 }

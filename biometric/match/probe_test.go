@@ -39,3 +39,33 @@ func TestProbeDistance(t *testing.T) {
 		t.Error("AsCut is not the middle code")
 	}
 }
+
+// TestRefine: refinement compares the aligned code's neighbours at the
+// alignment's shift plus their own, and never raises the distance.
+func TestRefine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	a, b := templatetest.NewIdentity(rng), templatetest.NewIdentity(rng)
+	enrolled := a.Capture(rng, 0.1, 0)
+	far := b.Capture(rng, 0.1, 0)
+	p := Probe{Codes: []template.Template{b.Capture(rng, 0.1, 0), a.Capture(rng, 0.2, 1)}}
+	at := p.Align(&enrolled, 2)
+	if at.Code != 1 || at.Distance != Fine(&p.Codes[1], &enrolled, 2) {
+		t.Fatalf("aligned at %+v, want code 1 at its fine distance", at)
+	}
+	for _, tc := range []struct {
+		name string
+		near [][]Nearby
+		want float64
+	}{
+		{"no neighbours", nil, at.Distance},
+		{"the enrolment at the alignment's shift undone", [][]Nearby{nil, {{Code: &enrolled, DX: -at.DX, DY: -at.DY}}}, 0},
+		{"the enrolment one cell off", [][]Nearby{nil, {{Code: &enrolled, DX: 1 - at.DX, DY: -at.DY}}}, min(at.Distance, shifted(&enrolled, &enrolled, 1, 0))},
+		{"another person's", [][]Nearby{nil, {{Code: &far}}}, at.Distance},
+		{"the enrolment beside another code", [][]Nearby{{{Code: &enrolled, DX: -at.DX, DY: -at.DY}}, nil}, at.Distance},
+	} {
+		p.Near = tc.near
+		if got := p.Refine(&enrolled, at); got != tc.want {
+			t.Errorf("%s: refined %.3f, want %.3f", tc.name, got, tc.want)
+		}
+	}
+}
