@@ -57,10 +57,11 @@ func (p *Probe) Align(t *template.Template, maxShift int) Alignment {
 // alignment's shift: the distance once registered to a quarter of a
 // cell. It never exceeds a.Distance.
 //
-// Only the neighbours of the one best alignment are tried, not every
-// quarter-cell grid at every shift: a wider search lowers impostor
-// distances about as much as mated ones, and the door's threshold is set
-// deep in the impostor tail (see match.PalmTail).
+// Only the neighbours of the one best alignment are tried, at its
+// shift: searching them within a cell of it as well measured no better
+// at the depth of the narrow population's impostor tail, which sets the
+// door's threshold (PalmTail), at nine times the comparisons (README,
+// "The filter's scale").
 func (p *Probe) Refine(t *template.Template, a Alignment) float64 {
 	d := a.Distance
 	if a.Code < 0 || a.Code >= len(p.Near) {
