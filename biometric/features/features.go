@@ -135,8 +135,9 @@ func (e *Extractor) codes(roi *image.Gray, offsets []image.Point) ([]template.Te
 	defer srcF.Close()
 	src.ConvertTo(&srcF, gocv.MatTypeCV32F)
 	cells := make([][template.Orientations][]float32, len(offsets))
+	sums := make([]float64, integralSize) // reused by every filter
 	for o := range e.kernels {
-		if err := e.cellResponses(srcF, o, offsets, cells); err != nil {
+		if err := e.cellResponses(srcF, o, offsets, cells, sums); err != nil {
 			return nil, err
 		}
 	}
@@ -151,8 +152,9 @@ func (e *Extractor) codes(roi *image.Gray, offsets []image.Point) ([]template.Te
 const cellPixels = ROISize / template.Cols
 
 // cellResponses filters with kernel o and averages the response over
-// each cell of each offset grid into cells[i][o].
-func (e *Extractor) cellResponses(src gocv.Mat, o int, offsets []image.Point, cells [][template.Orientations][]float32) error {
+// each cell of each offset grid into cells[i][o]; sums is scratch for
+// the response's integral.
+func (e *Extractor) cellResponses(src gocv.Mat, o int, offsets []image.Point, cells [][template.Orientations][]float32, sums []float64) error {
 	resp := gocv.NewMat()
 	defer resp.Close()
 	gocv.Filter2D(src, &resp, gocv.MatTypeCV32F, e.kernels[o], image.Pt(-1, -1), 0, gocv.BorderReflect)
@@ -160,28 +162,34 @@ func (e *Extractor) cellResponses(src gocv.Mat, o int, offsets []image.Point, ce
 	if err != nil {
 		return fmt.Errorf("features: %w", err)
 	}
-	sums := integral(v)
+	integral(v, sums)
 	for i, off := range offsets {
 		cells[i][o] = poolCells(sums, off)
 	}
 	return nil
 }
 
-// integral is the summed-area table of a ROISize² response: entry
-// (y, x) of the (ROISize+1)² table is the sum of v above and left of
-// pixel (y, x). A probe pools each response over 16 grids, and with
-// the table a cell costs four lookups instead of sixteen additions.
-func integral(v []float32) []float64 {
+// integralSize is the length of a response's summed-area table.
+const integralSize = (ROISize + 1) * (ROISize + 1)
+
+// integral writes the summed-area table of a ROISize² response into s
+// (integralSize long): entry (y, x) of the (ROISize+1)² table is the sum
+// of v above and left of pixel (y, x). A probe pools each response over
+// 16 grids, and with the table a cell costs four lookups instead of
+// sixteen additions.
+func integral(v []float32, s []float64) {
 	const side = ROISize + 1
-	s := make([]float64, side*side)
+	for x := range side {
+		s[x] = 0
+	}
 	for y := range ROISize {
+		s[(y+1)*side] = 0
 		var row float64
 		for x := range ROISize {
 			row += float64(v[y*ROISize+x])
 			s[(y+1)*side+x+1] = s[y*side+x+1] + row
 		}
 	}
-	return s
 }
 
 // poolCells averages a response, given by its integral, over the cells
@@ -342,34 +350,32 @@ func (e *Extractor) Probe(roi *image.Gray, degrees []float64) (match.Probe, erro
 	if !slices.Contains(degrees, 0) {
 		return match.Probe{}, errors.New("features: a probe's rotations must include 0°")
 	}
-	var cut, rest []int // indexes into grids: rotation r's grid g is r*len(pixelGrids)+g
-	var grids []template.Template
+	type code struct{ rot, grid int } // a code: its rotation's grids[rot], pixelGrids index
+	var cut, rest []code
+	grids := make([][]template.Template, len(degrees))
 	for r, d := range degrees {
 		img, err := turned(roi, d)
 		if err != nil {
 			return match.Probe{}, err
 		}
-		ts, err := e.codes(img, pixelGrids)
-		if err != nil {
+		if grids[r], err = e.codes(img, pixelGrids); err != nil {
 			return match.Probe{}, err
 		}
-		grids = append(grids, ts...)
 		for i, off := range HalfCells {
-			k := r*len(pixelGrids) + gridIndex(off)
-			if d == 0 && i == 0 {
-				cut = []int{k}
+			if c := (code{r, gridIndex(off)}); d == 0 && i == 0 {
+				cut = []code{c}
 			} else {
-				rest = append(rest, k)
+				rest = append(rest, c)
 			}
 		}
 	}
 	mid := (len(rest) + 1) / 2
 	order := slices.Concat(rest[:mid], cut, rest[mid:])
 	p := match.Probe{Codes: make([]template.Template, len(order)), Near: make([][]match.Nearby, len(order))}
-	for i, k := range order {
-		p.Codes[i] = grids[k]
+	for i, c := range order {
+		p.Codes[i] = grids[c.rot][c.grid]
 		p.Codes[i].Summarise()
-		p.Near[i] = near(grids[k-k%len(pixelGrids):][:len(pixelGrids)], pixelGrids[k%len(pixelGrids)])
+		p.Near[i] = near(grids[c.rot], pixelGrids[c.grid])
 	}
 	return p, nil
 }
