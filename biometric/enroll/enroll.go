@@ -87,7 +87,7 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	}
 	// Coded and compared as the reader does (features.Extractor.Probe),
 	// so that the agreement and duplicate checks see what the door will.
-	probe, err := s.ext.Probe(obs.ROI, []float64{-4, 0, 4})
+	probe, err := s.ext.Probe(obs.ROI, features.ProbeRotations)
 	if err != nil || probe.AsCut().Valid() < match.MinOverlap*2 {
 		return Step{Accepted: len(s.captures)}, nil
 	}

@@ -178,7 +178,7 @@ func matedDistance(code func(*image.Gray, []float64) (match.Probe, error), roi *
 
 // The comparison registration's distances are measured with: palmctl
 // eval's defaults.
-var registrationRotations = []float64{-4, 0, 4}
+var registrationRotations = features.ProbeRotations
 
 const registrationShift = 2
 

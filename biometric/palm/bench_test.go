@@ -52,7 +52,7 @@ func BenchmarkFrameToDecision10k(b *testing.B) {
 		if err != nil || !obs.Good() {
 			b.Fatal(obs.Hints, err)
 		}
-		probe, err := e.Probe(obs.ROI, []float64{-4, 0, 4}) // as the reader codes a probe
+		probe, err := e.Probe(obs.ROI, features.ProbeRotations) // as the reader codes a probe
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -39,7 +39,7 @@ func TestNoMatLeft(t *testing.T) {
 				t.Fatal(err)
 			}
 			if obs.Good() {
-				if _, err := e.Probe(obs.ROI, []float64{-4, 0, 4}); err != nil {
+				if _, err := e.Probe(obs.ROI, features.ProbeRotations); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -67,9 +67,6 @@ type Reader struct {
 	decided   bool    // this presentation has its decision
 }
 
-// Rotations are the small rotations a probe is coded at.
-var Rotations = []float64{-4, 0, 4}
-
 // ErrGallery is returned by New without a gallery.
 var ErrGallery = errors.New("recognize: no gallery")
 
@@ -152,7 +149,7 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	if r.decided {
 		return Outcome{}, nil // the hand must leave before the next decision
 	}
-	probe, err := r.ext.Probe(obs.ROI, Rotations)
+	probe, err := r.ext.Probe(obs.ROI, features.ProbeRotations)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/palmd/palmd/biometric/eval"
+	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/match"
 )
 
@@ -39,7 +40,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
 	wholeCell := fs.Bool("whole-cell", false, "code probes on the whole-cell grid only, as the reader did before it searched half-cell offsets")
-	rotations := fs.String("rotations", "-4,0,4", "probe rotations in degrees, comma-separated")
+	rotations := fs.String("rotations", formatFloats(features.ProbeRotations), "probe rotations in degrees, comma-separated")
 	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	if err := fs.Parse(args); err != nil {
@@ -117,4 +118,13 @@ func parseFloats(s string) ([]float64, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// formatFloats is the flag form parseFloats reads.
+func formatFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, f := range v {
+		s[i] = strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
 }
