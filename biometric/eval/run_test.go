@@ -213,7 +213,8 @@ func TestShiftROI(t *testing.T) {
 }
 
 // TestCollectWholeCell: each worker codes as it is told: the reader's
-// probe (three rotations on four cell grids), or the old whole-cell one.
+// probe (here three rotations, each on four cell grids), or the old
+// whole-cell one.
 func TestCollectWholeCell(t *testing.T) {
 	dir := writeSet(t, 3, 4)
 	samples, err := ReadManifest(dir)

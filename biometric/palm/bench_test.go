@@ -26,7 +26,7 @@ func BenchmarkLocate(b *testing.B) {
 
 // BenchmarkFrameToDecision10k: a 640×480 frame in, an identification
 // against 10,000 people (two hands each) out, on one core: locate, cut the
-// ROI, code it at three rotations, search.
+// ROI, code it at features.ProbeRotations, search.
 func BenchmarkFrameToDecision10k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	g := gallery.New()

@@ -17,7 +17,7 @@ import (
 // BenchmarkPresentation10k: the appliance's path through the Reader, one
 // core, 10,000 people (two templates each) enrolled: a good frame of an
 // enrolled palm in, the decision out (locating, the presentation-attack
-// checks, coding at three rotations, the search).
+// checks, coding at features.ProbeRotations, the search).
 func BenchmarkPresentation10k(b *testing.B) {
 	me := palmtest.NewHand(3)
 	g := enrolled(b, me)
