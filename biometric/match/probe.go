@@ -41,16 +41,40 @@ func (p *Probe) AsCut() *template.Template { return &p.Codes[len(p.Codes)/2] }
 // well as the rotations, half-cell grids and shifts allow.
 func (p *Probe) Align(t *template.Template, maxShift int) Alignment {
 	best := Alignment{Code: -1, Distance: 1}
+	all := pairAll(t)
+	codes := make([]evenPairs, len(p.Codes))
 	for k := range p.Codes {
-		for dy := -maxShift; dy <= maxShift; dy++ {
-			for dx := -maxShift; dx <= maxShift; dx++ {
-				if d := shifted(&p.Codes[k], t, dx, dy); d < best.Distance {
-					best = Alignment{Code: k, DX: dx, DY: dy, Distance: d}
+		codes[k] = pairEven(&p.Codes[k])
+	}
+	for dx := -maxShift; dx <= maxShift; dx++ {
+		b := shiftAll(&all, dx)
+		for k := range codes {
+			for dy := -maxShift; dy <= maxShift; dy++ {
+				d := pairedShifted(&codes[k], &b, dy)
+				if a := (Alignment{Code: k, DX: dx, DY: dy, Distance: d}); before(a, best) {
+					best = a
 				}
 			}
 		}
 	}
 	return best
+}
+
+// before says whether a is the better alignment: the closer, and of two
+// as close the first in the order code, dy, dx, so that ties resolve as
+// they do row by row whatever order the shifts are tried in.
+func before(a, b Alignment) bool {
+	switch {
+	case a.Distance != b.Distance:
+		return a.Distance < b.Distance
+	case b.Code < 0:
+		return false // b is the start: nothing closer found yet
+	case a.Code != b.Code:
+		return a.Code < b.Code
+	case a.DY != b.DY:
+		return a.DY < b.DY
+	}
+	return a.DX < b.DX
 }
 
 // Refine compares the aligned code's one-pixel neighbours at the
