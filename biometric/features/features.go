@@ -127,9 +127,9 @@ func (e *Extractor) Template(roi *image.Gray) (template.Template, error) {
 // ROI to a filter is the response of the ROI to that filter turned the
 // other way, turned with the ROI: so each angle turns the six responses
 // and reads each orientation between its two nearest filters (filterMix).
-// That is a fifth of the cost of filtering each turned ROI, which is
-// what pays for five rotations instead of three, and it codes alike
-// (TestTurnedResponses).
+// It codes nearly as filtering each turned ROI does (TestTurnedResponses)
+// and pays for five rotations: BenchmarkProbe at five costs 0.81–0.83
+// times what filtering each turned ROI cost at three (README).
 func (e *Extractor) codes(roi *image.Gray, degrees []float64, offsets []image.Point) ([][]template.Template, error) {
 	if roi.Rect.Dx() != ROISize || roi.Rect.Dy() != ROISize {
 		return nil, ErrSize
@@ -166,6 +166,7 @@ func (e *Extractor) responses(roi *image.Gray) (resp [template.Orientations]gocv
 	return resp, nil
 }
 
+// closeAll closes the Mats that were made (responses may fail early).
 func closeAll(ms []gocv.Mat) {
 	for i := range ms {
 		if ms[i].Ptr() != nil {
