@@ -103,8 +103,5 @@ func pairedShifted(a *evenPairs, b *allPairs, dy int) float64 {
 			diff += bits.OnesCount64((a.code[p][k] ^ b.code[p][j]) & m)
 		}
 	}
-	if valid < MinOverlap {
-		return 1
-	}
-	return normalise(float64(diff)/float64(template.Planes*valid), valid)
+	return codeDistance(diff, valid)
 }

@@ -54,6 +54,12 @@ func shifted(a, b *template.Template, dx, dy int) float64 {
 			diff += bits.OnesCount32((a.Code[p][r] ^ shift(b.Code[p][rb], dx)) & m)
 		}
 	}
+	return codeDistance(diff, valid)
+}
+
+// codeDistance is the distance of diff disagreeing code bits over valid
+// cells in common: 1 (no evidence) below MinOverlap, else normalised.
+func codeDistance(diff, valid int) float64 {
 	if valid < MinOverlap {
 		return 1
 	}
