@@ -42,7 +42,7 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 		return Observation{Hints: []Hint{HintNoHand}}, nil
 	}
 	obs := Observation{}
-	obs.Centre, obs.Radius = palmCentre(mask)
+	obs.Centre, obs.Radius = palmCentre(mask, contour)
 	h := float64(b.Dy())
 	l.checkPose(&obs, b, h)
 	axis := handAxis(mask, obs.Centre, obs.Radius)

@@ -51,7 +51,39 @@ func segment(src gocv.Mat) (gocv.Mat, []image.Point, bool) {
 }
 
 // palmCentre is the point deepest inside the hand and its depth.
-func palmCentre(mask gocv.Mat) (image.Point, float64) {
+//
+// The distance transform is most of what locating a hand costs, so it
+// runs on the outline's bounding box only, with a margin of two
+// background pixels where the frame has them. That is the whole frame's
+// answer exactly: every path from inside the box to a background pixel
+// beyond it crosses the margin, which is background, and the 5×5
+// chamfer's longest step is two pixels (TestPalmCentreOnTheBox).
+func palmCentre(mask gocv.Mat, outline []image.Point) (image.Point, float64) {
+	box := outlineBox(outline).Inset(-dtMargin).Intersect(image.Rect(0, 0, mask.Cols(), mask.Rows()))
+	region := mask.Region(box)
+	defer region.Close()
+	at, depth := deepest(region)
+	return at.Add(box.Min), depth
+}
+
+// dtMargin is the background kept around the hand for the distance
+// transform: the reach of its 5×5 mask.
+const dtMargin = 2
+
+// outlineBox is the smallest rectangle holding every point of outline.
+func outlineBox(outline []image.Point) image.Rectangle {
+	if len(outline) == 0 {
+		return image.Rectangle{}
+	}
+	r := image.Rectangle{Min: outline[0], Max: outline[0].Add(image.Pt(1, 1))}
+	for _, p := range outline[1:] {
+		r = r.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
+	}
+	return r
+}
+
+// deepest is the point of mask farthest from its background, and how far.
+func deepest(mask gocv.Mat) (image.Point, float64) {
 	dt := gocv.NewMat()
 	defer dt.Close()
 	labels := gocv.NewMat()

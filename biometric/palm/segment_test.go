@@ -5,6 +5,10 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/palmd/palmd/biometric/palm/palmtest"
 )
 
 // TestFingerGroup: the valleys between the four fingers are told from
@@ -112,6 +116,38 @@ func TestPalmFrameFallbacks(t *testing.T) {
 		f := palmFrame(tc.valleys, centre, 80, axis)
 		if f.n[1] < 0.99 || math.Abs(f.valleyGap-90) > 1 {
 			t.Errorf("%s: n %v gap %.1f, want n down the palm and the gap 90", tc.name, f.n, f.valleyGap)
+		}
+	}
+}
+
+// TestPalmCentreOnTheBox: the distance transform on the hand's bounding
+// box finds the whole frame's deepest point and depth exactly, for hands
+// of every size, turned, and cut off by the frame's edges.
+func TestPalmCentreOnTheBox(t *testing.T) {
+	poses := []palmtest.Pose{
+		palmtest.Centred,
+		{Scale: 70, CX: 320, CY: 260},
+		{Scale: 320, CX: 320, CY: 330},          // runs off the frame
+		{Scale: 120, CX: 150, CY: 280},          // off centre
+		{Deg: 40, Scale: 150, CX: 300, CY: 250}, // turned
+		{Deg: -75, Scale: 200, CX: 560, CY: 420},
+	}
+	for i, p := range poses {
+		src, err := gocv.ImageGrayToMatGray(palmtest.NewHand(uint64(i+1)).Render(p, uint64(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mask, outline, ok := segment(src)
+		src.Close()
+		if !ok {
+			mask.Close()
+			t.Fatalf("pose %+v: no hand", p)
+		}
+		wantAt, wantDepth := deepest(mask)
+		at, depth := palmCentre(mask, outline)
+		mask.Close()
+		if at != wantAt || depth != wantDepth {
+			t.Errorf("pose %+v: centre %v depth %v on the box, %v %v on the frame", p, at, depth, wantAt, wantDepth)
 		}
 	}
 }
