@@ -34,20 +34,132 @@ func segment(src gocv.Mat) (gocv.Mat, []image.Point, bool) {
 	}
 	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxNone)
 	defer contours.Close()
-	best, bestArea := -1, minHandArea*float64(src.Rows()*src.Cols())
-	for i := range contours.Size() {
-		if a := gocv.ContourArea(contours.At(i)); a > bestArea {
-			best, bestArea = i, a
-		}
-	}
-	if best < 0 {
+	best, area := largest(contours)
+	if best < 0 || area <= minHandArea*float64(src.Rows()*src.Cols()) {
 		return mask, nil, false
 	}
 	outline := contours.At(best).ToPoints()
-	only := gocv.NewPointsVectorFromPoints([][]image.Point{outline})
-	defer only.Close()
-	gocv.FillPoly(&mask, only, white)
+	fill(&mask, outline)
+	if parts := detachedParts(contours, best, mask); len(parts) > 0 {
+		outline = joinParts(&mask, parts)
+	}
 	return mask, outline, true
+}
+
+// largest is the index and area of the largest of contours, -1 if none.
+func largest(contours gocv.PointsVector) (int, float64) {
+	best, bestArea := -1, 0.0
+	for i := range contours.Size() {
+		if a := gocv.ContourArea(contours.At(i)); best < 0 || a > bestArea {
+			best, bestArea = i, a
+		}
+	}
+	return best, bestArea
+}
+
+// fill draws the inside of outline on m.
+func fill(m *gocv.Mat, outlines ...[]image.Point) {
+	pv := gocv.NewPointsVectorFromPoints(outlines)
+	defer pv.Close()
+	gocv.FillPoly(m, pv, white)
+}
+
+// bridgeSize is the diameter, in pixels, of the gap over which a part
+// the threshold cut off is joined again to the hand. A thin dark line
+// across the fingers' bases (a ring, a deep crease, a shadow) leaves
+// the fingers out of the hand's blob, and the palm frame would then be
+// placed from the thumb's valley alone.
+const bridgeSize = 13
+
+// minPartArea is the smallest blob, as a fraction of the frame, that is
+// joined to the hand: a small hand's finger, not a speck of noise.
+const minPartArea = 0.002
+
+// detachedParts returns the outlines of the blobs other than the hand's
+// (contours[hand], filled in mask) that lie within bridgeSize of it.
+// Most frames have none, and pay for no more than the bounding boxes.
+func detachedParts(contours gocv.PointsVector, hand int, mask gocv.Mat) [][]image.Point {
+	minArea := minPartArea * float64(mask.Rows()*mask.Cols())
+	reach := gocv.BoundingRect(contours.At(hand)).Inset(-bridgeSize)
+	var near *gocv.Mat
+	defer func() {
+		if near != nil {
+			near.Close()
+		}
+	}()
+	var parts [][]image.Point
+	for i := range contours.Size() {
+		c := contours.At(i)
+		if i == hand || !gocv.BoundingRect(c).Overlaps(reach) || gocv.ContourArea(c) < minArea {
+			continue
+		}
+		if near == nil {
+			d := dilated(mask)
+			near = &d
+		}
+		if closeTo(c.ToPoints(), *near) {
+			parts = append(parts, c.ToPoints())
+		}
+		if len(parts) > maxParts {
+			return nil // clutter, not a hand cut apart
+		}
+	}
+	return parts
+}
+
+// maxParts is the most parts joined to a hand: its fingers and thumb.
+const maxParts = 5
+
+// closeTo says whether the blob inside outline, grown by the bridge's
+// radius, meets near (the hand grown by it): a gap the bridge spans.
+func closeTo(outline []image.Point, near gocv.Mat) bool {
+	part := gocv.NewMatWithSize(near.Rows(), near.Cols(), gocv.MatTypeCV8U)
+	defer part.Close()
+	fill(&part, outline)
+	grown := dilated(part)
+	defer grown.Close()
+	gocv.BitwiseAnd(grown, near, &grown)
+	return gocv.CountNonZero(grown) > 0
+}
+
+// dilated is m grown by the bridge's radius.
+func dilated(m gocv.Mat) gocv.Mat {
+	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(bridgeSize, bridgeSize))
+	defer k.Close()
+	out := gocv.NewMat()
+	gocv.Dilate(m, &out, k)
+	return out
+}
+
+// joinParts adds parts to the hand in mask, with what a closing fills
+// within reach of both the hand and a part (elsewhere the hand's outline,
+// its finger valleys above all, stays as the threshold drew it), and
+// returns the joined outline. mask is redrawn as that outline filled.
+func joinParts(mask *gocv.Mat, parts [][]image.Point) []image.Point {
+	partsMask := gocv.NewMatWithSize(mask.Rows(), mask.Cols(), gocv.MatTypeCV8U)
+	defer partsMask.Close()
+	fill(&partsMask, parts...)
+	nearHand, nearParts := dilated(*mask), dilated(partsMask)
+	defer nearHand.Close()
+	defer nearParts.Close()
+	union := gocv.NewMat()
+	defer union.Close()
+	gocv.BitwiseOr(*mask, partsMask, &union)
+	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(bridgeSize, bridgeSize))
+	defer k.Close()
+	bridges := gocv.NewMat()
+	defer bridges.Close()
+	gocv.MorphologyEx(union, &bridges, gocv.MorphClose, k)
+	gocv.BitwiseAnd(bridges, nearHand, &bridges)
+	gocv.BitwiseAnd(bridges, nearParts, &bridges)
+	gocv.BitwiseOr(union, bridges, &union)
+	contours := gocv.FindContours(union, gocv.RetrievalExternal, gocv.ChainApproxNone)
+	defer contours.Close()
+	best, _ := largest(contours) // the hand with its parts: never none
+	outline := contours.At(best).ToPoints()
+	mask.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	fill(mask, outline)
+	return outline
 }
 
 // palmCentre is the point deepest inside the hand and its depth.

@@ -151,3 +151,45 @@ func TestPalmCentreOnTheBox(t *testing.T) {
 		}
 	}
 }
+
+// TestFingersCutOff: a thin dark band across the fingers' bases (a ring,
+// a deep crease, a shadow) cuts them off the hand's blob; the locator
+// joins them again and places the palm frame as on the whole hand,
+// rather than from the thumb's valley alone.
+func TestFingersCutOff(t *testing.T) {
+	for _, p := range []palmtest.Pose{palmtest.Centred, {Deg: 25, Scale: 130, CX: 330, CY: 290}, {Deg: -15, Scale: 110, CX: 310, CY: 300}} {
+		whole := palmtest.NewHand(3).Render(p, 1)
+		want, err := NewLocator(DefaultConfig).Locate(whole)
+		if err != nil || !want.Good() {
+			t.Fatalf("pose %+v, the whole hand: %v %v", p, want.Hints, err)
+		}
+		cut := banded(whole, p, 0.5, 0.53) // the band starts where the palm ends
+		got, err := NewLocator(DefaultConfig).Locate(cut)
+		if err != nil || !got.Good() {
+			t.Fatalf("pose %+v, fingers cut off: %v %v", p, got.Hints, err)
+		}
+		turn := math.Abs(math.Remainder(got.Place.Angle-want.Place.Angle, 2*math.Pi)) * 180 / math.Pi
+		moved := math.Hypot(got.Place.X-want.Place.X, got.Place.Y-want.Place.Y)
+		if turn > 3 || moved > 0.1*want.Radius {
+			t.Errorf("pose %+v, fingers cut off: the ROI turned %.1f° and moved %.1f px (palm radius %.0f)", p, turn, moved, want.Radius)
+		}
+	}
+}
+
+// banded is frame with the hand-space band v0 < v < v1 of a palmtest
+// hand at pose p painted as background: across the fingers' bases when
+// v0 is the palm's top edge.
+func banded(frame *image.Gray, p palmtest.Pose, v0, v1 float64) *image.Gray {
+	out := image.NewGray(frame.Bounds())
+	copy(out.Pix, frame.Pix)
+	sin, cos := math.Sincos(p.Deg * math.Pi / 180)
+	for y := range out.Rect.Dy() {
+		for x := range out.Rect.Dx() {
+			dx, dy := (float64(x)-p.CX)/p.Scale, (float64(y)-p.CY)/p.Scale
+			if v := dx*sin - dy*cos; v > v0 && v < v1 {
+				out.Pix[y*out.Stride+x] = 12
+			}
+		}
+	}
+	return out
+}
