@@ -72,17 +72,40 @@ func sign(rng *rand.Rand) float64 {
 	return 1
 }
 
+// RegistrationReport is what Registration measured: a row per capture
+// condition, and how many enrolment ROIs lie off their hand's axes.
+// The rows measure each capture against its own hand's enrolment, so an
+// enrolment placed wrongly, the same way every time, shows only there.
+type RegistrationReport struct {
+	Rows     []RegistrationRow
+	Enrolled int // hands whose enrolment capture was located
+	OffAxis  int // of those, ROIs whose rows lie over OffAxisDegrees off the hand's
+}
+
+// OffAxisDegrees is how far an enrolment ROI's rows may turn from the
+// hand's across axis (in the renderer's hand space) before it counts as
+// placed off the hand: a hand's finger bases slope by some degrees of
+// their own, but not by this much.
+const OffAxisDegrees = 25
+
+// offAxis says whether an ROI placed at p on the hand is turned more than
+// OffAxisDegrees from the hand's across axis, either way along it.
+func offAxis(p handROI) bool {
+	return math.Abs(math.Remainder(p.angle, math.Pi))*180/math.Pi > OffAxisDegrees
+}
+
 // Registration renders hands of pop, one careful enrolment capture each
 // and one capture per condition, locates the palm in all of them, and
 // measures each condition's ROI against the enrolment ROI on the hand,
 // and what it costs the comparison.
-func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationRow, error) {
+func Registration(hands int, seed uint64, pop synth.Population) (RegistrationReport, error) {
 	ext, err := features.NewExtractor()
 	if err != nil {
-		return nil, fmt.Errorf("registration: %w", err)
+		return RegistrationReport{}, fmt.Errorf("registration: %w", err)
 	}
 	defer ext.Close()
-	rows := make([]RegistrationRow, len(registrationConditions))
+	rep := RegistrationReport{Rows: make([]RegistrationRow, len(registrationConditions))}
+	rows := rep.Rows
 	for i, c := range registrationConditions {
 		rows[i].Condition = c.name
 	}
@@ -98,6 +121,10 @@ func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationR
 		enrolled, err := ext.Template(ref.obs.ROI)
 		if err != nil {
 			continue
+		}
+		rep.Enrolled++
+		if offAxis(ref.place) {
+			rep.OffAxis++
 		}
 		for i, rc := range registrationConditions {
 			rng := rand.New(rand.NewPCG(seed, uint64(k*100+i)))
@@ -117,7 +144,7 @@ func Registration(hands int, seed uint64, pop synth.Population) ([]RegistrationR
 	for i := range rows {
 		rows[i].finish()
 	}
-	return rows, nil
+	return rep, nil
 }
 
 // located is a capture's frame, what Locate made of it, and its ROI's

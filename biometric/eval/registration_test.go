@@ -2,6 +2,7 @@ package eval
 
 import (
 	"image"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -16,10 +17,14 @@ import (
 // the ground truth's cut recovers the distance it loses. Every condition
 // is measured on the hands that enrolled.
 func TestRegistration(t *testing.T) {
-	rows, err := Registration(6, 3, synth.Wide)
+	rep, err := Registration(6, 3, synth.Wide)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rep.Enrolled != 6 || rep.OffAxis != 0 {
+		t.Errorf("%d of %d enrolments off the hand's axes, want none of 6", rep.OffAxis, rep.Enrolled)
+	}
+	rows := rep.Rows
 	if len(rows) != len(registrationConditions) {
 		t.Fatalf("%d rows", len(rows))
 	}
@@ -40,6 +45,19 @@ func TestRegistration(t *testing.T) {
 	tilt := byName["tilted"]
 	if tilt.ShiftMedian < 3 || tilt.TruthMedian > tilt.MatedMedian-0.05 {
 		t.Errorf("tilted: shift %.1f px, mated distance %.3f as located, %.3f cut by the ground truth", tilt.ShiftMedian, tilt.MatedMedian, tilt.TruthMedian)
+	}
+}
+
+// TestOffAxis: an ROI counts as off its hand when its rows turn more
+// than OffAxisDegrees from the hand's across axis, either way along it.
+func TestOffAxis(t *testing.T) {
+	for _, c := range []struct {
+		degrees float64
+		want    bool
+	}{{0, false}, {180, false}, {-180, false}, {20, false}, {-24, false}, {160, false}, {26, true}, {-30, true}, {90, true}, {150, true}, {-120, true}} {
+		if got := offAxis(handROI{angle: c.degrees * math.Pi / 180}); got != c.want {
+			t.Errorf("%v°: off axis %v, want %v", c.degrees, got, c.want)
+		}
 	}
 }
 

@@ -49,12 +49,12 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *registration > 0 {
-		rows, err := eval.Registration(*registration, c.Seed, c.Pop)
+		rep, err := eval.Registration(*registration, c.Seed, c.Pop)
 		if err != nil {
 			fmt.Fprintln(stderr, "palmctl synth:", err)
 			return 1
 		}
-		printRegistration(stdout, rows)
+		printRegistration(stdout, rep)
 		return 0
 	}
 	start := time.Now()
@@ -68,14 +68,15 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // printRegistration prints the ROI registration error per condition,
-// and the mated distance to the enrolment as located and as the ground
-// truth would cut it.
-func printRegistration(w io.Writer, rows []eval.RegistrationRow) {
+// the mated distance to the enrolment as located and as the ground
+// truth would cut it, and the enrolments placed off their hand.
+func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI),")
 	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, and cut by the ground truth")
 	fmt.Fprintf(w, "%-10s %7s %18s %18s %18s %18s %18s\n", "condition", "located", "shift px med/p95", "angle ° med/p95", "scale % med/p95", "located med/p95", "truth med/p95")
-	for _, r := range rows {
+	for _, r := range rep.Rows {
 		fmt.Fprintf(w, "%-10s %3d/%-3d %8.1f / %-7.1f %8.1f / %-7.1f %8.1f / %-7.1f %8.3f / %-7.3f %8.3f / %-7.3f\n", r.Condition, r.Located, r.Hands,
 			r.ShiftMedian, r.ShiftP95, r.AngleMedian, r.AngleP95, r.ScaleMedian, r.ScaleP95, r.MatedMedian, r.MatedP95, r.TruthMedian, r.TruthP95)
 	}
+	fmt.Fprintf(w, "enrolment ROIs more than %d° off the hand's axes: %d of %d (the rows cannot show these)\n", eval.OffAxisDegrees, rep.OffAxis, rep.Enrolled)
 }

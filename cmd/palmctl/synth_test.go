@@ -52,7 +52,8 @@ func TestSynthCommand(t *testing.T) {
 }
 
 // TestSynthRegistration: --registration prints a row per capture
-// condition with the located hands and both mated distances.
+// condition with the located hands and both mated distances, and how
+// many enrolments were placed off their hand.
 func TestSynthRegistration(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := runSynth(context.Background(), []string{"--registration", "2", "--seed", "4"}, &stdout, &stderr); code != 0 {
@@ -69,7 +70,10 @@ func TestSynthRegistration(t *testing.T) {
 	if len(careful) != 2+5*3 || careful[1] != "2/2" {
 		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
 	}
-	if len(lines) != 3+11 {
-		t.Errorf("%d lines, want a header of 3 and 11 conditions:\n%s", len(lines), stdout.String())
+	if len(lines) != 3+11+1 {
+		t.Errorf("%d lines, want a header of 3, 11 conditions and the enrolments off axis:\n%s", len(lines), stdout.String())
+	}
+	if last := lines[len(lines)-1]; !strings.HasSuffix(last, ": 0 of 2 (the rows cannot show these)") {
+		t.Errorf("last line %q, want no enrolment of 2 off axis", last)
 	}
 }
