@@ -21,7 +21,8 @@ const minForeground = 16
 const minHandArea = 0.02
 
 // segment thresholds the frame (Otsu on a blurred copy), keeps the largest
-// blob filled in a mask and returns its outline. The caller closes mask.
+// blob, joined with the parts a thin dark line cut off it, filled in a
+// mask and returns its outline. The caller closes mask.
 func segment(src gocv.Mat) (gocv.Mat, []image.Point, bool) {
 	blur := gocv.NewMat()
 	defer blur.Close()
