@@ -246,7 +246,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 }
 
 // distance is a probe's best distance to a hand's enrolled templates.
-func distance(probe *match.Probe, enrolled []template.Template, shift int) float64 {
+func distance(probe *match.Aligner, enrolled []template.Template, shift int) float64 {
 	d := 1.0
 	for j := range enrolled {
 		d = min(d, probe.Distance(&enrolled[j], shift))
@@ -300,7 +300,7 @@ func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 	ph := hands[pi]
 	rng := rand.New(rand.NewPCG(uint64(pi), 42))
 	for i := range ph.probes {
-		probe := &ph.probes[i]
+		probe := ph.probes[i].Aligner()
 		s.Genuine = append(s.Genuine, distance(probe, ph.enrolled, shift))
 		others := rng.Perm(len(hands))
 		if impostors > 0 && impostors < len(others) {
@@ -494,8 +494,9 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 		}
 		r.NegAcquired++
 		k.Acquired++
+		al := ts.Aligner()
 		for _, h := range hands {
-			if distance(ts, h.enrolled, o.MaxShift) < r.Threshold {
+			if distance(al, h.enrolled, o.MaxShift) < r.Threshold {
 				r.NegMatched++
 				k.Matched++
 				break

@@ -53,12 +53,13 @@ func (g *Gallery) Identify(p match.Probe, o Options) Result {
 	if slot, ok := g.byID[o.Exclude]; ok && o.Exclude != "" {
 		skip = slot
 	}
+	al := p.Aligner()
 	for _, i := range g.shortlist(p.AsCut(), o) {
 		e := &g.entries[i]
 		if e.person == skip {
 			continue
 		}
-		if d := p.Distance(&e.t, o.MaxShift); d < res.Distance {
+		if d := al.Distance(&e.t, o.MaxShift); d < res.Distance {
 			res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge
 		}
 	}

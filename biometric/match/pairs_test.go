@@ -37,18 +37,33 @@ func TestPairedAsShifted(t *testing.T) {
 	}
 }
 
-// BenchmarkAlign: one probe of twenty codes aligned with one template at
-// shifts of ±2 cells, as a search does for each shortlisted template.
-func BenchmarkAlign(b *testing.B) {
+// alignBench is a probe of twenty codes and a template of the same palm.
+func alignBench() (Probe, template.Template) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	id := templatetest.NewIdentity(rng)
 	p := Probe{Codes: make([]template.Template, 20)}
 	for i := range p.Codes {
 		p.Codes[i] = id.Capture(rng, 0.1, 1)
 	}
-	enrolled := id.Capture(rng, 0.1, 0)
+	return p, id.Capture(rng, 0.1, 0)
+}
+
+// BenchmarkAlign: one probe of twenty codes aligned with one template at
+// shifts of ±2 cells, its codes paired for that template alone.
+func BenchmarkAlign(b *testing.B) {
+	p, enrolled := alignBench()
 	for b.Loop() {
 		p.Align(&enrolled, 2)
+	}
+}
+
+// BenchmarkSearchAlign: BenchmarkAlign as a search does it, the probe's
+// codes paired once (Probe.Aligner) for all the templates it compares.
+func BenchmarkSearchAlign(b *testing.B) {
+	p, enrolled := alignBench()
+	a := p.Aligner()
+	for b.Loop() {
+		a.Align(&enrolled, 2)
 	}
 }
 

@@ -38,26 +38,50 @@ func (p *Probe) AsCut() *template.Template { return &p.Codes[len(p.Codes)/2] }
 
 // Align finds the code and the shift (up to maxShift cells each way)
 // at which the probe lies closest to t: the capture registered to t as
-// well as the rotations, half-cell grids and shifts allow.
+// well as the rotations, half-cell grids and shifts allow. A search over
+// many templates aligns through one Aligner instead.
 func (p *Probe) Align(t *template.Template, maxShift int) Alignment {
+	return p.Aligner().Align(t, maxShift)
+}
+
+// Aligner is a probe ready to be aligned with many templates: its codes
+// paired (pairs.go) once, not again for every template a search compares.
+// It reads the probe; it is not for concurrent use while the probe changes.
+type Aligner struct {
+	p     *Probe
+	codes []evenPairs
+}
+
+// Aligner pairs p's codes for aligning them with many templates.
+func (p *Probe) Aligner() *Aligner {
+	a := &Aligner{p: p, codes: make([]evenPairs, len(p.Codes))}
+	for k := range p.Codes {
+		a.codes[k] = pairEven(&p.Codes[k])
+	}
+	return a
+}
+
+// Align is Probe.Align with the probe's codes already paired.
+func (a *Aligner) Align(t *template.Template, maxShift int) Alignment {
 	best := Alignment{Code: -1, Distance: 1}
 	all := pairAll(t)
-	codes := make([]evenPairs, len(p.Codes))
-	for k := range p.Codes {
-		codes[k] = pairEven(&p.Codes[k])
-	}
 	for dx := -maxShift; dx <= maxShift; dx++ {
 		b := shiftAll(&all, dx)
-		for k := range codes {
+		for k := range a.codes {
 			for dy := -maxShift; dy <= maxShift; dy++ {
-				d := pairedShifted(&codes[k], &b, dy)
-				if a := (Alignment{Code: k, DX: dx, DY: dy, Distance: d}); before(a, best) {
-					best = a
+				d := pairedShifted(&a.codes[k], &b, dy)
+				if al := (Alignment{Code: k, DX: dx, DY: dy, Distance: d}); before(al, best) {
+					best = al
 				}
 			}
 		}
 	}
 	return best
+}
+
+// Distance is Probe.Distance with the probe's codes already paired.
+func (a *Aligner) Distance(t *template.Template, maxShift int) float64 {
+	return a.p.Refine(t, a.Align(t, maxShift))
 }
 
 // before says whether a is the better alignment: the closer, and of two
@@ -101,5 +125,5 @@ func (p *Probe) Refine(t *template.Template, a Alignment) float64 {
 // maxShift and refined: what a search scores each template it compares
 // finely, and what the impostor tails (PalmTail) were measured with.
 func (p *Probe) Distance(t *template.Template, maxShift int) float64 {
-	return p.Refine(t, p.Align(t, maxShift))
+	return p.Aligner().Distance(t, maxShift)
 }
