@@ -77,10 +77,13 @@ func sign(rng *rand.Rand) float64 {
 // The rows measure each capture against its own hand's enrolment, so an
 // enrolment placed wrongly, the same way every time, shows only there.
 type RegistrationReport struct {
-	Rows     []RegistrationRow
-	Enrolled int // hands whose enrolment capture was located
-	OffAxis  int // of those, ROIs whose rows lie over OffAxisDegrees off the hand's
+	Rows    []RegistrationRow
+	OffAxis int // enrolment ROIs whose rows lie over OffAxisDegrees off the hand's
 }
+
+// Enrolled is the number of hands whose enrolment capture was located:
+// every condition's row is measured on those.
+func (r RegistrationReport) Enrolled() int { return r.Rows[0].Hands }
 
 // OffAxisDegrees is how far an enrolment ROI's rows may turn from the
 // hand's across axis (in the renderer's hand space) before it counts as
@@ -122,7 +125,6 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 		if err != nil {
 			continue
 		}
-		rep.Enrolled++
 		if offAxis(ref.place) {
 			rep.OffAxis++
 		}

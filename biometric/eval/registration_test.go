@@ -21,8 +21,8 @@ func TestRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Enrolled != 6 || rep.OffAxis != 0 {
-		t.Errorf("%d of %d enrolments off the hand's axes, want none of 6", rep.OffAxis, rep.Enrolled)
+	if rep.Enrolled() != 6 || rep.OffAxis != 0 {
+		t.Errorf("%d of %d enrolments off the hand's axes, want none of 6", rep.OffAxis, rep.Enrolled())
 	}
 	rows := rep.Rows
 	if len(rows) != len(registrationConditions) {

@@ -82,24 +82,22 @@ const minPartArea = 0.002
 func detachedParts(contours gocv.PointsVector, hand int, mask gocv.Mat) [][]image.Point {
 	minArea := minPartArea * float64(mask.Rows()*mask.Cols())
 	reach := gocv.BoundingRect(contours.At(hand)).Inset(-bridgeSize)
-	var near *gocv.Mat
-	defer func() {
-		if near != nil {
-			near.Close()
-		}
-	}()
-	var parts [][]image.Point
+	var candidates [][]image.Point
 	for i := range contours.Size() {
 		c := contours.At(i)
-		if i == hand || !gocv.BoundingRect(c).Overlaps(reach) || gocv.ContourArea(c) < minArea {
-			continue
+		if i != hand && gocv.BoundingRect(c).Overlaps(reach) && gocv.ContourArea(c) >= minArea {
+			candidates = append(candidates, c.ToPoints())
 		}
-		if near == nil {
-			d := dilated(mask)
-			near = &d
-		}
-		if closeTo(c.ToPoints(), *near) {
-			parts = append(parts, c.ToPoints())
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	near := dilated(mask)
+	defer near.Close()
+	var parts [][]image.Point
+	for _, c := range candidates {
+		if closeTo(c, near) {
+			parts = append(parts, c)
 		}
 		if len(parts) > maxParts {
 			return nil // clutter, not a hand cut apart
@@ -123,9 +121,14 @@ func closeTo(outline []image.Point, near gocv.Mat) bool {
 	return gocv.CountNonZero(grown) > 0
 }
 
+// bridge is the disc the bridge is made with; the caller closes it.
+func bridge() gocv.Mat {
+	return gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(bridgeSize, bridgeSize))
+}
+
 // dilated is m grown by the bridge's radius.
 func dilated(m gocv.Mat) gocv.Mat {
-	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(bridgeSize, bridgeSize))
+	k := bridge()
 	defer k.Close()
 	out := gocv.NewMat()
 	gocv.Dilate(m, &out, k)
@@ -146,7 +149,7 @@ func joinParts(mask *gocv.Mat, parts [][]image.Point) []image.Point {
 	union := gocv.NewMat()
 	defer union.Close()
 	gocv.BitwiseOr(*mask, partsMask, &union)
-	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(bridgeSize, bridgeSize))
+	k := bridge()
 	defer k.Close()
 	bridges := gocv.NewMat()
 	defer bridges.Close()

@@ -78,5 +78,5 @@ func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 		fmt.Fprintf(w, "%-10s %3d/%-3d %8.1f / %-7.1f %8.1f / %-7.1f %8.1f / %-7.1f %8.3f / %-7.3f %8.3f / %-7.3f\n", r.Condition, r.Located, r.Hands,
 			r.ShiftMedian, r.ShiftP95, r.AngleMedian, r.AngleP95, r.ScaleMedian, r.ScaleP95, r.MatedMedian, r.MatedP95, r.TruthMedian, r.TruthP95)
 	}
-	fmt.Fprintf(w, "enrolment ROIs more than %d° off the hand's axes: %d of %d (the rows cannot show these)\n", eval.OffAxisDegrees, rep.OffAxis, rep.Enrolled)
+	fmt.Fprintf(w, "enrolment ROIs more than %d° off the hand's axes: %d of %d (the rows cannot show these)\n", eval.OffAxisDegrees, rep.OffAxis, rep.Enrolled())
 }

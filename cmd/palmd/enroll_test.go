@@ -238,7 +238,7 @@ func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 // declinedBadge finds the declined person's card number in a file
 // wherever it stands on its own (as in "12:5555", or as a number), but
 // not inside a hex identifier or a nanosecond timestamp, where any four
-// digits turn up by chance: the store file holds dozens of both.
+// digits turn up by chance: the store file holds many of both.
 var declinedBadge = regexp.MustCompile(`(^|[^0-9a-fA-F])5555($|[^0-9a-fA-F])`)
 
 // TestDeclinedBadgePattern: the search finds the badge as the reader
