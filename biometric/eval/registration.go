@@ -85,6 +85,25 @@ type RegistrationReport struct {
 // every condition's row is measured on those.
 func (r RegistrationReport) Enrolled() int { return r.Rows[0].Hands }
 
+// TurnedDegrees is how far a capture's ROI may turn on the hand from
+// its enrolment ROI before it counts as turned: past what the probe's
+// rotations (features.ProbeRotations, ±4°) absorb, with a margin.
+const TurnedDegrees = 6
+
+// Turned is how many of the captures located, over every condition, have
+// an ROI turned TurnedDegrees or more on the hand from their enrolment's.
+func (r RegistrationReport) Turned() (turned, located int) {
+	for _, row := range r.Rows {
+		located += row.Located
+		for _, a := range row.ang {
+			if a >= TurnedDegrees {
+				turned++
+			}
+		}
+	}
+	return turned, located
+}
+
 // OffAxisDegrees is how far an enrolment ROI's rows may turn from the
 // hand's across axis (in the renderer's hand space) before it counts as
 // placed off the hand: a hand's finger bases slope by some degrees of

@@ -48,6 +48,19 @@ func TestRegistration(t *testing.T) {
 	}
 }
 
+// TestTurned: captures count as turned from TurnedDegrees on, over every
+// condition's row.
+func TestTurned(t *testing.T) {
+	rep := RegistrationReport{Rows: []RegistrationRow{
+		{Located: 3, ang: []float64{0.5, TurnedDegrees - 0.01, TurnedDegrees}},
+		{Located: 2, ang: []float64{12, 1}},
+		{},
+	}}
+	if turned, located := rep.Turned(); turned != 2 || located != 5 {
+		t.Errorf("%d of %d turned, want 2 of 5", turned, located)
+	}
+}
+
 // TestOffAxis: an ROI counts as off its hand when its rows turn more
 // than OffAxisDegrees from the hand's across axis, either way along it.
 func TestOffAxis(t *testing.T) {

@@ -69,7 +69,8 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printRegistration prints the ROI registration error per condition,
 // the mated distance to the enrolment as located and as the ground
-// truth would cut it, and the enrolments placed off their hand.
+// truth would cut it, the captures turned from their enrolment, and the
+// enrolments placed off their hand.
 func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI),")
 	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, and cut by the ground truth")
@@ -78,5 +79,7 @@ func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 		fmt.Fprintf(w, "%-10s %3d/%-3d %8.1f / %-7.1f %8.1f / %-7.1f %8.1f / %-7.1f %8.3f / %-7.3f %8.3f / %-7.3f\n", r.Condition, r.Located, r.Hands,
 			r.ShiftMedian, r.ShiftP95, r.AngleMedian, r.AngleP95, r.ScaleMedian, r.ScaleP95, r.MatedMedian, r.MatedP95, r.TruthMedian, r.TruthP95)
 	}
+	turned, located := rep.Turned()
+	fmt.Fprintf(w, "captures whose ROI turned %d° or more on the hand from their enrolment ROI: %d of %d\n", eval.TurnedDegrees, turned, located)
 	fmt.Fprintf(w, "enrolment ROIs more than %d° off the hand's axes: %d of %d (the rows cannot show these)\n", eval.OffAxisDegrees, rep.OffAxis, rep.Enrolled())
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,8 +53,9 @@ func TestSynthCommand(t *testing.T) {
 }
 
 // TestSynthRegistration: --registration prints a row per capture
-// condition with the located hands and both mated distances, and how
-// many enrolments were placed off their hand.
+// condition with the located hands and both mated distances, how many
+// captures turned from their enrolment, and how many enrolments were
+// placed off their hand.
 func TestSynthRegistration(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := runSynth(context.Background(), []string{"--registration", "2", "--seed", "4"}, &stdout, &stderr); code != 0 {
@@ -70,8 +72,21 @@ func TestSynthRegistration(t *testing.T) {
 	if len(careful) != 2+5*3 || careful[1] != "2/2" {
 		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
 	}
-	if len(lines) != 3+11+1 {
-		t.Errorf("%d lines, want a header of 3, 11 conditions and the enrolments off axis:\n%s", len(lines), stdout.String())
+	if len(lines) != 3+11+2 {
+		t.Fatalf("%d lines, want a header of 3, 11 conditions, the captures turned and the enrolments off axis:\n%s", len(lines), stdout.String())
+	}
+	located := 0
+	for _, l := range lines[3 : 3+11] {
+		var n, of int
+		if _, err := fmt.Sscanf(strings.Fields(l)[1], "%d/%d", &n, &of); err != nil {
+			t.Fatalf("row %q: %v", l, err)
+		}
+		located += n
+	}
+	var turned, of int
+	line := lines[len(lines)-2]
+	if _, err := fmt.Sscanf(line[strings.LastIndex(line, ": ")+2:], "%d of %d", &turned, &of); err != nil || !strings.Contains(line, "turned 6° or more") || of != located || turned > of {
+		t.Errorf("line %q, want the captures turned of the %d the rows located", line, located)
 	}
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, ": 0 of 2 (the rows cannot show these)") {
 		t.Errorf("last line %q, want no enrolment of 2 off axis", last)
