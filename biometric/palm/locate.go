@@ -130,7 +130,7 @@ func (l *Locator) checkMotion(obs *Observation, h float64) {
 
 func dist(a, b image.Point) float64 { return math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y)) }
 
-// The band of valley-line-to-centre distance over palm radius for a palm
+// The band of the valleys' distance to the centre over palm radius for a palm
 // held flat: about 1.1 on open hands; tilting the hand towards or away
 // from the camera foreshortens one and not the other.
 const (

@@ -8,11 +8,11 @@
 // The finger valleys are the deep convexity defects of its outline. Those
 // between the four fingers are told from the thumb's and from notches at
 // the wrist by where they lie along the hand's principal axis: beyond
-// 0.7 R from the centre, where the thumb's valley never reaches. Their
-// line gives the palm's rotation and the level of the finger bases; the
-// centre gives the position across the hand. So the frame holds when a
+// 0.7 R from the centre, where the thumb's valley never reaches. The axis
+// gives the palm's rotation, the valleys the level of the finger bases,
+// the centre the position across the hand. So the frame holds when a
 // valley is too shallow to show or the fingers spread differently. The
-// ROI is the square of side 1.4 R just below the valley line, warped to
+// ROI is the square of side 1.4 R just below the valleys' level, warped to
 // ROISize and normalised in contrast, with the pixels outside the hand
 // set to 0.
 //

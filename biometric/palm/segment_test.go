@@ -99,9 +99,9 @@ func TestPalmFrame(t *testing.T) {
 	}
 }
 
-// TestPalmFrameFallbacks: a valley pushed up the fingers by a closed gap
-// does not tilt the frame, and one valley alone gives the level with the
-// rotation from the hand's axis.
+// TestPalmFrameFallbacks: the frame's rows lie square to the hand's axis
+// whichever valleys showed: a valley pushed up the fingers by a closed
+// gap, one valley alone, or two close together on a slant.
 func TestPalmFrameFallbacks(t *testing.T) {
 	centre := image.Pt(100, 200)
 	axis := [2]float64{0, -1}
@@ -112,10 +112,16 @@ func TestPalmFrameFallbacks(t *testing.T) {
 		{"a closed gap's valley far up", []image.Point{pt(70, 110), pt(100, 110), pt(130, 60)}},
 		{"one valley", []image.Point{pt(120, 110)}},
 		{"a line across the axis", []image.Point{pt(80, 100), pt(120, 120)}},
+		// Two valleys 0.15 R apart on a line 18° off the axis: the line
+		// rule trusted it (within 20°) and turned the ROI with it.
+		{"a short line askew", []image.Point{pt(94, 112), pt(106, 108)}},
 	} {
 		f := palmFrame(tc.valleys, centre, 80, axis)
 		if f.n[1] < 0.99 || math.Abs(f.valleyGap-90) > 1 {
 			t.Errorf("%s: n %v gap %.1f, want n down the palm and the gap 90", tc.name, f.n, f.valleyGap)
+		}
+		if math.Abs(f.u[1]) > 1e-9 {
+			t.Errorf("%s: rows along %v, want square to the hand's axis", tc.name, f.u)
 		}
 	}
 }
