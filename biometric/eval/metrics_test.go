@@ -53,3 +53,35 @@ func TestFNMRAt(t *testing.T) {
 		t.Error("claimed FNMR at 1e-5 from 1000 impostor comparisons")
 	}
 }
+
+// TestSecondLookDecision: a frame is decided on its first search when
+// that matched, and on its second look only when it did not, as the
+// reader decides it.
+func TestSecondLookDecision(t *testing.T) {
+	const th = 0.2
+	for _, tc := range []struct {
+		name           string
+		s              searchOutcome
+		matched, right bool
+	}{
+		{"first search matched its own hand", searchOutcome{distance: 0.1, second: 0.1, own: true, secondOwn: true}, true, true},
+		{"first search matched another: the second look is not run", searchOutcome{distance: 0.15, second: 0.05, own: false, secondOwn: true}, true, false},
+		{"second look found its own hand", searchOutcome{distance: 0.25, second: 0.12, own: false, secondOwn: true}, true, true},
+		{"second look found another", searchOutcome{distance: 0.25, second: 0.12, own: true, secondOwn: false}, true, false},
+		{"neither below the threshold", searchOutcome{distance: 0.3, second: 0.21, own: true, secondOwn: true}, false, true},
+	} {
+		matched, own := tc.s.found(th)
+		if matched != tc.matched || (matched && own != tc.right) {
+			t.Errorf("%s: matched %v (own hand %v), want %v (%v)", tc.name, matched, own, tc.matched, tc.right)
+		}
+	}
+	fnir, fpir := rates([]searchOutcome{
+		{distance: 0.1, second: 0.1, own: true, secondOwn: true},
+		{distance: 0.25, second: 0.12, secondOwn: true},
+		{distance: 0.15, second: 0.05, secondOwn: true},
+		{distance: 0.4, second: 0.4},
+	}, []float64{0.19, 0.3}, th)
+	if fnir != 0.5 || fpir != 0.5 {
+		t.Errorf("FNIR %.2f, FPIR %.2f; want 0.50, 0.50", fnir, fpir)
+	}
+}

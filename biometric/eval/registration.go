@@ -10,6 +10,7 @@ import (
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/biometric/template"
 )
@@ -24,26 +25,31 @@ import (
 // to the enrolment template as the reader computes it (its own ROI, the
 // probe's rotations and the comparison's shifts), and the same with the
 // capture's ROI cut by the ground truth on the enrolment ROI's patch of
-// hand. The second is what perfect registration would give; the gap
-// between the two is what better alignment can win.
+// hand. The last is what perfect registration would give; the gap
+// between the two is what better alignment can win. Between them, the
+// reader's with its second look (match.Probe.Tilted), which it runs on
+// a frame that comes near someone without matching.
 type RegistrationRow struct {
-	Condition             string
-	Hands, Located        int
-	ShiftMedian, ShiftP95 float64 // ROI pixels (of palm.ROISize)
-	AngleMedian, AngleP95 float64 // degrees
-	ScaleMedian, ScaleP95 float64 // percent
-	MatedMedian, MatedP95 float64 // mated distance, the located ROI
-	TruthMedian, TruthP95 float64 // mated distance, the ground truth's ROI
-	shift, ang, scl       []float64
-	mated, truth          []float64
+	Condition               string
+	Hands, Located          int
+	ShiftMedian, ShiftP95   float64 // ROI pixels (of palm.ROISize)
+	AngleMedian, AngleP95   float64 // degrees
+	ScaleMedian, ScaleP95   float64 // percent
+	MatedMedian, MatedP95   float64 // mated distance, the located ROI
+	LookedMedian, LookedP95 float64 // mated distance, with the second look
+	TruthMedian, TruthP95   float64 // mated distance, the ground truth's ROI
+	shift, ang, scl         []float64
+	mated, looked, truth    []float64
+}
+
+type registrationCondition struct {
+	name   string
+	change func(c *synth.Conditions, w synth.WideVariation, rng *rand.Rand)
 }
 
 // registrationConditions change one thing of a careful capture each
 // (the last, "any", draws everything at once).
-var registrationConditions = []struct {
-	name   string
-	change func(c *synth.Conditions, w synth.WideVariation, rng *rand.Rand)
-}{
+var registrationConditions = []registrationCondition{
 	{"careful", func(*synth.Conditions, synth.WideVariation, *rand.Rand) {}},
 	{"rotated", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
 		c.Rotation = sign(rng) * (15 + rng.Float64()*10)
@@ -156,6 +162,7 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 			if p, ok := locateOn(h, c); ok {
 				rows[i].add(ref.place, p.place)
 				rows[i].mated = append(rows[i].mated, matedDistance(ext.Probe, p.obs.ROI, &enrolled))
+				rows[i].looked = append(rows[i].looked, lookedDistance(ext, p, &enrolled))
 				if truth, ok := truthROI(h, ref, p); ok {
 					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probe, truth, &enrolled))
 				}
@@ -224,6 +231,20 @@ func matedDistance(code func(*image.Gray, []float64) (match.Probe, error), roi *
 	return p.Distance(enrolled, registrationShift)
 }
 
+// lookedDistance is matedDistance with the second look (the frame
+// rectified for palm.Tilts), as a reader compares a frame whose search
+// came near the enrolment without matching.
+func lookedDistance(ext *features.Extractor, p located, enrolled *template.Template) float64 {
+	probe, err := ext.Probe(p.obs.ROI, registrationRotations)
+	if err != nil {
+		return 1
+	}
+	if err := recognize.SecondLook(palm.NewLocator(palm.DefaultConfig), ext, p.frame, p.obs, &probe, registrationRotations); err != nil {
+		return 1
+	}
+	return probe.Distance(enrolled, registrationShift)
+}
+
 // The comparison registration's distances are measured with: palmctl
 // eval's defaults.
 var registrationRotations = features.ProbeRotations
@@ -266,5 +287,6 @@ func (r *RegistrationRow) finish() {
 	r.AngleMedian, r.AngleP95 = q(r.ang, 0.5), q(r.ang, 0.95)
 	r.ScaleMedian, r.ScaleP95 = q(r.scl, 0.5), q(r.scl, 0.95)
 	r.MatedMedian, r.MatedP95 = q(r.mated, 0.5), q(r.mated, 0.95)
+	r.LookedMedian, r.LookedP95 = q(r.looked, 0.5), q(r.looked, 0.95)
 	r.TruthMedian, r.TruthP95 = q(r.truth, 0.5), q(r.truth, 0.95)
 }

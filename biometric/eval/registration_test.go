@@ -30,8 +30,13 @@ func TestRegistration(t *testing.T) {
 	}
 	byName := map[string]RegistrationRow{}
 	for _, r := range rows {
-		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located {
-			t.Errorf("%s: located %d of %d, %d cut by the ground truth", r.Condition, r.Located, r.Hands, len(r.truth))
+		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located {
+			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked))
+		}
+		for i := range r.looked {
+			if r.looked[i] > r.mated[i] {
+				t.Errorf("%s: the second look raised a mated distance from %.3f to %.3f", r.Condition, r.mated[i], r.looked[i])
+			}
 		}
 		byName[r.Condition] = r
 	}

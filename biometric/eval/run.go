@@ -17,6 +17,7 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/drivers/camera"
 )
@@ -88,7 +89,8 @@ type Report struct {
 type hand struct {
 	key      string
 	enrolled []template.Template
-	probes   []match.Probe // one entry per probe
+	probes   []match.Probe   // one entry per probe, with its second look
+	looks    []time.Duration // what each probe's second look took to code
 	// presentations lists each probe capture's acquired frames (indexes
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
@@ -104,24 +106,34 @@ type coder struct {
 
 // code returns the probe templates of a frame, or nil and the frame's
 // hints when it is not acquired. Each frame is judged alone: the images
-// of a set are not a video, so there is no motion to track.
-func (c *coder) code(img *image.Gray) (*match.Probe, []palm.Hint) {
-	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
+// of a set are not a video, so there is no motion to track. With look,
+// the probe carries its second look (match.Probe.Tilted) and took is
+// what coding that took; a reader codes it only when a search needs it.
+func (c *coder) code(img *image.Gray, look bool) (p *match.Probe, hints []palm.Hint, took time.Duration) {
+	loc := palm.NewLocator(palm.DefaultConfig)
+	obs, err := loc.Locate(img)
 	if err != nil {
-		return nil, nil
+		return nil, nil, 0
 	}
 	if !obs.Good() {
-		return nil, obs.Hints
+		return nil, obs.Hints, 0
 	}
 	code := c.ext.Probe
 	if c.wholeCell {
 		code = c.ext.WholeCell
 	}
-	p, err := code(obs.ROI, c.rot)
+	probe, err := code(obs.ROI, c.rot)
 	if err != nil {
-		return nil, nil
+		return nil, nil, 0
 	}
-	return &p, nil
+	if look && !c.wholeCell {
+		start := time.Now()
+		if err := recognize.SecondLook(loc, c.ext, img, obs, &probe, c.rot); err != nil {
+			return nil, nil, 0
+		}
+		took = time.Since(start)
+	}
+	return &probe, nil, took
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
@@ -225,7 +237,8 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 			continue
 		}
 		start := time.Now()
-		probe, hints := c.code(img)
+		probe, hints, look := c.code(img, seen > enroll)
+		coding := time.Since(start) - look
 		if probe == nil {
 			if slices.Contains(hints, palm.HintNotAPalm) {
 				h.refused++
@@ -240,7 +253,8 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		p := len(h.presentations) - 1
 		h.presentations[p] = append(h.presentations[p], len(h.probes))
 		h.probes = append(h.probes, *probe)
-		times = append(times, time.Since(start))
+		h.looks = append(h.looks, look)
+		times = append(times, coding)
 	}
 	return h, images, acquired, times, failed
 }
@@ -368,11 +382,10 @@ func (r *Report) identification(hands []*hand, o Options) {
 	for _, h := range hands {
 		for _, p := range h.probes {
 			r.Probes++
-			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
-			m := g.Identify(p, opts)
-			mated = append(mated, searchOutcome{m.Distance, m.ID == h.key})
+			opts := gallery.Options{Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
+			mated = append(mated, searchBoth(g, p, opts, h.key))
 			opts.Exclude = h.key
-			nonMated = append(nonMated, g.Identify(p, opts).Distance)
+			nonMated = append(nonMated, searchBoth(g, p, opts, h.key).second)
 		}
 	}
 	if r.Probes == 0 {
@@ -396,19 +409,46 @@ type IdentificationAt struct {
 	Threshold, FNIR, FPIR float64
 }
 
-// searchOutcome is a mated search's best candidate: its distance and
-// whether it was the probe's own hand.
+// searchOutcome is a search's best candidate, on the codes as located
+// and with the second look's (match.Probe.Tilted) beside them: the
+// distances and whether the candidate was the probe's own hand. The
+// second is the first where the first lies beyond match.SecondLook.
 type searchOutcome struct {
-	distance float64
-	own      bool
+	distance, second float64
+	own, secondOwn   bool
+}
+
+// searchBoth runs a search on p's codes as located and, where it came
+// within match.SecondLook of someone, again with its second look: the
+// two searches a reader may run on a frame, whatever the threshold.
+func searchBoth(g *gallery.Gallery, p match.Probe, o gallery.Options, key string) searchOutcome {
+	first := p
+	first.Tilted = nil
+	m := g.Identify(first, o)
+	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key}
+	if m.Distance < match.SecondLook && len(p.Tilted) > 0 {
+		l := g.Identify(p, o)
+		out.second, out.secondOwn = l.Distance, l.ID == key
+	}
+	return out
+}
+
+// found is the reader's decision at th (recognize.Reader.Offer): the
+// first search's candidate if it matched, else the second look's.
+func (s searchOutcome) found(th float64) (matched, own bool) {
+	if s.distance < th {
+		return true, s.own
+	}
+	return s.second < th, s.secondOwn
 }
 
 // rates counts the mated searches that did not find their own hand below
-// th (FNIR) and the non-mated ones that found anyone (FPIR).
+// th (FNIR) and the non-mated ones that found anyone (FPIR; nonMated
+// holds their best distance with the second look).
 func rates(mated []searchOutcome, nonMated []float64, th float64) (fnir, fpir float64) {
 	miss, falsePos := 0, 0
 	for _, m := range mated {
-		if !(m.distance < th) || !m.own {
+		if ok, own := m.found(th); !ok || !own {
 			miss++
 		}
 	}
@@ -448,10 +488,15 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
 	var total []time.Duration
 	i := 0
 	for _, h := range hands {
-		for _, p := range h.probes {
+		for j, p := range h.probes {
 			start := time.Now()
-			g.Identify(p, gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift, Workers: 1})
-			total = append(total, coding[i]+time.Since(start))
+			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift, Workers: 1}
+			_, looked := search(g, p, opts)
+			took := coding[i] + time.Since(start)
+			if looked {
+				took += h.looks[j]
+			}
+			total = append(total, took)
 			i++
 		}
 	}
@@ -488,7 +533,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 			fmt.Fprintf(warn, "eval: %s: %v\n", n.Path, err)
 			continue
 		}
-		ts, _ := c.code(img)
+		ts, _, _ := c.code(img, true)
 		if ts == nil {
 			continue
 		}
@@ -570,9 +615,23 @@ func (r *Report) presentations(hands []*hand, o Options) {
 // decide is the first of the frames that matches anyone.
 func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Options) (gallery.Result, bool) {
 	for _, i := range frames {
-		if m := g.Identify(probes[i], o); m.Matched {
+		if m, _ := search(g, probes[i], o); m.Matched {
 			return m, true
 		}
 	}
 	return gallery.Result{}, false
+}
+
+// search is a frame's search as the reader runs it at o's threshold
+// (recognize.Reader.Offer): on p's codes as located, then, if that
+// matched no one but came within match.SecondLook of someone, again
+// with its second look (looked).
+func search(g *gallery.Gallery, p match.Probe, o gallery.Options) (res gallery.Result, looked bool) {
+	first := p
+	first.Tilted = nil
+	res = g.Identify(first, o)
+	if res.Matched || res.Distance >= match.SecondLook || len(p.Tilted) == 0 {
+		return res, false
+	}
+	return g.Identify(p, o), true
 }

@@ -69,3 +69,45 @@ func TestRefine(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondLook: a comparison within SecondLook keeps the closest of
+// the probe's tilted codes; one beyond it never looks at them.
+func TestSecondLook(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	a, b := templatetest.NewIdentity(rng), templatetest.NewIdentity(rng)
+	enrolled := a.Capture(rng, 0.1, 0)
+	near, mate, other := a.Capture(rng, 0.25, 1), a.Capture(rng, 0.1, 1), b.Capture(rng, 0.1, 1)
+	dNear, dMate, dOther := Fine(&near, &enrolled, 2), Fine(&mate, &enrolled, 2), Fine(&other, &enrolled, 2)
+	if dNear >= SecondLook || dOther < SecondLook || dMate >= dNear {
+		t.Fatalf("the test's captures lie at %.3f, %.3f and %.3f: not either side of %.2f", dMate, dNear, dOther, SecondLook)
+	}
+	look := func(codes ...template.Template) []Probe {
+		var out []Probe
+		for _, c := range codes {
+			out = append(out, Probe{Codes: []template.Template{c}})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		codes  []template.Template
+		tilted []Probe
+		want   float64
+	}{
+		{"no second look", []template.Template{near}, nil, dNear},
+		{"within it, the tilt that lies closest", []template.Template{near}, look(other, mate), dMate},
+		{"within it, tilts no closer", []template.Template{mate}, look(other, near), dMate},
+		{"beyond it, the tilts are not compared", []template.Template{other}, look(enrolled), dOther},
+	} {
+		p := Probe{Codes: tc.codes, Tilted: tc.tilted}
+		al := p.Aligner()
+		for round := range 2 { // the tilts' aligners are made once, then reused
+			if got := al.Distance(&enrolled, 2); got != tc.want {
+				t.Errorf("%s, comparison %d: distance %.3f, want %.3f", tc.name, round+1, got, tc.want)
+			}
+		}
+		if got := p.Distance(&enrolled, 2); got != tc.want {
+			t.Errorf("%s: Probe.Distance %.3f, want %.3f", tc.name, got, tc.want)
+		}
+	}
+}

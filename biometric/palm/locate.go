@@ -45,13 +45,10 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 	obs.Centre, obs.Radius = palmCentre(mask, contour)
 	h := float64(b.Dy())
 	l.checkPose(&obs, b, h)
-	axis := handAxis(mask, obs.Centre, obs.Radius)
-	group, found := fingerGroup(fingerValleys(contour, obs.Centre, obs.Radius), obs.Centre, obs.Radius, axis)
-	var f handFrame
+	f, found := placeFrame(mask, contour, obs.Centre, obs.Radius)
 	if !found {
 		obs.Hints = append(obs.Hints, HintFingersClosed)
 	} else {
-		f = palmFrame(group, obs.Centre, obs.Radius, axis)
 		obs.Axis = [2]image.Point{f.a, f.c}
 		if r := f.valleyGap / obs.Radius; r < minFlatLevel || r > maxFlatLevel {
 			// A lone "valley" out of the flat band is more likely a notch
@@ -80,6 +77,19 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 		obs.ROI, obs.Place = roi, place
 	}
 	return obs, nil
+}
+
+// placeFrame places the palm frame of the hand in mask (outlined by
+// contour, its palm centred at centre with that radius): rotation from
+// the hand's axis, level from the finger valleys. It reports false when
+// no valley between fingers shows.
+func placeFrame(mask gocv.Mat, contour []image.Point, centre image.Point, radius float64) (handFrame, bool) {
+	axis := handAxis(mask, centre, radius)
+	group, found := fingerGroup(fingerValleys(contour, centre, radius), centre, radius, axis)
+	if !found {
+		return handFrame{}, false
+	}
+	return palmFrame(group, centre, radius, axis), true
 }
 
 func (l *Locator) checkPose(obs *Observation, b image.Rectangle, h float64) {

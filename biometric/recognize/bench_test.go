@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
@@ -19,6 +20,20 @@ import (
 // enrolled palm in, the decision out (locating, the presentation-attack
 // checks, coding at features.ProbeRotations, the search).
 func BenchmarkPresentation10k(b *testing.B) {
+	benchmarkPresentation(b, &flatTail, true)
+}
+
+// BenchmarkSecondLook10k is BenchmarkPresentation10k for a frame that
+// needs the second look: the threshold is set below the enrolled palm's
+// distance, so the first search, which comes within match.SecondLook of
+// it, matches no one, and the frame is rectified for each of palm.Tilts,
+// coded again and searched again before it is decided unmatched.
+func BenchmarkSecondLook10k(b *testing.B) {
+	strict := match.Tail{Line: match.Calibration{Distance: 0.01, Z: -1.28, Slope: 1000}}
+	benchmarkPresentation(b, &strict, false)
+}
+
+func benchmarkPresentation(b *testing.B, tail *match.Tail, matched bool) {
 	me := palmtest.NewHand(3)
 	g := enrolled(b, me)
 	rng := rand.New(rand.NewPCG(5, 5))
@@ -27,7 +42,7 @@ func BenchmarkPresentation10k(b *testing.B) {
 		id := templatetest.NewIdentity(rng)
 		_ = g.Put(gallery.Person{ID: fmt.Sprint(i), Badge: "x", Templates: []template.Template{id.Capture(rng, 0.1, 1), id.Capture(rng, 0.1, 1)}})
 	}
-	r, err := New(Config{Tail: &flatTail, Frames: 1}, g)
+	r, err := New(Config{Tail: tail, Frames: 1}, g)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +57,7 @@ func BenchmarkPresentation10k(b *testing.B) {
 		start := time.Now()
 		out, err := r.Offer(frame)
 		took = append(took, time.Since(start))
-		if err != nil || !out.Decided || out.Result.ID != "me" {
+		if err != nil || !out.Decided || out.Result.Matched != matched || out.Result.ID != "me" {
 			b.Fatalf("%+v %v", out, err)
 		}
 	}

@@ -154,6 +154,11 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
 	}
 	res := r.identify(probe)
+	if !res.Matched && res.Distance < match.SecondLook {
+		if res, err = r.lookAgain(frame, obs, &probe); err != nil {
+			return Outcome{}, err
+		}
+	}
 	r.tried++
 	if res.Matched || r.tried >= r.cfg.Frames {
 		r.decided = true
@@ -164,4 +169,26 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 
 func (r *Reader) identify(probe match.Probe) gallery.Result {
 	return r.gal.Identify(probe, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
+}
+
+// lookAgain is the second look at a frame whose search came near someone
+// but matched no one: the palm located again on the frame rectified for
+// a few tilts (palm.Locator.Rectified), and the search run again with
+// those codes beside the first.
+func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, probe *match.Probe) (gallery.Result, error) {
+	if err := SecondLook(r.loc, r.ext, frame, obs, probe, features.ProbeRotations); err != nil {
+		return gallery.Result{}, fmt.Errorf("recognize: %w", err)
+	}
+	return r.identify(*probe), nil
+}
+
+// SecondLook codes frame's palm, located as obs and coded as probe,
+// again for each of palm.Tilts at degrees, into probe.Tilted.
+func SecondLook(loc *palm.Locator, ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
+	rois, err := loc.Rectified(frame, obs)
+	if err != nil {
+		return err
+	}
+	probe.Tilted, err = ext.Tilted(rois, degrees)
+	return err
 }
