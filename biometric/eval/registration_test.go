@@ -9,6 +9,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/synth"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // TestRegistration: a second careful capture lands where the first did,
@@ -100,19 +101,12 @@ func TestSubCellOffsets(t *testing.T) {
 	whole, half := make([][]float64, len(offsets)), make([][]float64, len(offsets))
 	const rotated = 1
 	for k := range hands {
-		person := synth.NewPersonIn(5*7919+uint64(k), synth.Wide)
-		h := person.Hands[k%2]
-		enrol := synth.CaptureConditions(person, k%2, 0)
-		ref, ok := locateOn(h, enrol)
+		h, ref, enrolled, ok := enrolledWide(t, ext, 5*7919+uint64(k), k%2)
 		if !ok {
 			continue
 		}
-		enrolled, err := ext.Template(ref.obs.ROI)
-		if err != nil {
-			t.Fatal(err)
-		}
 		rng := rand.New(rand.NewPCG(5, uint64(k*100+rotated)))
-		c := enrol
+		c := ref.c
 		c.Seed = rng.Uint64()
 		registrationConditions[rotated].change(&c, synth.WideVariation{Pop: synth.Wide}, rng)
 		p, ok := locateOn(h, c)
@@ -156,4 +150,22 @@ func shiftROI(roi *image.Gray, dx, dy int) *image.Gray {
 		copy(out.Pix[(y+dy-b.Min.Y)*out.Stride+dx:(y+dy-b.Min.Y+1)*out.Stride], roi.Pix[(y-b.Min.Y)*roi.Stride:(y-b.Min.Y)*roi.Stride+b.Dx()-dx])
 	}
 	return out
+}
+
+// enrolledWide renders a careful enrolment capture of hand side of the
+// wide population's person seed, locates it and codes its template;
+// false if the palm was not located.
+func enrolledWide(t *testing.T, ext *features.Extractor, seed uint64, side int) (*synth.Hand, located, template.Template, bool) {
+	t.Helper()
+	person := synth.NewPersonIn(seed, synth.Wide)
+	h := person.Hands[side]
+	ref, ok := locateOn(h, synth.CaptureConditions(person, side, 0))
+	if !ok {
+		return h, ref, template.Template{}, false
+	}
+	enrolled, err := ext.Template(ref.obs.ROI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, ref, enrolled, true
 }

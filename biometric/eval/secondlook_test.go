@@ -27,19 +27,12 @@ func TestSecondLookTilted(t *testing.T) {
 	tilted := registrationConditions[slices.IndexFunc(registrationConditions, func(c registrationCondition) bool { return c.name == "tilted" })]
 	var asLocated, looked []float64
 	for k := range 16 {
-		person := synth.NewPersonIn(uint64(900+k), synth.Wide)
-		h := person.Hands[k%2]
-		enrol := synth.CaptureConditions(person, k%2, 0)
-		ref, ok := locateOn(h, enrol)
+		h, ref, enrolled, ok := enrolledWide(t, ext, uint64(900+k), k%2)
 		if !ok {
 			continue
 		}
-		enrolled, err := ext.Template(ref.obs.ROI)
-		if err != nil {
-			t.Fatal(err)
-		}
 		rng := rand.New(rand.NewPCG(uint64(k), 11))
-		c := enrol
+		c := ref.c
 		c.Seed = rng.Uint64()
 		tilted.change(&c, synth.WideVariation{Pop: synth.Wide}, rng)
 		p, ok := locateOn(h, c)
