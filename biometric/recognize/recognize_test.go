@@ -24,11 +24,22 @@ func enrolled(t testing.TB, h palmtest.Hand) *gallery.Gallery {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(h.Render(palmtest.Centred, 1))
-	if err != nil || !obs.Good() {
-		t.Fatalf("enrolment frame: %v %v", obs.Hints, err)
+	g, ok := enrolledFrom(t, e, h.Render(palmtest.Centred, 1))
+	if !ok {
+		t.Fatal("the enrolment frame is not good enough to enrol")
 	}
-	tpl, err := e.Template(obs.ROI)
+	return g
+}
+
+// enrolledFrom is a gallery of one person, "me" with badge 1:2, enrolled
+// from frame; false if frame's palm is not good enough to enrol.
+func enrolledFrom(t testing.TB, ext *features.Extractor, frame *image.Gray) (*gallery.Gallery, bool) {
+	t.Helper()
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		return nil, false
+	}
+	tpl, err := ext.Template(obs.ROI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +47,7 @@ func enrolled(t testing.TB, h palmtest.Hand) *gallery.Gallery {
 	if err := g.Put(gallery.Person{ID: "me", Badge: "1:2", Templates: []template.Template{tpl}}); err != nil {
 		t.Fatal(err)
 	}
-	return g
+	return g, true
 }
 
 func TestPresentation(t *testing.T) {

@@ -1,7 +1,6 @@
 package recognize
 
 import (
-	"image"
 	"testing"
 
 	"github.com/palmd/palmd/biometric/features"
@@ -9,7 +8,6 @@ import (
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/synth"
-	"github.com/palmd/palmd/biometric/template"
 )
 
 // TestOfferLooksAgain: a tilted palm that its first search brings near
@@ -74,23 +72,4 @@ func TestOfferLooksAgain(t *testing.T) {
 		return
 	}
 	t.Fatal("no hand of 8 whose tilt the second look recovers")
-}
-
-// enrolledFrom is a gallery of one person, "me", enrolled from frame;
-// false if frame's palm is not good enough to enrol.
-func enrolledFrom(t *testing.T, ext *features.Extractor, frame *image.Gray) (*gallery.Gallery, bool) {
-	t.Helper()
-	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
-	if err != nil || !obs.Good() {
-		return nil, false
-	}
-	tpl, err := ext.Template(obs.ROI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gallery.New()
-	if err := g.Put(gallery.Person{ID: "me", Badge: "1:2", Templates: []template.Template{tpl}}); err != nil {
-		t.Fatal(err)
-	}
-	return g, true
 }
