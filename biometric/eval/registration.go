@@ -161,8 +161,9 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 			rows[i].Hands++
 			if p, ok := locateOn(h, c); ok {
 				rows[i].add(ref.place, p.place)
-				rows[i].mated = append(rows[i].mated, matedDistance(ext.Probe, p.obs.ROI, &enrolled))
-				rows[i].looked = append(rows[i].looked, lookedDistance(ext, p, &enrolled))
+				mated, looked := lookedDistance(ext, p, &enrolled)
+				rows[i].mated = append(rows[i].mated, mated)
+				rows[i].looked = append(rows[i].looked, looked)
 				if truth, ok := truthROI(h, ref, p); ok {
 					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probe, truth, &enrolled))
 				}
@@ -231,18 +232,20 @@ func matedDistance(code func(*image.Gray, []float64) (match.Probe, error), roi *
 	return p.Distance(enrolled, registrationShift)
 }
 
-// lookedDistance is matedDistance with the second look (the frame
-// rectified for palm.Tilts), as a reader compares a frame whose search
-// came near the enrolment without matching.
-func lookedDistance(ext *features.Extractor, p located, enrolled *template.Template) float64 {
+// lookedDistance is matedDistance of p's ROI as the reader probes it,
+// and the same with the second look (the frame rectified for
+// palm.Tilts), as a reader compares a frame whose search came near the
+// enrolment without matching: one coding of the ROI serves both.
+func lookedDistance(ext *features.Extractor, p located, enrolled *template.Template) (mated, looked float64) {
 	probe, err := ext.Probe(p.obs.ROI, registrationRotations)
 	if err != nil {
-		return 1
+		return 1, 1
 	}
-	if err := recognize.SecondLook(palm.NewLocator(palm.DefaultConfig), ext, p.frame, p.obs, &probe, registrationRotations); err != nil {
-		return 1
+	mated = probe.Distance(enrolled, registrationShift)
+	if err := recognize.SecondLook(ext, p.frame, p.obs, &probe, registrationRotations); err != nil {
+		return mated, mated
 	}
-	return probe.Distance(enrolled, registrationShift)
+	return mated, probe.Distance(enrolled, registrationShift)
 }
 
 // The comparison registration's distances are measured with: palmctl

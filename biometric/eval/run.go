@@ -110,8 +110,7 @@ type coder struct {
 // the probe carries its second look (match.Probe.Tilted) and took is
 // what coding that took; a reader codes it only when a search needs it.
 func (c *coder) code(img *image.Gray, look bool) (p *match.Probe, hints []palm.Hint, took time.Duration) {
-	loc := palm.NewLocator(palm.DefaultConfig)
-	obs, err := loc.Locate(img)
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
 	if err != nil {
 		return nil, nil, 0
 	}
@@ -128,7 +127,7 @@ func (c *coder) code(img *image.Gray, look bool) (p *match.Probe, hints []palm.H
 	}
 	if look && !c.wholeCell {
 		start := time.Now()
-		if err := recognize.SecondLook(loc, c.ext, img, obs, &probe, c.rot); err != nil {
+		if err := recognize.SecondLook(c.ext, img, obs, &probe, c.rot); err != nil {
 			return nil, nil, 0
 		}
 		took = time.Since(start)

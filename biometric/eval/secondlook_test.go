@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/palmd/palmd/biometric/features"
-	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/synth"
 )
@@ -44,7 +43,7 @@ func TestSecondLookTilted(t *testing.T) {
 			t.Fatal(err)
 		}
 		asLocated = append(asLocated, probe.Distance(&enrolled, 2))
-		if err := recognize.SecondLook(palm.NewLocator(palm.DefaultConfig), ext, p.frame, p.obs, &probe, features.ProbeRotations); err != nil {
+		if err := recognize.SecondLook(ext, p.frame, p.obs, &probe, features.ProbeRotations); err != nil {
 			t.Fatal(err)
 		}
 		looked = append(looked, probe.Distance(&enrolled, 2))

@@ -544,7 +544,7 @@ func rotate(roi *image.Gray, degrees float64) (*image.Gray, error) {
 	return g, nil
 }
 
-// Tilted codes the ROIs of a second look (palm.Locator.Rectified) as
+// Tilted codes the ROIs of a second look (palm.Rectified) as
 // probes at degrees, for match.Probe.Tilted; nil ROIs (a tilt that did
 // not locate) are left out.
 func (e *Extractor) Tilted(rois []*image.Gray, degrees []float64) ([]match.Probe, error) {

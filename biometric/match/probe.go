@@ -12,7 +12,7 @@ import "github.com/palmd/palmd/biometric/template"
 // (features.Extractor.WholeCell, or codes made by hand) is compared on
 // its codes alone.
 //
-// Tilted is the second look (palm.Locator.Rectified): the capture coded
+// Tilted is the second look (palm.Rectified): the capture coded
 // again with the frame rectified for a few tilts of the palm. A
 // comparison that comes within SecondLook of a template on the codes as
 // located compares the tilted probes too and keeps the closest; one that

@@ -19,8 +19,8 @@ import (
 //
 // Tilts are those planes: the change of scale across one ROI side, along
 // the frame's x and y axes about the palm centre (0.1: the far side seen
-// 10 % smaller than the near one, a palm tilted about 13° at a reader's
-// 10 cm from an 8 cm palm). Two along each axis measured nearly as well
+// 10 % smaller than the near one; by geometry, roughly a 12° tilt of a
+// palm 10 cm from the camera whose ROI is 4.5 cm across). Two along each axis measured nearly as well
 // as every combination of three steps on both axes, at half the cost
 // (README, "Tilted palms").
 var Tilts = [][2]float64{{-tiltStep, 0}, {tiltStep, 0}, {0, -tiltStep}, {0, tiltStep}}
@@ -31,8 +31,9 @@ const tiltStep = 0.1
 // the palm obs located in it (obs must hold an ROI): the palm frame
 // placed again on the rectified hand and cut from it. An entry is nil
 // where the rectified hand shows no finger valley or its ROI leaves the
-// hand. Rectified keeps no state; the frame's hints are obs's.
-func (l *Locator) Rectified(frame *image.Gray, obs Observation) ([]*image.Gray, error) {
+// hand. It needs no Locator: the frame's hints are obs's, and a second
+// look must not count as a frame for the motion check.
+func Rectified(frame *image.Gray, obs Observation) ([]*image.Gray, error) {
 	if obs.ROI == nil {
 		return nil, fmt.Errorf("palm: rectifying a frame without a located palm")
 	}

@@ -52,7 +52,7 @@ func TestRectified(t *testing.T) {
 	if err != nil || !obs.Good() {
 		t.Fatalf("locating: %v %v", obs.Hints, err)
 	}
-	rois, err := l.Rectified(frame, obs)
+	rois, err := Rectified(frame, obs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestRectified(t *testing.T) {
 			t.Errorf("tilt %v: %d of %d ROI pixels changed, as if not rectified", Tilts[i], moved, len(roi.Pix))
 		}
 	}
-	if _, err := l.Rectified(frame, Observation{}); err == nil {
+	if _, err := Rectified(frame, Observation{}); err == nil {
 		t.Error("rectified a frame without a located palm")
 	}
 }

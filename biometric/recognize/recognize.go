@@ -173,10 +173,10 @@ func (r *Reader) identify(probe match.Probe) gallery.Result {
 
 // lookAgain is the second look at a frame whose search came near someone
 // but matched no one: the palm located again on the frame rectified for
-// a few tilts (palm.Locator.Rectified), and the search run again with
+// a few tilts (palm.Rectified), and the search run again with
 // those codes beside the first.
 func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, probe *match.Probe) (gallery.Result, error) {
-	if err := SecondLook(r.loc, r.ext, frame, obs, probe, features.ProbeRotations); err != nil {
+	if err := SecondLook(r.ext, frame, obs, probe, features.ProbeRotations); err != nil {
 		return gallery.Result{}, fmt.Errorf("recognize: %w", err)
 	}
 	return r.identify(*probe), nil
@@ -184,8 +184,8 @@ func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, probe *match
 
 // SecondLook codes frame's palm, located as obs and coded as probe,
 // again for each of palm.Tilts at degrees, into probe.Tilted.
-func SecondLook(loc *palm.Locator, ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
-	rois, err := loc.Rectified(frame, obs)
+func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
+	rois, err := palm.Rectified(frame, obs)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func TestOfferLooksAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := g.Identify(probe, gallery.Options{})
-		if err := SecondLook(palm.NewLocator(palm.DefaultConfig), ext, frame, obs, &probe, features.ProbeRotations); err != nil {
+		if err := SecondLook(ext, frame, obs, &probe, features.ProbeRotations); err != nil {
 			t.Fatal(err)
 		}
 		looked := g.Identify(probe, gallery.Options{})

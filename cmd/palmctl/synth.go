@@ -69,8 +69,8 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printRegistration prints the ROI registration error per condition,
 // the mated distance to the enrolment as located, with the second look
-// and as the ground truth would cut it, the captures turned from their enrolment, and the
-// enrolments placed off their hand.
+// and as the ground truth would cut it, the captures turned from their
+// enrolment, and the enrolments placed off their hand.
 func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI),")
 	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, with the second look, and cut by the ground truth")
