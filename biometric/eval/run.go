@@ -89,8 +89,8 @@ type Report struct {
 type hand struct {
 	key      string
 	enrolled []template.Template
-	probes   []match.Probe   // one entry per probe, with its second look
-	looks    []time.Duration // what each probe's second look took to code
+	probes   []match.Probe // one entry per probe, with its second look
+	looks    []look        // what each probe's second look took to code
 	// presentations lists each probe capture's acquired frames (indexes
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
@@ -104,18 +104,38 @@ type coder struct {
 	wholeCell bool
 }
 
+// look is what a probe's second look took to code: until each of its
+// tilted probes (match.Probe.Tilted) was ready, and in all (a tilt that
+// shows no palm costs its rectification too). A reader codes the tilts
+// one by one, only when a search needs them, and stops at the first
+// that matches (recognize.Reader.Offer).
+type look struct {
+	ready []time.Duration
+	all   time.Duration
+}
+
+// took is what the second look cost a search that compared its first
+// compared tilted probes and matched with the last of them (matched),
+// or compared them all.
+func (l look) took(compared int, matched bool) time.Duration {
+	if matched && compared > 0 {
+		return l.ready[compared-1]
+	}
+	return l.all
+}
+
 // code returns the probe templates of a frame, or nil and the frame's
 // hints when it is not acquired. Each frame is judged alone: the images
-// of a set are not a video, so there is no motion to track. With look,
-// the probe carries its second look (match.Probe.Tilted) and took is
-// what coding that took; a reader codes it only when a search needs it.
-func (c *coder) code(img *image.Gray, look bool) (p *match.Probe, hints []palm.Hint, took time.Duration) {
+// of a set are not a video, so there is no motion to track. With
+// second, the probe carries its second look (match.Probe.Tilted) and
+// took is what coding that took.
+func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, hints []palm.Hint, took look) {
 	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
 	if err != nil {
-		return nil, nil, 0
+		return nil, nil, took
 	}
 	if !obs.Good() {
-		return nil, obs.Hints, 0
+		return nil, obs.Hints, took
 	}
 	code := c.ext.Probe
 	if c.wholeCell {
@@ -123,14 +143,21 @@ func (c *coder) code(img *image.Gray, look bool) (p *match.Probe, hints []palm.H
 	}
 	probe, err := code(obs.ROI, c.rot)
 	if err != nil {
-		return nil, nil, 0
+		return nil, nil, took
 	}
-	if look && !c.wholeCell {
+	if second && !c.wholeCell {
 		start := time.Now()
-		if err := recognize.SecondLook(c.ext, img, obs, &probe, c.rot); err != nil {
-			return nil, nil, 0
+		for _, tilt := range palm.Tilts {
+			t, ok, err := recognize.Tilted(c.ext, img, obs, tilt, c.rot)
+			if err != nil {
+				return nil, nil, look{}
+			}
+			if ok {
+				probe.Tilted = append(probe.Tilted, t)
+				took.ready = append(took.ready, time.Since(start))
+			}
 		}
-		took = time.Since(start)
+		took.all = time.Since(start)
 	}
 	return &probe, nil, took
 }
@@ -237,7 +264,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		}
 		start := time.Now()
 		probe, hints, look := c.code(img, seen > enroll)
-		coding := time.Since(start) - look
+		coding := time.Since(start) - look.all
 		if probe == nil {
 			if slices.Contains(hints, palm.HintNotAPalm) {
 				h.refused++
@@ -418,17 +445,22 @@ type searchOutcome struct {
 }
 
 // searchBoth runs a search on p's codes as located and, where it came
-// within match.SecondLook of someone, again with its second look: the
-// two searches a reader may run on a frame, whatever the threshold.
+// within match.SecondLook of someone, compares every one of its second
+// look's tilts too: the two searches a reader may run on a frame,
+// whatever the threshold. The reader stops at the first tilt that
+// matches, so where two people lie below the threshold on different
+// tilts it may find the other; the decision, matched or not, is the
+// same.
 func searchBoth(g *gallery.Gallery, p match.Probe, o gallery.Options, key string) searchOutcome {
 	first := p
 	first.Tilted = nil
-	m := g.Identify(first, o)
+	s := g.Search(first, o)
+	m := s.Result
 	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key}
-	if m.Distance < match.SecondLook && len(p.Tilted) > 0 {
-		l := g.Identify(p, o)
-		out.second, out.secondOwn = l.Distance, l.ID == key
+	for _, t := range p.Tilted {
+		m = s.Again(t)
 	}
+	out.second, out.secondOwn = m.Distance, m.ID == key
 	return out
 }
 
@@ -490,10 +522,10 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
 		for j, p := range h.probes {
 			start := time.Now()
 			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift, Workers: 1}
-			_, looked := search(g, p, opts)
+			res, looked, compared := search(g, p, opts)
 			took := coding[i] + time.Since(start)
 			if looked {
-				took += h.looks[j]
+				took += h.looks[j].took(compared, res.Matched)
 			}
 			total = append(total, took)
 			i++
@@ -614,7 +646,7 @@ func (r *Report) presentations(hands []*hand, o Options) {
 // decide is the first of the frames that matches anyone.
 func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Options) (gallery.Result, bool) {
 	for _, i := range frames {
-		if m, _ := search(g, probes[i], o); m.Matched {
+		if m, _, _ := search(g, probes[i], o); m.Matched {
 			return m, true
 		}
 	}
@@ -623,14 +655,20 @@ func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Op
 
 // search is a frame's search as the reader runs it at o's threshold
 // (recognize.Reader.Offer): on p's codes as located, then, if that
-// matched no one but came within match.SecondLook of someone, again
-// with its second look (looked).
-func search(g *gallery.Gallery, p match.Probe, o gallery.Options) (res gallery.Result, looked bool) {
+// matched no one but came within match.SecondLook of someone (looked),
+// with its second look's tilted probes in turn until one matches;
+// compared is how many it compared.
+func search(g *gallery.Gallery, p match.Probe, o gallery.Options) (res gallery.Result, looked bool, compared int) {
 	first := p
 	first.Tilted = nil
-	res = g.Identify(first, o)
-	if res.Matched || res.Distance >= match.SecondLook || len(p.Tilted) == 0 {
-		return res, false
+	s := g.Search(first, o)
+	if !s.Near() {
+		return s.Result, false, 0
 	}
-	return g.Identify(p, o), true
+	for k, t := range p.Tilted {
+		if s.Again(t).Matched {
+			return s.Result, true, k + 1
+		}
+	}
+	return s.Result, true, len(p.Tilted)
 }

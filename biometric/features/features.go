@@ -543,21 +543,3 @@ func rotate(roi *image.Gray, degrees float64) (*image.Gray, error) {
 	}
 	return g, nil
 }
-
-// Tilted codes the ROIs of a second look (palm.Rectified) as
-// probes at degrees, for match.Probe.Tilted; nil ROIs (a tilt that did
-// not locate) are left out.
-func (e *Extractor) Tilted(rois []*image.Gray, degrees []float64) ([]match.Probe, error) {
-	var out []match.Probe
-	for _, roi := range rois {
-		if roi == nil {
-			continue
-		}
-		p, err := e.Probe(roi, degrees)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}

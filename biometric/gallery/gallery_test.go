@@ -110,3 +110,56 @@ func TestShortlistFromTheMiddleRotation(t *testing.T) {
 		t.Fatalf("the middle rotation's mate was not shortlisted: %+v", r)
 	}
 }
+
+// TestSearchAgain: a second look compares its tilted probe with the
+// templates the search came near, and finds what one search with the
+// probe's codes and the tilt's side by side finds, without searching the
+// gallery again: a closer coding of the same palm matches, a coding of
+// someone the search did not come near changes nothing.
+func TestSearchAgain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	g := New()
+	ids := population(t, g, rng, 60)
+	blurred := match.Probe{Codes: []template.Template{ids[7].Capture(rng, 0.3, 1)}}
+	s := g.Search(blurred, Options{Threshold: 0.05})
+	first := s.Result
+	if first.Matched || first.ID != "p7" || first.Distance >= match.SecondLook || !s.Near() {
+		t.Fatalf("first search %+v (near %v): want p7 within the second look, unmatched", first, s.Near())
+	}
+	clear := match.Probe{Codes: []template.Template{ids[7].Capture(rng, 0.05, 1)}}
+	stranger := match.Probe{Codes: []template.Template{ids[8].Capture(rng, 0.05, 1)}}
+	for _, tc := range []struct {
+		name      string
+		tilt      match.Probe
+		threshold float64
+		matched   bool
+		closer    bool
+	}{
+		{"a closer coding matches", clear, first.Distance - 0.01, true, true},
+		{"a closer coding still above the threshold", clear, 0.01, false, true},
+		{"someone the search did not come near", stranger, first.Distance - 0.01, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Threshold: tc.threshold}
+			s := g.Search(blurred, o)
+			got := s.Again(tc.tilt)
+			both := blurred
+			both.Tilted = []match.Probe{tc.tilt}
+			if want := g.Identify(both, o); got != want {
+				t.Errorf("Again = %+v, one search with both codes = %+v", got, want)
+			}
+			if got.Matched != tc.matched || (got.Distance < first.Distance) != tc.closer || got.ID != "p7" {
+				t.Errorf("Again = %+v after %+v", got, first)
+			}
+			if s.Result != got || s.Near() == got.Matched {
+				t.Errorf("the search kept %+v, near %v, after Again gave %+v", s.Result, s.Near(), got)
+			}
+		})
+	}
+	if s := g.Search(clear, Options{Threshold: threshold}); !s.Result.Matched || s.Near() {
+		t.Errorf("a matched search %+v says a second look may change it", s.Result)
+	}
+	if s := g.Search(match.Probe{Codes: []template.Template{templatetest.NewIdentity(rng).Capture(rng, 0, 0)}}, Options{Threshold: threshold}); s.Near() {
+		t.Errorf("a stranger's search (%.3f) came near someone", s.Result.Distance)
+	}
+}

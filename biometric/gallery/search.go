@@ -40,14 +40,35 @@ type Result struct {
 // shortlist comes from the capture as cut, since a rotated code would
 // shortlist by a misaligned code and lose mates.
 func (g *Gallery) Identify(p match.Probe, o Options) Result {
+	return g.Search(p, o).Result
+}
+
+// Search is an identification that can look again: its Result, and the
+// templates it came within match.SecondLook of, which a second look
+// compares again (Again) without searching the gallery a second time.
+// It holds copies of those templates, biometric data: keep it no longer
+// than the frame's decision, and never print it.
+type Search struct {
+	Result Result
+	o      Options
+	near   []nearTemplate
+}
+
+type nearTemplate struct {
+	id, badge string
+	t         template.Template
+}
+
+// Search is Identify keeping what a second look needs.
+func (g *Gallery) Search(p match.Probe, o Options) *Search {
 	if o.MaxShift == 0 {
 		o.MaxShift = 2
 	}
+	s := &Search{Result: Result{Distance: 1}, o: o}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	res := Result{Distance: 1}
 	if len(p.Codes) == 0 || len(g.entries) == 0 {
-		return res
+		return s
 	}
 	skip := int32(-1)
 	if slot, ok := g.byID[o.Exclude]; ok && o.Exclude != "" {
@@ -59,13 +80,42 @@ func (g *Gallery) Identify(p match.Probe, o Options) Result {
 		if e.person == skip {
 			continue
 		}
-		if d := al.Distance(&e.t, o.MaxShift); d < res.Distance {
-			res.Distance, res.ID, res.Badge = d, g.people[e.person].id, g.people[e.person].badge
+		d := al.Distance(&e.t, o.MaxShift)
+		who := &g.people[e.person]
+		if d < match.SecondLook {
+			s.near = append(s.near, nearTemplate{id: who.id, badge: who.badge, t: e.t})
+		}
+		if d < s.Result.Distance {
+			s.Result.Distance, s.Result.ID, s.Result.Badge = d, who.id, who.badge
 		}
 	}
-	res.Matched = res.Distance < o.Threshold
-	return res
+	s.Result.Matched = s.Result.Distance < o.Threshold
+	return s
 }
+
+// Again compares another coding of the searched frame (a tilt of its
+// second look, match.Probe.Tilted) with the templates the search came
+// within match.SecondLook of, and keeps the closer: the Result is what
+// searching with the probe's codes and this one's side by side would
+// have found, without the gallery searched twice.
+func (s *Search) Again(p match.Probe) Result {
+	if len(s.near) == 0 || len(p.Codes) == 0 {
+		return s.Result
+	}
+	al := p.Aligner()
+	for i := range s.near {
+		n := &s.near[i]
+		if d := al.Distance(&n.t, s.o.MaxShift); d < s.Result.Distance {
+			s.Result.Distance, s.Result.ID, s.Result.Badge = d, n.id, n.badge
+		}
+	}
+	s.Result.Matched = s.Result.Distance < s.o.Threshold
+	return s.Result
+}
+
+// Near says whether the search came within match.SecondLook of anyone
+// without matching: whether a second look may change its Result.
+func (s *Search) Near() bool { return !s.Result.Matched && len(s.near) > 0 }
 
 // coarseShifts are the probe offsets (in cells) of the coarse pass: half a
 // block either way, since blocks are 4 cells and misalignment up to 2.

@@ -27,13 +27,14 @@ var Tilts = [][2]float64{{-tiltStep, 0}, {tiltStep, 0}, {0, -tiltStep}, {0, tilt
 
 const tiltStep = 0.1
 
-// Rectified returns the ROIs of frame rectified for each of Tilts about
-// the palm obs located in it (obs must hold an ROI): the palm frame
-// placed again on the rectified hand and cut from it. An entry is nil
+// Rectified returns the ROI of frame rectified for tilt (one of Tilts)
+// about the palm obs located in it (obs must hold an ROI): the palm frame
+// placed again on the rectified hand and cut from it. The ROI is nil
 // where the rectified hand shows no finger valley or its ROI leaves the
-// hand. It needs no Locator: the frame's hints are obs's, and a second
-// look must not count as a frame for the motion check.
-func Rectified(frame *image.Gray, obs Observation) ([]*image.Gray, error) {
+// hand. One tilt at a time, so that a reader can stop at the first that
+// matches. It needs no Locator: the frame's hints are obs's, and a
+// second look must not count as a frame for the motion check.
+func Rectified(frame *image.Gray, obs Observation, tilt [2]float64) (*image.Gray, error) {
 	if obs.ROI == nil {
 		return nil, fmt.Errorf("palm: rectifying a frame without a located palm")
 	}
@@ -42,11 +43,7 @@ func Rectified(frame *image.Gray, obs Observation) ([]*image.Gray, error) {
 		return nil, fmt.Errorf("palm: %w", err)
 	}
 	defer src.Close()
-	out := make([]*image.Gray, len(Tilts))
-	for i, g := range Tilts {
-		out[i] = rectifiedROI(src, obs, g)
-	}
-	return out, nil
+	return rectifiedROI(src, obs, tilt), nil
 }
 
 // rectifiedROI warps src so that the palm plane tilted by g looks flat,

@@ -52,16 +52,13 @@ func TestRectified(t *testing.T) {
 	if err != nil || !obs.Good() {
 		t.Fatalf("locating: %v %v", obs.Hints, err)
 	}
-	rois, err := Rectified(frame, obs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rois) != len(Tilts) {
-		t.Fatalf("%d ROIs for %d tilts", len(rois), len(Tilts))
-	}
-	for i, roi := range rois {
+	for _, g := range Tilts {
+		roi, err := Rectified(frame, obs, g)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if roi == nil || roi.Bounds().Dx() != ROISize {
-			t.Errorf("tilt %v: no ROI", Tilts[i])
+			t.Errorf("tilt %v: no ROI", g)
 			continue
 		}
 		moved := 0
@@ -71,10 +68,10 @@ func TestRectified(t *testing.T) {
 			}
 		}
 		if moved < len(roi.Pix)/10 {
-			t.Errorf("tilt %v: %d of %d ROI pixels changed, as if not rectified", Tilts[i], moved, len(roi.Pix))
+			t.Errorf("tilt %v: %d of %d ROI pixels changed, as if not rectified", g, moved, len(roi.Pix))
 		}
 	}
-	if _, err := Rectified(frame, Observation{}); err == nil {
+	if _, err := Rectified(frame, Observation{}, Tilts[0]); err == nil {
 		t.Error("rectified a frame without a located palm")
 	}
 }

@@ -153,9 +153,10 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("recognize: coding the palm: %w", err)
 	}
-	res := r.identify(probe)
-	if !res.Matched && res.Distance < match.SecondLook {
-		if res, err = r.lookAgain(frame, obs, &probe); err != nil {
+	search := r.search(probe)
+	res := search.Result
+	if search.Near() {
+		if res, err = r.lookAgain(frame, obs, search); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -167,28 +168,55 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 	return Outcome{}, nil
 }
 
-func (r *Reader) identify(probe match.Probe) gallery.Result {
-	return r.gal.Identify(probe, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
+func (r *Reader) search(probe match.Probe) *gallery.Search {
+	return r.gal.Search(probe, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
 }
 
 // lookAgain is the second look at a frame whose search came near someone
 // but matched no one: the palm located again on the frame rectified for
-// a few tilts (palm.Rectified), and the search run again with
-// those codes beside the first.
-func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, probe *match.Probe) (gallery.Result, error) {
-	if err := SecondLook(r.ext, frame, obs, probe, features.ProbeRotations); err != nil {
-		return gallery.Result{}, fmt.Errorf("recognize: %w", err)
+// each of palm.Tilts in turn, coded, and compared with the templates the
+// search came near, until one matches.
+func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.Search) (gallery.Result, error) {
+	for _, tilt := range palm.Tilts {
+		p, ok, err := Tilted(r.ext, frame, obs, tilt, features.ProbeRotations)
+		if err != nil {
+			return gallery.Result{}, fmt.Errorf("recognize: %w", err)
+		}
+		if ok && s.Again(p).Matched {
+			break
+		}
 	}
-	return r.identify(*probe), nil
+	return s.Result, nil
+}
+
+// Tilted codes frame's palm, located as obs, again with the frame
+// rectified for tilt (one of palm.Tilts), at degrees: one probe of a
+// second look (match.Probe.Tilted). ok is false where the rectified
+// frame shows no palm to cut.
+func Tilted(ext *features.Extractor, frame *image.Gray, obs palm.Observation, tilt [2]float64, degrees []float64) (p match.Probe, ok bool, err error) {
+	roi, err := palm.Rectified(frame, obs, tilt)
+	if err != nil || roi == nil {
+		return match.Probe{}, false, err
+	}
+	if p, err = ext.Probe(roi, degrees); err != nil {
+		return match.Probe{}, false, err
+	}
+	return p, true, nil
 }
 
 // SecondLook codes frame's palm, located as obs and coded as probe,
-// again for each of palm.Tilts at degrees, into probe.Tilted.
+// again for every one of palm.Tilts at degrees, into probe.Tilted: the
+// whole second look, as palmctl eval and the impostor tables measure it.
 func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
-	rois, err := palm.Rectified(frame, obs)
-	if err != nil {
-		return err
+	probe.Tilted = nil
+	for _, tilt := range palm.Tilts {
+		p, ok, err := Tilted(ext, frame, obs, tilt, degrees)
+		if err != nil {
+			return err
+		}
+		if ok {
+			probe.Tilted = append(probe.Tilted, p)
+		}
 	}
-	probe.Tilted, err = ext.Tilted(rois, degrees)
-	return err
+	return nil
 }
