@@ -297,7 +297,8 @@ func BenchmarkProbe(b *testing.B) {
 }
 
 // TestQuantile: selection gives the nearest-rank quantile a sort gives,
-// ties and repeats included.
+// ties and repeats included, and so does selecting the 0.1-quantile
+// among what selecting the median left below it.
 func TestQuantile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, n := range []int{1, 2, 3, 10, 1024} {
@@ -312,6 +313,10 @@ func TestQuantile(t *testing.T) {
 				if got := quantile(slices.Clone(v), q); got != want {
 					t.Errorf("n %d, spread %d: quantile %.1f is %v, want %v", n, spread, q, got, want)
 				}
+			}
+			median, tenth := quantiles(slices.Clone(v))
+			if wm, wt := sorted[(n-1)/2], sorted[int(0.1*float64(n-1))]; median != wm || tenth != wt {
+				t.Errorf("n %d, spread %d: quantiles %v, %v, want %v, %v", n, spread, median, tenth, wm, wt)
 			}
 		}
 	}
@@ -363,6 +368,39 @@ func TestMixFilters(t *testing.T) {
 			}
 			if got := mixFilters(in, lo, frac); !reflect.DeepEqual(got, want) {
 				t.Errorf("lo %d, frac %.2f: %v, want %v", lo, frac, got, want)
+			}
+		}
+	}
+}
+
+// TestOutside: the zero-count table marks exactly the cells a scan of
+// their pixels marks, on every grid offset: those touching a pixel off
+// the hand, and those running off the ROI.
+func TestOutside(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	roi := curves(3)
+	for range 300 { // holes of one pixel, and a corner off the hand
+		roi.Pix[rng.IntN(len(roi.Pix))] = 0
+	}
+	for y := range 20 {
+		for x := range 30 {
+			roi.Pix[y*roi.Stride+x] = 0
+		}
+	}
+	z := zeroCounts(roi)
+	for _, off := range pixelGrids {
+		got := outside(&z, off)
+		for r := range template.Rows {
+			for c := range template.Cols {
+				want := false
+				for y := r*cellPixels + off.Y; y < (r+1)*cellPixels+off.Y; y++ {
+					for x := c*cellPixels + off.X; x < (c+1)*cellPixels+off.X; x++ {
+						want = want || y >= ROISize || x >= ROISize || roi.Pix[y*roi.Stride+x] == 0
+					}
+				}
+				if got[r*template.Cols+c] != want {
+					t.Fatalf("offset %v, cell (%d,%d): outside %v, want %v", off, r, c, got[r*template.Cols+c], want)
+				}
 			}
 		}
 	}
