@@ -202,9 +202,9 @@ func outlineBox(outline []image.Point) image.Rectangle {
 func deepest(mask gocv.Mat) (image.Point, float64) {
 	dt := gocv.NewMat()
 	defer dt.Close()
-	labels := gocv.NewMat()
-	defer labels.Close()
-	gocv.DistanceTransform(mask, &dt, &labels, gocv.DistL2, gocv.DistanceMask5, gocv.DistanceLabelCComp)
+	if distanceTransform(mask, &dt) != nil {
+		return image.Point{}, 0 // as for a mask without a hand: too small to use
+	}
 	_, maxVal, _, maxLoc := gocv.MinMaxLoc(dt)
 	return maxLoc, float64(maxVal)
 }
