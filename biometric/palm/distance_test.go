@@ -17,15 +17,7 @@ import (
 func TestDistanceUnlabelled(t *testing.T) {
 	var masks []gocv.Mat
 	for i, p := range []palmtest.Pose{palmtest.Centred, {Scale: 320, CX: 320, CY: 330}, {Deg: -75, Scale: 200, CX: 560, CY: 420}} {
-		src, err := gocv.ImageGrayToMatGray(palmtest.NewHand(uint64(i+1)).Render(p, uint64(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mask, outline, ok := segment(src)
-		src.Close()
-		if !ok {
-			t.Fatalf("pose %+v: no hand", p)
-		}
+		mask, outline := handMask(t, i, p)
 		box := outlineBox(outline).Inset(-dtMargin).Intersect(image.Rect(0, 0, mask.Cols(), mask.Rows()))
 		masks = append(masks, mask, mask.Region(box))
 	}

@@ -126,6 +126,23 @@ func TestPalmFrameFallbacks(t *testing.T) {
 	}
 }
 
+// handMask renders hand i+1 at p (noise seed i) and segments it; the
+// caller closes the mask.
+func handMask(t *testing.T, i int, p palmtest.Pose) (gocv.Mat, []image.Point) {
+	t.Helper()
+	src, err := gocv.ImageGrayToMatGray(palmtest.NewHand(uint64(i+1)).Render(p, uint64(i)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	mask, outline, ok := segment(src)
+	if !ok {
+		mask.Close()
+		t.Fatalf("pose %+v: no hand", p)
+	}
+	return mask, outline
+}
+
 // TestPalmCentreOnTheBox: the distance transform on the hand's bounding
 // box finds the whole frame's deepest point and depth exactly, for hands
 // of every size, turned, and cut off by the frame's edges.
@@ -139,16 +156,7 @@ func TestPalmCentreOnTheBox(t *testing.T) {
 		{Deg: -75, Scale: 200, CX: 560, CY: 420},
 	}
 	for i, p := range poses {
-		src, err := gocv.ImageGrayToMatGray(palmtest.NewHand(uint64(i+1)).Render(p, uint64(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mask, outline, ok := segment(src)
-		src.Close()
-		if !ok {
-			mask.Close()
-			t.Fatalf("pose %+v: no hand", p)
-		}
+		mask, outline := handMask(t, i, p)
 		wantAt, wantDepth := deepest(mask)
 		at, depth := palmCentre(mask, outline)
 		mask.Close()
