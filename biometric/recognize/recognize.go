@@ -206,7 +206,9 @@ func Tilted(ext *features.Extractor, frame *image.Gray, obs palm.Observation, ti
 
 // SecondLook codes frame's palm, located as obs and coded as probe,
 // again for every one of palm.Tilts at degrees, into probe.Tilted: the
-// whole second look, as palmctl eval and the impostor tables measure it.
+// whole second look, whose closest cut the impostor tables and palmctl
+// eval's registration table measure (the reader stops at the first tilt
+// that matches).
 func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
 	probe.Tilted = nil
 	for _, tilt := range palm.Tilts {
