@@ -37,8 +37,8 @@ endpoint (simulate.control in the local config):
   palm N [--hand left|right] [--pose POSE]
                               hold a fresh capture of synthetic person N's hand
                               over the camera (right unless told; POSE held-right,
-                              too-far, too-close, off-centre, in-the-dark), for the
-                              real pipeline to guide, identify or enrol
+                              too-far, too-close, off-centre, in-the-dark, tilted),
+                              for the real pipeline to guide, identify or enrol
   palm away                   take it away
   badge FACILITY:CARD         hold a badge to the enrollment desk's scanner (any
                               other text is typed as it is: a read in the wrong format)

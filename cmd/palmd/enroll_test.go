@@ -121,11 +121,12 @@ func (p *palmd) enrolAt(badge string, person int, pose string, seed int) (applia
 	return st, at
 }
 
-// presentAtDoor holds person's hand at the door until it decides.
-func (s *site) presentAtDoor(person, seed int) appliance.Status {
+// presentAtDoor holds person's hand at the door, as pose says, until it
+// decides.
+func (s *site) presentAtDoor(person int, pose string, seed int) appliance.Status {
 	s.door.t.Helper()
 	s.door.screen(appliance.ScreenIdle)
-	s.door.hand(person, "held-right", seed)
+	s.door.hand(person, pose, seed)
 	st := s.door.waitState("a decision", func(st appliance.Status) bool { return st.Entry == appliance.StepResult })
 	s.door.away()
 	return st
@@ -174,8 +175,10 @@ func any1(map[string]any) bool { return true }
 // TestEnrolAtTheDeskThenEnterAtTheDoor: a synthetic person enrolled at
 // the desk through the real pipeline (the badge on the simulated
 // keyboard-wedge scanner, the screens in the guide's order, the captures
-// of their hand) is granted at the site's door over OSDP and then over
-// Wiegand; devcloud lists them with the desk as enrollment source and
+// of their hand) is granted at the site's door over OSDP, also with the
+// palm tilted towards the camera (which only the reader's second look
+// recovers: with it disabled this presentation is not recognised), and
+// then over Wiegand; devcloud lists them with the desk as enrollment source and
 // publishes New Successful Enrollment; the console's deletion makes them
 // unrecognisable at both readers, which both report it.
 func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
@@ -192,17 +195,20 @@ func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 	})
 	var granted appliance.Status
 	for seed := 2; seed < 50; seed++ { // until the door has the profile
-		if granted = s.presentAtDoor(7, seed); granted.Outcome == appliance.OutcomeGranted {
+		if granted = s.presentAtDoor(7, "held-right", seed); granted.Outcome == appliance.OutcomeGranted {
 			break
 		}
 	}
 	if granted.Outcome != appliance.OutcomeGranted {
 		t.Fatalf("the person enrolled at the desk is not granted at the door: %+v", granted)
 	}
+	if st := s.presentAtDoor(7, "tilted", 1); st.Outcome != appliance.OutcomeGranted {
+		t.Fatalf("the palm tilted towards the camera: %+v", st)
+	}
 	// An upper bound: presentations before the door has the person take
 	// a result's time on the screen each.
 	t.Logf("enrollment complete to granted at the door: %v", time.Since(enrolled).Round(100*time.Millisecond))
-	if st := s.presentAtDoor(8, 1); st.Outcome != appliance.OutcomeNotRecognised {
+	if st := s.presentAtDoor(8, "held-right", 1); st.Outcome != appliance.OutcomeNotRecognised {
 		t.Fatalf("somebody not enrolled: %+v", st)
 	}
 
@@ -210,7 +216,7 @@ func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 	wiegand.Version, wiegand.Panel.Protocol, wiegand.Relay.Follow = 2, "wiegand", "grant"
 	s.dc.configure(s.doorID, wiegand)
 	s.door.waitState("Wiegand", func(st appliance.Status) bool { return st.Protocol == "wiegand" })
-	if st := s.presentAtDoor(7, 1); st.Outcome != appliance.OutcomeGranted {
+	if st := s.presentAtDoor(7, "held-right", 1); st.Outcome != appliance.OutcomeGranted {
 		t.Fatalf("over Wiegand: %+v", st)
 	}
 
@@ -225,7 +231,7 @@ func TestEnrolAtTheDeskThenEnterAtTheDoor(t *testing.T) {
 		}
 		return from(s.deskID) == 1 && from(s.doorID) == 1
 	})
-	if st := s.presentAtDoor(7, 1); st.Outcome != appliance.OutcomeNotRecognised {
+	if st := s.presentAtDoor(7, "held-right", 1); st.Outcome != appliance.OutcomeNotRecognised {
 		t.Fatalf("a deleted person at the door: %+v", st)
 	}
 	for _, p := range []*palmd{s.desk, s.door} {

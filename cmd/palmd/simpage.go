@@ -157,6 +157,10 @@ var handPoses = map[string]func(c *synth.Conditions){
 	"too-close":   func(c *synth.Conditions) { c.Scale = 1.7 },
 	"off-centre":  func(c *synth.Conditions) { c.DX = 190 },
 	"in-the-dark": func(c *synth.Conditions) { c.Gain = 0.25 },
+	// The palm tilted towards the camera, about 12° each way: the ROI as
+	// located lands off the enrolled patch, and the reader's second look
+	// (recognize.Reader.Offer) is what recovers it.
+	"tilted": func(c *synth.Conditions) { c.Pitch, c.Yaw = 12, -12 },
 }
 
 // showHand is POST /hand {"person":N,"hand":"left","pose":"too-far"}:
@@ -181,7 +185,7 @@ func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 	pose, ok := handPoses[req.Pose]
 	side, sideOK := map[string]synth.Side{"": synth.Right, "right": synth.Right, "left": synth.Left}[req.Hand]
 	if err != nil || (!req.Away && (!ok || !sideOK)) {
-		http.Error(w, `hand: want {"person":N,"hand":"right|left","pose":"held-right|too-far|too-close|off-centre|in-the-dark"} or {"away":true}`, http.StatusBadRequest)
+		http.Error(w, `hand: want {"person":N,"hand":"right|left","pose":"held-right|too-far|too-close|off-centre|in-the-dark|tilted"} or {"away":true}`, http.StatusBadRequest)
 		return
 	}
 	if req.Away {
