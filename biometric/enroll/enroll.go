@@ -22,6 +22,11 @@ type Config struct {
 	MaxAttempts int     // frames tried before failure to enrol; default 60
 	Agree       float64 // captures must be within this distance of the first; default 0.33
 	Threshold   float64 // a palm this close to an enrolled one is a duplicate
+	// LookAgain, when set, is the reader's second look at a frame whose
+	// duplicate search came near someone without matching
+	// (recognize.Reader.Enrol sets it): the duplicate check then finds
+	// what the door would, a palm held tilted included.
+	LookAgain func(frame *image.Gray, obs palm.Observation, s *gallery.Search) (gallery.Result, error)
 }
 
 // Errors that end an enrolment.
@@ -97,7 +102,13 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 		return Step{Accepted: len(s.captures)}, nil
 	}
 	if s.gal != nil && s.cfg.Threshold > 0 {
-		r := s.gal.Identify(probe, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
+		search := s.gal.Search(probe, gallery.Options{Threshold: s.cfg.Threshold, Shortlist: gallery.DefaultShortlist})
+		r := search.Result
+		if search.Near() && s.cfg.LookAgain != nil {
+			if r, err = s.cfg.LookAgain(frame, obs, search); err != nil {
+				return Step{Accepted: len(s.captures)}, nil // not checked: it does not count
+			}
+		}
 		if r.Matched && r.ID != s.self {
 			return Step{Accepted: len(s.captures)}, ErrDuplicate
 		}

@@ -122,9 +122,11 @@ func (r *Reader) Close() error { return r.ext.Close() }
 func (r *Reader) Locate(frame *image.Gray) (palm.Observation, error) { return r.loc.Locate(frame) }
 
 // Enrol starts biometric/enroll's captures of one hand of person on this
-// Reader's filter bank and gallery. The session runs on the goroutine
-// that offers this Reader its frames: they share the filter bank.
+// Reader's filter bank and gallery, with its duplicate check taking the
+// Reader's second look. The session runs on the goroutine that offers
+// this Reader its frames: they share the filter bank.
 func (r *Reader) Enrol(cfg enroll.Config, person string) *enroll.Session {
+	cfg.LookAgain = r.lookAgain
 	return enroll.New(cfg, r.ext, r.gal, person)
 }
 

@@ -1,8 +1,11 @@
 package recognize
 
 import (
+	"errors"
+	"image"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
@@ -10,16 +13,12 @@ import (
 	"github.com/palmd/palmd/biometric/synth"
 )
 
-// TestOfferLooksAgain: a tilted palm that its first search brings near
-// its enrolment but not below the threshold is matched by the second
-// look; with the threshold below the second look's distance too, the
-// presentation is decided unmatched.
-func TestOfferLooksAgain(t *testing.T) {
-	ext, err := features.NewExtractor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ext.Close()
+// tiltedNear finds a wide hand whose palm, tilted towards the camera,
+// its first search brings within match.SecondLook of its enrolment
+// ("me" in g) and the second look brings closer by 0.02 or more: frame
+// is the tilted capture, first and looked its two distances.
+func tiltedNear(t *testing.T, ext *features.Extractor) (g *gallery.Gallery, frame *image.Gray, first, looked float64) {
+	t.Helper()
 	for k := range 8 {
 		person := synth.NewPersonIn(uint64(700+k), synth.Wide)
 		h := person.Hands[0]
@@ -39,37 +38,83 @@ func TestOfferLooksAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := g.Identify(probe, gallery.Options{})
+		first := g.Identify(probe, gallery.Options{}).Distance
 		if err := SecondLook(ext, frame, obs, &probe, features.ProbeRotations); err != nil {
 			t.Fatal(err)
 		}
-		looked := g.Identify(probe, gallery.Options{})
-		if !(first.Distance < match.SecondLook && looked.Distance < first.Distance-0.02) {
-			continue // this hand's tilt costs its first search too little, or too much
+		looked := g.Identify(probe, gallery.Options{}).Distance
+		if first < match.SecondLook && looked < first-0.02 {
+			return g, frame, first, looked
 		}
-		for _, tc := range []struct {
-			name      string
-			threshold float64
-			matched   bool
-		}{
-			{"threshold between the two searches", (first.Distance + looked.Distance) / 2, true},
-			{"threshold below both", looked.Distance - 0.01, false},
-		} {
-			tail := match.Tail{Line: match.Calibration{Distance: tc.threshold, Z: -1.28, Slope: 1e6}}
-			r, err := New(Config{Tail: &tail, Frames: 1}, g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := r.Offer(frame)
-			r.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !out.Decided || out.Result.Matched != tc.matched || (tc.matched && out.Result.ID != "me") {
-				t.Errorf("%s (%.3f; first search %.3f, second look %.3f): %+v", tc.name, tc.threshold, first.Distance, looked.Distance, out)
-			}
-		}
-		return
 	}
 	t.Fatal("no hand of 8 whose tilt the second look recovers")
+	return nil, nil, 0, 0
+}
+
+// TestOfferLooksAgain: a tilted palm that its first search brings near
+// its enrolment but not below the threshold is matched by the second
+// look; with the threshold below the second look's distance too, the
+// presentation is decided unmatched.
+func TestOfferLooksAgain(t *testing.T) {
+	ext, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	g, frame, first, looked := tiltedNear(t, ext)
+	for _, tc := range []struct {
+		name      string
+		threshold float64
+		matched   bool
+	}{
+		{"threshold between the two searches", (first + looked) / 2, true},
+		{"threshold below both", looked - 0.01, false},
+	} {
+		tail := match.Tail{Line: match.Calibration{Distance: tc.threshold, Z: -1.28, Slope: 1e6}}
+		r, err := New(Config{Tail: &tail, Frames: 1}, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := r.Offer(frame)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out.Decided || out.Result.Matched != tc.matched || (tc.matched && out.Result.ID != "me") {
+			t.Errorf("%s (%.3f; first search %.3f, second look %.3f): %+v", tc.name, tc.threshold, first, looked, out)
+		}
+	}
+}
+
+// TestEnrolLooksAgain: enrolling someone else's palm held tilted is a
+// duplicate when the reader's second look brings it below the duplicate
+// threshold, though its first search does not; an enrolment session
+// without the second look takes it as a new palm.
+func TestEnrolLooksAgain(t *testing.T) {
+	ext, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	g, frame, first, looked := tiltedNear(t, ext)
+	r, err := New(Config{}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, tc := range []struct {
+		name      string
+		session   *enroll.Session
+		duplicate bool
+	}{
+		{"the reader's session, threshold between the two searches", r.Enrol(enroll.Config{Captures: 1, Threshold: (first + looked) / 2}, "bob"), true},
+		{"the reader's session, threshold below both", r.Enrol(enroll.Config{Captures: 1, Threshold: looked - 0.01}, "bob"), false},
+		{"a session without the second look", enroll.New(enroll.Config{Captures: 1, Threshold: (first + looked) / 2}, ext, g, "bob"), false},
+		{"the reader's session, the palm's own person", r.Enrol(enroll.Config{Captures: 1, Threshold: (first + looked) / 2}, "me"), false},
+	} {
+		step, err := tc.session.Add(frame)
+		if got := errors.Is(err, enroll.ErrDuplicate); got != tc.duplicate || (!tc.duplicate && (err != nil || !step.Done)) {
+			t.Errorf("%s (first search %.3f, second look %.3f): %+v, %v", tc.name, first, looked, step, err)
+		}
+	}
 }
