@@ -16,9 +16,15 @@ import (
 // tiltedNear finds a wide hand whose palm, tilted towards the camera,
 // its first search brings within match.SecondLook of its enrolment
 // ("me" in g) and the second look brings closer by 0.02 or more: frame
-// is the tilted capture, first and looked its two distances.
-func tiltedNear(t *testing.T, ext *features.Extractor) (g *gallery.Gallery, frame *image.Gray, first, looked float64) {
+// is the tilted capture, first and looked its two distances, ext the
+// filter bank that coded them (closed when the test ends).
+func tiltedNear(t *testing.T) (ext *features.Extractor, g *gallery.Gallery, frame *image.Gray, first, looked float64) {
 	t.Helper()
+	ext, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ext.Close() })
 	for k := range 8 {
 		person := synth.NewPersonIn(uint64(700+k), synth.Wide)
 		h := person.Hands[0]
@@ -44,11 +50,11 @@ func tiltedNear(t *testing.T, ext *features.Extractor) (g *gallery.Gallery, fram
 		}
 		looked := g.Identify(probe, gallery.Options{}).Distance
 		if first < match.SecondLook && looked < first-0.02 {
-			return g, frame, first, looked
+			return ext, g, frame, first, looked
 		}
 	}
 	t.Fatal("no hand of 8 whose tilt the second look recovers")
-	return nil, nil, 0, 0
+	return nil, nil, nil, 0, 0
 }
 
 // TestOfferLooksAgain: a tilted palm that its first search brings near
@@ -56,12 +62,7 @@ func tiltedNear(t *testing.T, ext *features.Extractor) (g *gallery.Gallery, fram
 // look; with the threshold below the second look's distance too, the
 // presentation is decided unmatched.
 func TestOfferLooksAgain(t *testing.T) {
-	ext, err := features.NewExtractor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ext.Close()
-	g, frame, first, looked := tiltedNear(t, ext)
+	_, g, frame, first, looked := tiltedNear(t)
 	for _, tc := range []struct {
 		name      string
 		threshold float64
@@ -91,12 +92,7 @@ func TestOfferLooksAgain(t *testing.T) {
 // threshold, though its first search does not; an enrolment session
 // without the second look takes it as a new palm.
 func TestEnrolLooksAgain(t *testing.T) {
-	ext, err := features.NewExtractor()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ext.Close()
-	g, frame, first, looked := tiltedNear(t, ext)
+	ext, g, frame, first, looked := tiltedNear(t)
 	r, err := New(Config{}, g)
 	if err != nil {
 		t.Fatal(err)
