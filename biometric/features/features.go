@@ -327,7 +327,7 @@ func poolCells(sums []float64, off image.Point) []float32 {
 // code sets each valid cell to its winning orientation.
 func (e *Extractor) code(t *template.Template, cells [template.Orientations][]float32, out [template.Rows * template.Cols]bool) {
 	const n = template.Rows * template.Cols
-	var contrast, scratch [n]float64
+	var contrast [n]float64
 	var winner [n]uint8
 	var resp [template.Orientations][]float32
 	for o := range resp {
@@ -347,7 +347,7 @@ func (e *Extractor) code(t *template.Template, cells [template.Orientations][]fl
 	// The quietest cells show what noise alone does here (after the ROI's
 	// contrast stretch, which amplifies it): cells not clearly above that
 	// carry no code.
-	scratch = contrast
+	scratch := contrast // quantiles reorders what it is given
 	median, quiet := quantiles(scratch[:])
 	floor := max(e.MinContrast*median, e.MinResponse, e.NoiseFactor*quiet)
 	for i, c := range contrast {

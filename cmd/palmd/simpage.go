@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,7 +186,8 @@ func (s *simulation) showHand(w http.ResponseWriter, r *http.Request) {
 	pose, ok := handPoses[req.Pose]
 	side, sideOK := map[string]synth.Side{"": synth.Right, "right": synth.Right, "left": synth.Left}[req.Hand]
 	if err != nil || (!req.Away && (!ok || !sideOK)) {
-		http.Error(w, `hand: want {"person":N,"hand":"right|left","pose":"held-right|too-far|too-close|off-centre|in-the-dark|tilted"} or {"away":true}`, http.StatusBadRequest)
+		poses := strings.Join(slices.Sorted(maps.Keys(handPoses)), "|")
+		http.Error(w, `hand: want {"person":N,"hand":"right|left","pose":"`+poses+`"} or {"away":true}`, http.StatusBadRequest)
 		return
 	}
 	if req.Away {
