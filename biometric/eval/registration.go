@@ -28,18 +28,23 @@ import (
 // hand. The last is what perfect registration would give; the gap
 // between the two is what better alignment can win. Between them, the
 // reader's with its second look (match.Probe.Tilted), which it runs on
-// a frame that comes near someone without matching.
+// a frame that comes near someone without matching, and with the ROI cut
+// through the capture's outline registered onto the enrolment's
+// (palm.Outline.Register; the reader does not do this yet): what
+// registering on the hand's geometry, against the enrolment, can win.
 type RegistrationRow struct {
-	Condition               string
-	Hands, Located          int
-	ShiftMedian, ShiftP95   float64 // ROI pixels (of palm.ROISize)
-	AngleMedian, AngleP95   float64 // degrees
-	ScaleMedian, ScaleP95   float64 // percent
-	MatedMedian, MatedP95   float64 // mated distance, the located ROI
-	LookedMedian, LookedP95 float64 // mated distance, with the second look
-	TruthMedian, TruthP95   float64 // mated distance, the ground truth's ROI
-	shift, ang, scl         []float64
-	mated, looked, truth    []float64
+	Condition                 string
+	Hands, Located            int
+	ShiftMedian, ShiftP95     float64 // ROI pixels (of palm.ROISize)
+	AngleMedian, AngleP95     float64 // degrees
+	ScaleMedian, ScaleP95     float64 // percent
+	MatedMedian, MatedP95     float64 // mated distance, the located ROI
+	LookedMedian, LookedP95   float64 // mated distance, with the second look
+	OutlineMedian, OutlineP95 float64 // mated distance, the outline-registered ROI
+	TruthMedian, TruthP95     float64 // mated distance, the ground truth's ROI
+	shift, ang, scl           []float64
+	mated, looked, outline    []float64
+	truth                     []float64
 }
 
 type registrationCondition struct {
@@ -153,6 +158,10 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 		if offAxis(ref.place) {
 			rep.OffAxis++
 		}
+		refOutline, err := palm.OutlineOf(ref.frame, ref.obs)
+		if err != nil {
+			return RegistrationReport{}, fmt.Errorf("registration: enrolment: %w", err)
+		}
 		for i, rc := range registrationConditions {
 			rng := rand.New(rand.NewPCG(seed, uint64(k*100+i)))
 			c := enrol
@@ -164,6 +173,7 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 				mated, looked := lookedDistance(ext, p, &enrolled)
 				rows[i].mated = append(rows[i].mated, mated)
 				rows[i].looked = append(rows[i].looked, looked)
+				rows[i].outline = append(rows[i].outline, outlineDistance(ext, p, refOutline, &enrolled))
 				if truth, ok := truthROI(h, ref, p); ok {
 					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probe, truth, &enrolled))
 				}
@@ -248,6 +258,25 @@ func lookedDistance(ext *features.Extractor, p located, enrolled *template.Templ
 	return mated, probe.Distance(enrolled, registrationShift)
 }
 
+// outlineDistance is matedDistance of p's ROI cut through p's outline
+// registered onto the enrolment's (ref), with the reader's comparison;
+// 1 where the outlines do not register or the cut fails.
+func outlineDistance(ext *features.Extractor, p located, ref palm.Outline, enrolled *template.Template) float64 {
+	o, err := palm.OutlineOf(p.frame, p.obs)
+	if err != nil {
+		return 1
+	}
+	h, _, err := o.Register(ref)
+	if err != nil {
+		return 1
+	}
+	roi, err := o.CutRegistered(p.frame, h)
+	if err != nil {
+		return 1
+	}
+	return matedDistance(ext.Probe, roi, enrolled)
+}
+
 // The comparison registration's distances are measured with: palmctl
 // eval's defaults.
 var registrationRotations = features.ProbeRotations
@@ -291,5 +320,6 @@ func (r *RegistrationRow) finish() {
 	r.ScaleMedian, r.ScaleP95 = q(r.scl, 0.5), q(r.scl, 0.95)
 	r.MatedMedian, r.MatedP95 = q(r.mated, 0.5), q(r.mated, 0.95)
 	r.LookedMedian, r.LookedP95 = q(r.looked, 0.5), q(r.looked, 0.95)
+	r.OutlineMedian, r.OutlineP95 = q(r.outline, 0.5), q(r.outline, 0.95)
 	r.TruthMedian, r.TruthP95 = q(r.truth, 0.5), q(r.truth, 0.95)
 }

@@ -31,8 +31,8 @@ func TestRegistration(t *testing.T) {
 	}
 	byName := map[string]RegistrationRow{}
 	for _, r := range rows {
-		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located {
-			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked))
+		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located || len(r.outline) != r.Located {
+			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again, %d registered by outline", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked), len(r.outline))
 		}
 		for i := range r.looked {
 			if r.looked[i] > r.mated[i] {
@@ -51,6 +51,12 @@ func TestRegistration(t *testing.T) {
 	tilt := byName["tilted"]
 	if tilt.ShiftMedian < 3 || tilt.TruthMedian > tilt.MatedMedian-0.05 {
 		t.Errorf("tilted: shift %.1f px, mated distance %.3f as located, %.3f cut by the ground truth", tilt.ShiftMedian, tilt.MatedMedian, tilt.TruthMedian)
+	}
+	// The outline registered onto the enrolment's recovers most of what
+	// the tilt costs the landmarks' cut, and costs a careful capture
+	// nothing.
+	if tilt.OutlineMedian > tilt.MatedMedian-0.05 || c.OutlineMedian > c.MatedMedian+0.02 {
+		t.Errorf("outline registration: tilted %.3f as located, %.3f registered; careful %.3f and %.3f", tilt.MatedMedian, tilt.OutlineMedian, c.MatedMedian, c.OutlineMedian)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestSynthCommand(t *testing.T) {
 }
 
 // TestSynthRegistration: --registration prints a row per capture
-// condition with the located hands and the three mated distances, how many
+// condition with the located hands and the four mated distances, how many
 // captures turned from their enrolment, and how many enrolments were
 // placed off their hand.
 func TestSynthRegistration(t *testing.T) {
@@ -68,8 +68,8 @@ func TestSynthRegistration(t *testing.T) {
 			careful = f
 		}
 	}
-	// condition, located, then six "median / p95" pairs
-	if len(careful) != 2+6*3 || careful[1] != "2/2" {
+	// condition, located, then seven "median / p95" pairs
+	if len(careful) != 2+7*3 || careful[1] != "2/2" {
 		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
 	}
 	if len(lines) != 3+11+2 {

@@ -1,0 +1,174 @@
+package palm
+
+// #cgo !windows pkg-config: opencv4
+// #cgo CXXFLAGS: --std=c++11
+// #include "ecc.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+)
+
+// The palm frame is placed on landmarks of one frame (valleys, the
+// distance transform's centre, the hand's axis), so on a palm tilted or
+// stretched since enrolment it lands off the enrolled patch. The hand's
+// silhouette around the palm, seen in two captures, says how the second
+// maps onto the first: registering the two outlines with a homography
+// recovers the tilt (its perspective terms follow the capture's pitch
+// and yaw closely) and the landmarks' placement errors at once, from the
+// hand's geometry alone, not from its lines.
+
+// OutlineSide is an Outline's side in samples; it spans OutlineSpan ROI
+// sides around the ROI's centre, so the palm's edges and the finger
+// bases show in it.
+const (
+	OutlineSide = 128
+	OutlineSpan = 2.0
+)
+
+// An Outline is the hand's mask around the palm, sampled in the palm
+// frame's axes (Placement) over OutlineSpan ROI sides and blurred so
+// that its edges have a gradient to register on.
+type Outline struct {
+	Pix   []float32 // OutlineSide², row-major, 0 off the hand to 1 on it
+	Place Placement // where it was sampled, in the frame it came from
+}
+
+// OutlineOf samples the outline of frame's hand, located as obs (which
+// must hold an ROI).
+func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
+	if obs.ROI == nil {
+		return Outline{}, errors.New("palm: an outline needs a located palm")
+	}
+	src, err := gocv.ImageGrayToMatGray(frame)
+	if err != nil {
+		return Outline{}, fmt.Errorf("palm: %w", err)
+	}
+	defer src.Close()
+	mask, _, ok := segment(src)
+	defer mask.Close()
+	if !ok {
+		return Outline{}, errors.New("palm: no hand to outline")
+	}
+	raw := gocv.NewMatWithSize(OutlineSide, OutlineSide, gocv.MatTypeCV32F)
+	defer raw.Close()
+	for j := range OutlineSide {
+		for i := range OutlineSide {
+			x, y := obs.Place.Frame(outlineToROI(float64(i)), outlineToROI(float64(j)))
+			if onMask(mask, x, y) {
+				raw.SetFloatAt(j, i, 1)
+			}
+		}
+	}
+	blur := gocv.NewMat()
+	defer blur.Close()
+	gocv.GaussianBlur(raw, &blur, image.Pt(9, 9), 2, 2, gocv.BorderReflect)
+	pix, err := blur.DataPtrFloat32()
+	if err != nil {
+		return Outline{}, fmt.Errorf("palm: %w", err)
+	}
+	return Outline{Pix: append([]float32(nil), pix...), Place: obs.Place}, nil
+}
+
+// outlineToROI maps an outline sample coordinate to ROI pixels, and
+// roiToOutline back.
+func outlineToROI(u float64) float64 {
+	const c = (ROISize - 1) / 2.0
+	return c + (u-(OutlineSide-1)/2.0)*OutlineSpan*ROISize/OutlineSide
+}
+
+func roiToOutline(i float64) float64 {
+	const c = (OutlineSide - 1) / 2.0
+	return c + (i-(ROISize-1)/2.0)*OutlineSide/(OutlineSpan*ROISize)
+}
+
+// onMask says whether frame point (x, y) lies on mask's hand.
+func onMask(mask gocv.Mat, x, y float64) bool {
+	xi, yi := int(math.Round(x)), int(math.Round(y))
+	return xi >= 0 && yi >= 0 && xi < mask.Cols() && yi < mask.Rows() && mask.GetUCharAt(yi, xi) != 0
+}
+
+// Homography maps a point of one outline's samples to another's.
+type Homography [3][3]float64
+
+// Apply maps (x, y).
+func (h Homography) Apply(x, y float64) (float64, float64) {
+	w := h[2][0]*x + h[2][1]*y + h[2][2]
+	return (h[0][0]*x + h[0][1]*y + h[0][2]) / w, (h[1][0]*x + h[1][1]*y + h[1][2]) / w
+}
+
+// Register finds the homography taking ref's samples to the points of
+// o's that show the same place on the hand, by maximising the two
+// outlines' correlation (OpenCV's ECC; G. D. Evangelidis and E. Z.
+// Psarakis, "Parametric image alignment using enhanced correlation
+// coefficient maximization", IEEE TPAMI 30(10), 2008). cc is the
+// correlation reached.
+func (o Outline) Register(ref Outline) (h Homography, cc float64, err error) {
+	if len(o.Pix) != OutlineSide*OutlineSide || len(ref.Pix) != len(o.Pix) {
+		return h, 0, errors.New("palm: registering outlines of the wrong size")
+	}
+	a, err := gocv.NewMatFromBytes(OutlineSide, OutlineSide, gocv.MatTypeCV32F, floatBytes(ref.Pix))
+	if err != nil {
+		return h, 0, fmt.Errorf("palm: %w", err)
+	}
+	defer a.Close()
+	b, err := gocv.NewMatFromBytes(OutlineSide, OutlineSide, gocv.MatTypeCV32F, floatBytes(o.Pix))
+	if err != nil {
+		return h, 0, fmt.Errorf("palm: %w", err)
+	}
+	defer b.Close()
+	w := gocv.Eye(3, 3, gocv.MatTypeCV32F)
+	defer w.Close()
+	var c C.double
+	if C.palm_ecc(unsafe.Pointer(a.Ptr()), unsafe.Pointer(b.Ptr()), unsafe.Pointer(w.Ptr()), 100, 1e-5, &c) != 0 {
+		return h, 0, errors.New("palm: the outlines did not register")
+	}
+	for r := range 3 {
+		for k := range 3 {
+			h[r][k] = float64(w.GetFloatAt(r, k))
+		}
+	}
+	return h, float64(c), nil
+}
+
+// floatBytes views v's memory as bytes (OpenCV copies them).
+func floatBytes(v []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*4)
+}
+
+// CutRegistered cuts from frame the patch of hand the reference ROI
+// showed: ROI pixel (i, j) of the reference is mapped into ref's outline,
+// through h (from Outline.Register) into o's, and out to o's frame.
+// Pixels that land off o's hand stay zero.
+func (o Outline) CutRegistered(frame *image.Gray, h Homography) (*image.Gray, error) {
+	src, err := gocv.ImageGrayToMatGray(frame)
+	if err != nil {
+		return nil, fmt.Errorf("palm: %w", err)
+	}
+	defer src.Close()
+	mask, _, ok := segment(src)
+	defer mask.Close()
+	if !ok {
+		return nil, errors.New("palm: no hand to cut")
+	}
+	n := ROISize
+	at := make([][2]float64, n*n)
+	roiMask := image.NewGray(image.Rect(0, 0, n, n))
+	for j := range n {
+		for i := range n {
+			u, v := h.Apply(roiToOutline(float64(i)), roiToOutline(float64(j)))
+			x, y := o.Place.Frame(outlineToROI(u), outlineToROI(v))
+			at[j*n+i] = [2]float64{x, y}
+			if onMask(mask, x, y) {
+				roiMask.Pix[j*roiMask.Stride+i] = 255
+			}
+		}
+	}
+	return CutAt(frame, roiMask, func(i, j int) (float64, float64) { return at[j*n+i][0], at[j*n+i][1] })
+}
