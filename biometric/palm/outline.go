@@ -29,8 +29,8 @@ import (
 // valleys and the wrist's sides show in it. Over 2 ROI sides the fingers
 // themselves weighed too much: held closer or wider than at enrolment,
 // they bent the homography (fingers closed, wide population: mated
-// median 0.201 at 2, 0.113 at 1.5). At 1.25 too little edge is left in
-// view and most registrations fail (README).
+// median 0.201 at 2, 0.156 at 1.75, 0.113 at 1.5). At 1.25 too little
+// edge is left in view and most registrations fail (README).
 const (
 	OutlineSide = 128
 	OutlineSpan = 1.5
