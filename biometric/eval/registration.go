@@ -270,7 +270,7 @@ func outlineDistance(ext *features.Extractor, p located, ref palm.Outline, enrol
 	if err != nil {
 		return 1
 	}
-	roi, err := o.CutRegistered(p.frame, h)
+	roi, err := o.CutRegistered(h)
 	if err != nil {
 		return 1
 	}

@@ -42,6 +42,10 @@ const (
 type Outline struct {
 	Pix   []float32 // OutlineSide², row-major, 0 off the hand to 1 on it
 	Place Placement // where it was sampled, in the frame it came from
+	// The frame and its hand's mask (non-zero on the hand), kept so that
+	// CutRegistered cuts from the frame outlined without segmenting it
+	// again.
+	frame, hand *image.Gray
 }
 
 // OutlineOf samples the outline of frame's hand, located as obs (which
@@ -60,12 +64,20 @@ func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
 	if !ok {
 		return Outline{}, errors.New("palm: no hand to outline")
 	}
+	img, err := mask.ToImage()
+	if err != nil {
+		return Outline{}, fmt.Errorf("palm: %w", err)
+	}
+	hand, ok := img.(*image.Gray)
+	if !ok {
+		return Outline{}, errors.New("palm: the hand's mask is not grey")
+	}
 	raw := gocv.NewMatWithSize(OutlineSide, OutlineSide, gocv.MatTypeCV32F)
 	defer raw.Close()
 	for j := range OutlineSide {
 		for i := range OutlineSide {
 			x, y := obs.Place.Frame(outlineToROI(float64(i)), outlineToROI(float64(j)))
-			if onMask(mask, x, y) {
+			if onHand(hand, x, y) {
 				raw.SetFloatAt(j, i, 1)
 			}
 		}
@@ -77,7 +89,7 @@ func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
 	if err != nil {
 		return Outline{}, fmt.Errorf("palm: %w", err)
 	}
-	return Outline{Pix: append([]float32(nil), pix...), Place: obs.Place}, nil
+	return Outline{Pix: append([]float32(nil), pix...), Place: obs.Place, frame: frame, hand: hand}, nil
 }
 
 // outlineToROI maps an outline sample coordinate to ROI pixels, and
@@ -92,10 +104,11 @@ func roiToOutline(i float64) float64 {
 	return c + (i-(ROISize-1)/2.0)*OutlineSide/(OutlineSpan*ROISize)
 }
 
-// onMask says whether frame point (x, y) lies on mask's hand.
-func onMask(mask gocv.Mat, x, y float64) bool {
-	xi, yi := int(math.Round(x)), int(math.Round(y))
-	return xi >= 0 && yi >= 0 && xi < mask.Cols() && yi < mask.Rows() && mask.GetUCharAt(yi, xi) != 0
+// onHand says whether frame point (x, y) lies on hand (a mask, non-zero
+// on the hand).
+func onHand(hand *image.Gray, x, y float64) bool {
+	p := image.Pt(int(math.Round(x)), int(math.Round(y)))
+	return p.In(hand.Rect) && hand.Pix[hand.PixOffset(p.X, p.Y)] != 0
 }
 
 // Homography maps a point of one outline's samples to another's.
@@ -146,20 +159,13 @@ func floatBytes(v []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*4)
 }
 
-// CutRegistered cuts from frame the patch of hand the reference ROI
-// showed: ROI pixel (i, j) of the reference is mapped into ref's outline,
-// through h (from Outline.Register) into o's, and out to o's frame.
-// Pixels that land off o's hand stay zero.
-func (o Outline) CutRegistered(frame *image.Gray, h Homography) (*image.Gray, error) {
-	src, err := gocv.ImageGrayToMatGray(frame)
-	if err != nil {
-		return nil, fmt.Errorf("palm: %w", err)
-	}
-	defer src.Close()
-	mask, _, ok := segment(src)
-	defer mask.Close()
-	if !ok {
-		return nil, errors.New("palm: no hand to cut")
+// CutRegistered cuts from the frame o was outlined in the patch of hand
+// the reference ROI showed: ROI pixel (i, j) of the reference is mapped
+// into ref's outline, through h (from Outline.Register) into o's, and
+// out to o's frame. Pixels that land off o's hand stay zero.
+func (o Outline) CutRegistered(h Homography) (*image.Gray, error) {
+	if o.frame == nil {
+		return nil, errors.New("palm: cutting through an outline that was not sampled from a frame")
 	}
 	n := ROISize
 	at := make([][2]float64, n*n)
@@ -169,10 +175,10 @@ func (o Outline) CutRegistered(frame *image.Gray, h Homography) (*image.Gray, er
 			u, v := h.Apply(roiToOutline(float64(i)), roiToOutline(float64(j)))
 			x, y := o.Place.Frame(outlineToROI(u), outlineToROI(v))
 			at[j*n+i] = [2]float64{x, y}
-			if onMask(mask, x, y) {
+			if onHand(o.hand, x, y) {
 				roiMask.Pix[j*roiMask.Stride+i] = 255
 			}
 		}
 	}
-	return CutAt(frame, roiMask, func(i, j int) (float64, float64) { return at[j*n+i][0], at[j*n+i][1] })
+	return CutAt(o.frame, roiMask, func(i, j int) (float64, float64) { return at[j*n+i][0], at[j*n+i][1] })
 }

@@ -72,7 +72,7 @@ func TestRegisterOutline(t *testing.T) {
 		w1, m1 := maxMean(registered)
 		w2, m2 := maxMean(landmarks)
 		t.Logf("tilt %v: registered %.2f/%.2f px, landmarks %.2f/%.2f px, cc %.4f", g, w1, m1, w2, m2, cc)
-		roi, err := o.CutRegistered(seen, h)
+		roi, err := o.CutRegistered(h)
 		if err != nil || roi.Bounds().Dx() != ROISize {
 			t.Fatalf("tilt %v: cutting: %v", g, err)
 		}
@@ -126,9 +126,9 @@ func maxMean(v []float64) (worst, mean float64) {
 }
 
 // BenchmarkRegisterOutline is what registering one frame's outline onto
-// an enrolment's costs: outlining the frame, the registration, and the
-// registered cut (a reader would do the first once per frame, the other
-// two per enrolment it compares that way).
+// an enrolment's costs: outlining the frame (its segmentation), the
+// registration, and the registered cut (a reader would do the first
+// once per frame, the other two per enrolment it compares that way).
 func BenchmarkRegisterOutline(b *testing.B) {
 	frame := palmtest.NewHand(1).Render(palmtest.Centred, 1)
 	ref, err := NewLocator(DefaultConfig).Locate(frame)
@@ -156,7 +156,7 @@ func BenchmarkRegisterOutline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := o.CutRegistered(seen, h); err != nil {
+		if _, err := o.CutRegistered(h); err != nil {
 			b.Fatal(err)
 		}
 	}
