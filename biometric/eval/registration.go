@@ -266,15 +266,11 @@ func outlineDistance(ext *features.Extractor, p located, ref palm.Outline, enrol
 	if err != nil {
 		return 1
 	}
-	h, _, err := o.Register(ref)
-	if err != nil {
+	probe, ok, err := recognize.Registered(ext, &o, ref, registrationRotations)
+	if !ok || err != nil {
 		return 1
 	}
-	roi, err := o.CutRegistered(h)
-	if err != nil {
-		return 1
-	}
-	return matedDistance(ext.Probe, roi, enrolled)
+	return probe.Distance(enrolled, registrationShift)
 }
 
 // The comparison registration's distances are measured with: palmctl

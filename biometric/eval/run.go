@@ -47,7 +47,32 @@ type Options struct {
 	// the impostor distribution (drawn at random, the same for every
 	// run); 0 compares with all of them.
 	Impostors int
+	// Look is what a frame whose search comes near someone without
+	// matching looks at again; LookTilts (the reader's) by default.
+	Look Look
 }
+
+// Look is a second look: what a frame whose first search came within
+// match.SecondLook of someone without matching is compared again as.
+type Look int
+
+const (
+	// LookTilts codes the frame rectified for palm.Tilts and compares
+	// those with every template the search came near: the reader's.
+	LookTilts Look = iota
+	// LookOutline cuts the frame through its outline registered onto
+	// each near template's enrolment (recognize.Registered) and compares
+	// that cut with that template.
+	LookOutline
+	// LookBoth takes both looks.
+	LookBoth
+)
+
+// Looks names the looks as palmctl eval's --look takes them.
+var Looks = map[string]Look{"tilts": LookTilts, "outline": LookOutline, "both": LookBoth}
+
+func (l Look) tilts() bool   { return l != LookOutline }
+func (l Look) outline() bool { return l != LookTilts }
 
 // Report holds the figures, as palmctl eval prints them.
 type Report struct {
@@ -89,8 +114,10 @@ type Report struct {
 type hand struct {
 	key      string
 	enrolled []template.Template
-	probes   []match.Probe // one entry per probe, with its second look
-	looks    []look        // what each probe's second look took to code
+	refs     []palm.Outline  // the enrolments' outlines, with LookOutline
+	probes   []match.Probe   // one entry per probe, with its second look
+	outlines []*palm.Outline // the probes' outlines, with LookOutline (nil: none)
+	looks    []look          // what each probe's second look took to code
 	// presentations lists each probe capture's acquired frames (indexes
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
@@ -102,6 +129,7 @@ type coder struct {
 	ext       *features.Extractor
 	rot       []float64
 	wholeCell bool
+	look      Look
 }
 
 // look is what a probe's second look took to code: until each of its
@@ -110,8 +138,9 @@ type coder struct {
 // one by one, only when a search needs them, and stops at the first
 // that matches (recognize.Reader.Offer).
 type look struct {
-	ready []time.Duration
-	all   time.Duration
+	ready   []time.Duration
+	all     time.Duration
+	outline time.Duration // outlining the frame, with LookOutline
 }
 
 // took is what the second look cost a search that compared its first
@@ -127,15 +156,16 @@ func (l look) took(compared int, matched bool) time.Duration {
 // code returns the probe templates of a frame, or nil and the frame's
 // hints when it is not acquired. Each frame is judged alone: the images
 // of a set are not a video, so there is no motion to track. With
-// second, the probe carries its second look (match.Probe.Tilted) and
-// took is what coding that took.
-func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, hints []palm.Hint, took look) {
+// second, the probe carries its second look's tilts (match.Probe.Tilted)
+// where c's look takes them, and took is what coding that took. Where
+// c's look registers outlines, o is the frame's (nil where it has none).
+func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outline, hints []palm.Hint, took look) {
 	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
 	if err != nil {
-		return nil, nil, took
+		return nil, nil, nil, took
 	}
 	if !obs.Good() {
-		return nil, obs.Hints, took
+		return nil, nil, obs.Hints, took
 	}
 	code := c.ext.Probe
 	if c.wholeCell {
@@ -143,14 +173,21 @@ func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, hints []palm
 	}
 	probe, err := code(obs.ROI, c.rot)
 	if err != nil {
-		return nil, nil, took
+		return nil, nil, nil, took
 	}
-	if second && !c.wholeCell {
+	if c.look.outline() && !c.wholeCell {
+		start := time.Now()
+		if out, err := palm.OutlineOf(img, obs); err == nil {
+			o = &out
+		}
+		took.outline = time.Since(start)
+	}
+	if second && c.look.tilts() && !c.wholeCell {
 		start := time.Now()
 		for _, tilt := range palm.Tilts {
 			t, ok, err := recognize.Tilted(c.ext, img, obs, tilt, c.rot)
 			if err != nil {
-				return nil, nil, look{}
+				return nil, nil, nil, look{}
 			}
 			if ok {
 				probe.Tilted = append(probe.Tilted, t)
@@ -159,7 +196,18 @@ func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, hints []palm
 		}
 		took.all = time.Since(start)
 	}
-	return &probe, nil, took
+	return &probe, o, nil, took
+}
+
+// registered is recognize.Registered on c's filter bank at
+// recognize.RegisteredRotations: o's frame cut through o registered onto
+// ref, or false.
+func (c *coder) registered(o *palm.Outline, ref palm.Outline) (match.Probe, bool) {
+	if o == nil || ref.Pix == nil {
+		return match.Probe{}, false
+	}
+	p, ok, err := recognize.Registered(c.ext, o, ref, recognize.RegisteredRotations)
+	return p, ok && err == nil
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
@@ -174,16 +222,26 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer ext.Close()
-	how := coder{rot: o.Rotations, wholeCell: o.WholeCell}
+	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look}
 	c := how
 	c.ext = ext
 	rep := &Report{}
 	hands, times := collect(dir, samples, o.Enroll, how, rep, warn)
-	scores := compare(hands, o.MaxShift, o.Impostors)
-	if err := rep.finish(scores, hands, o); err != nil {
+	scores, err := compare(hands, o.MaxShift, o.Impostors, how)
+	if err != nil {
 		return nil, err
 	}
-	rep.timing(times, hands, o)
+	var outlines *outlineLook
+	if o.Look.outline() && !o.WholeCell {
+		outlines = &outlineLook{c: &c, refs: map[string][]palm.Outline{}}
+		for _, h := range hands {
+			outlines.refs[h.key] = h.refs
+		}
+	}
+	if err := rep.finish(scores, hands, o, outlines.cached()); err != nil {
+		return nil, err
+	}
+	rep.timing(times, hands, o, outlines)
 	rep.negatives(dir, &c, hands, o, warn)
 	return rep, nil
 }
@@ -263,8 +321,8 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 			continue
 		}
 		start := time.Now()
-		probe, hints, look := c.code(img, seen > enroll)
-		coding := time.Since(start) - look.all
+		probe, outline, hints, look := c.code(img, seen > enroll)
+		coding := time.Since(start) - look.all - look.outline
 		if probe == nil {
 			if slices.Contains(hints, palm.HintNotAPalm) {
 				h.refused++
@@ -274,22 +332,45 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		acquired++
 		if seen <= enroll {
 			h.enrolled = append(h.enrolled, *probe.AsCut())
+			if c.look.outline() {
+				h.refs = append(h.refs, reference(outline))
+			}
 			continue
 		}
 		p := len(h.presentations) - 1
 		h.presentations[p] = append(h.presentations[p], len(h.probes))
 		h.probes = append(h.probes, *probe)
+		h.outlines = append(h.outlines, outline)
 		h.looks = append(h.looks, look)
 		times = append(times, coding)
 	}
 	return h, images, acquired, times, failed
 }
 
-// distance is a probe's best distance to a hand's enrolled templates.
-func distance(probe *match.Aligner, enrolled []template.Template, shift int) float64 {
+// reference is what an enrolment keeps of its outline: the samples, not
+// the frame (a zero Outline where it has none).
+func reference(o *palm.Outline) palm.Outline {
+	if o == nil {
+		return palm.Outline{}
+	}
+	return palm.Outline{Pix: o.Pix, Place: o.Place}
+}
+
+// distance is a probe's best distance to a hand's enrolled templates,
+// with the outline look where c is not nil: each template the probe
+// comes within match.SecondLook of is compared again with the probe's
+// frame (outlined as o) registered onto that template's enrolment
+// (refs), as a reader's second look would.
+func distance(c *coder, probe *match.Aligner, o *palm.Outline, e *hand, shift int) float64 {
 	d := 1.0
-	for j := range enrolled {
-		d = min(d, probe.Distance(&enrolled[j], shift))
+	for j := range e.enrolled {
+		dj := probe.Distance(&e.enrolled[j], shift)
+		if c != nil && dj < match.SecondLook {
+			if p, ok := c.registered(o, e.refs[j]); ok {
+				dj = min(dj, p.Distance(&e.enrolled[j], shift))
+			}
+		}
+		d = min(d, dj)
 	}
 	return d
 }
@@ -319,29 +400,54 @@ func parallel(n int, newWorker func() (work func(i int), done func())) {
 
 // compare scores every probe against its own hand and against others
 // (all of them, or a fixed random sample of impostors per probe), with
-// one goroutine per CPU.
-func compare(hands []*hand, shift, impostors int) Scores {
+// one goroutine per CPU, each with its own filter bank where how's look
+// registers outlines.
+func compare(hands []*hand, shift, impostors int, how coder) (Scores, error) {
 	parts := make([]Scores, len(hands))
+	var failed error
+	var mu sync.Mutex
 	parallel(len(hands), func() (func(int), func()) {
-		return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors) }, func() {}
+		var c *coder
+		if how.look.outline() && !how.wholeCell {
+			ext, err := features.NewExtractor()
+			if err != nil {
+				mu.Lock()
+				failed = err
+				mu.Unlock()
+				return func(int) {}, func() {}
+			}
+			own := how // each worker its own copy: the filter bank is not shared
+			own.ext = ext
+			c = &own
+			return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors, c) }, func() { _ = ext.Close() }
+		}
+		return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors, nil) }, func() {}
 	})
+	if failed != nil {
+		return Scores{}, fmt.Errorf("eval: %w", failed)
+	}
 	var s Scores
 	for _, p := range parts {
 		s.Genuine = append(s.Genuine, p.Genuine...)
 		s.Impostor = append(s.Impostor, p.Impostor...)
 	}
 	s.Sort()
-	return s
+	return s, nil
 }
 
-// compareHand scores the probes of hands[pi].
-func compareHand(hands []*hand, pi, shift, impostors int) Scores {
+// compareHand scores the probes of hands[pi], with the outline look
+// where c is not nil.
+func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 	var s Scores
 	ph := hands[pi]
 	rng := rand.New(rand.NewPCG(uint64(pi), 42))
 	for i := range ph.probes {
 		probe := ph.probes[i].Aligner()
-		s.Genuine = append(s.Genuine, distance(probe, ph.enrolled, shift))
+		var o *palm.Outline
+		if c != nil {
+			o = ph.outlines[i]
+		}
+		s.Genuine = append(s.Genuine, distance(c, probe, o, ph, shift))
 		others := rng.Perm(len(hands))
 		if impostors > 0 && impostors < len(others) {
 			others = others[:impostors+1]
@@ -351,14 +457,14 @@ func compareHand(hands []*hand, pi, shift, impostors int) Scores {
 			if ei == pi || (impostors > 0 && n == impostors) {
 				continue
 			}
-			s.Impostor = append(s.Impostor, distance(probe, hands[ei].enrolled, shift))
+			s.Impostor = append(s.Impostor, distance(c, probe, o, hands[ei], shift))
 			n++
 		}
 	}
 	return s
 }
 
-func (r *Report) finish(s Scores, hands []*hand, o Options) error {
+func (r *Report) finish(s Scores, hands []*hand, o Options, ol *outlineLook) error {
 	if r.Images > 0 {
 		r.FTA = 1 - float64(r.Acquired)/float64(r.Images)
 		r.BPCER = float64(r.BonaFideRefused) / float64(r.Images)
@@ -389,8 +495,8 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 		r.Threshold = match.PalmTail.Threshold(r.Rate)
 	}
 	r.ObservedFMR = s.FMR(r.Threshold)
-	r.identification(hands, o)
-	r.presentations(hands, o)
+	r.identification(hands, o, ol)
+	r.presentations(hands, o, ol)
 	return nil
 }
 
@@ -398,7 +504,7 @@ func (r *Report) finish(s Scores, hands []*hand, o Options) error {
 // gallery of all enrolled hands: a mated search (FNIR: not found, or
 // someone else found) and a non-mated one with its own hand left out
 // (FPIR: anyone found).
-func (r *Report) identification(hands []*hand, o Options) {
+func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
 	g := newGallery(hands)
 	// A search's best candidate does not depend on the threshold, so one
 	// mated and one non-mated search per probe give FNIR and FPIR at
@@ -406,12 +512,13 @@ func (r *Report) identification(hands []*hand, o Options) {
 	var mated []searchOutcome
 	var nonMated []float64
 	for _, h := range hands {
-		for _, p := range h.probes {
+		for i, p := range h.probes {
 			r.Probes++
+			f := frame{p, h.outline(i)}
 			opts := gallery.Options{Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
-			mated = append(mated, searchBoth(g, p, opts, h.key))
+			mated = append(mated, searchBoth(g, f, opts, h.key, ol))
 			opts.Exclude = h.key
-			nonMated = append(nonMated, searchBoth(g, p, opts, h.key).second)
+			nonMated = append(nonMated, searchBoth(g, f, opts, h.key, ol).second)
 		}
 	}
 	if r.Probes == 0 {
@@ -444,22 +551,91 @@ type searchOutcome struct {
 	own, secondOwn   bool
 }
 
-// searchBoth runs a search on p's codes as located and, where it came
+// frame is a probe frame's codes and, with the outline look, its
+// outline.
+type frame struct {
+	probe   match.Probe
+	outline *palm.Outline
+}
+
+// outline is probe i's outline, nil where the run takes no outline look.
+func (h *hand) outline(i int) *palm.Outline {
+	if i < len(h.outlines) {
+		return h.outlines[i]
+	}
+	return nil
+}
+
+// outlineLook is the outline look of a run that takes it: the
+// enrolments' outlines by hand, a filter bank, and optionally a cache of
+// the looks made, since identification searches each frame twice and
+// presentations again (timing measures without one).
+type outlineLook struct {
+	c     *coder
+	refs  map[string][]palm.Outline
+	cache map[lookKey]*match.Probe // nil: none; a nil entry: no look
+}
+
+type lookKey struct {
+	o *palm.Outline
+	n gallery.Near
+}
+
+// cached returns l with a cache (nil for nil).
+func (l *outlineLook) cached() *outlineLook {
+	if l == nil {
+		return nil
+	}
+	return &outlineLook{c: l.c, refs: l.refs, cache: map[lookKey]*match.Probe{}}
+}
+
+// again compares o's frame registered onto the enrolment of each
+// template s came near with that template (gallery.Search.AgainAt),
+// stopping at the first match when stop is set.
+func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
+	if l == nil || o == nil {
+		return
+	}
+	for k, n := range s.Nearby() {
+		if p := l.look(o, n); p != nil && s.AgainAt(k, *p).Matched && stop {
+			return
+		}
+	}
+}
+
+func (l *outlineLook) look(o *palm.Outline, n gallery.Near) *match.Probe {
+	key := lookKey{o, n}
+	if p, ok := l.cache[key]; ok {
+		return p
+	}
+	var p *match.Probe
+	if q, ok := l.c.registered(o, l.refs[n.ID][n.Template]); ok {
+		p = &q
+	}
+	if l.cache != nil {
+		l.cache[key] = p
+	}
+	return p
+}
+
+// searchBoth runs a search on f's codes as located and, where it came
 // within match.SecondLook of someone, compares every one of its second
-// look's tilts too: the two searches a reader may run on a frame,
-// whatever the threshold. The reader stops at the first tilt that
-// matches, so where two people lie below the threshold on different
-// tilts it may find the other; the decision, matched or not, is the
-// same.
-func searchBoth(g *gallery.Gallery, p match.Probe, o gallery.Options, key string) searchOutcome {
-	first := p
+// look's tilts and outline looks too: the two searches a reader may run
+// on a frame, whatever the threshold. The reader stops at the first
+// look that matches, so where two people lie below the threshold on
+// different looks it may find the other; the decision, matched or not,
+// is the same.
+func searchBoth(g *gallery.Gallery, f frame, o gallery.Options, key string, ol *outlineLook) searchOutcome {
+	first := f.probe
 	first.Tilted = nil
 	s := g.Search(first, o)
 	m := s.Result
 	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key}
-	for _, t := range p.Tilted {
+	for _, t := range f.probe.Tilted {
 		m = s.Again(t)
 	}
+	ol.again(s, f.outline, false)
+	m = s.Result
 	out.second, out.secondOwn = m.Distance, m.ID == key
 	return out
 }
@@ -514,7 +690,7 @@ func newGallery(hands []*hand) *gallery.Gallery {
 
 // timing replays each probe's search through a gallery of every enrolled
 // hand and adds it to the time its frame took to code.
-func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
+func (r *Report) timing(coding []time.Duration, hands []*hand, o Options, ol *outlineLook) {
 	g := newGallery(hands)
 	var total []time.Duration
 	i := 0
@@ -522,10 +698,10 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options) {
 		for j, p := range h.probes {
 			start := time.Now()
 			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift, Workers: 1}
-			res, looked, compared := search(g, p, opts)
+			res, looked, compared := search(g, frame{p, h.outline(j)}, opts, ol)
 			took := coding[i] + time.Since(start)
 			if looked {
-				took += h.looks[j].took(compared, res.Matched)
+				took += h.looks[j].took(compared, res.Matched) + h.looks[j].outline
 			}
 			total = append(total, took)
 			i++
@@ -564,7 +740,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 			fmt.Fprintf(warn, "eval: %s: %v\n", n.Path, err)
 			continue
 		}
-		ts, _, _ := c.code(img, true)
+		ts, _, _, _ := c.code(img, true)
 		if ts == nil {
 			continue
 		}
@@ -572,7 +748,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 		k.Acquired++
 		al := ts.Aligner()
 		for _, h := range hands {
-			if distance(al, h.enrolled, o.MaxShift) < r.Threshold {
+			if distance(nil, al, nil, h, o.MaxShift) < r.Threshold {
 				r.NegMatched++
 				k.Matched++
 				break
@@ -602,7 +778,7 @@ type KindFigures struct {
 // reader does and counts the mated ones not decided for their own hand
 // (FNIR; a presentation without an acquired frame counts) and the
 // non-mated ones decided for anyone (FPIR).
-func (r *Report) presentations(hands []*hand, o Options) {
+func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 	multi := false
 	for _, h := range hands {
 		for _, p := range h.presentations {
@@ -631,11 +807,11 @@ func (r *Report) presentations(hands []*hand, o Options) {
 			r.Presentations++
 			p = p[:min(len(p), frames)]
 			opts := gallery.Options{Threshold: r.PresThreshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
-			if m, ok := decide(g, h.probes, p, opts); !ok || m.ID != h.key {
+			if m, ok := decide(g, h, p, opts, ol); !ok || m.ID != h.key {
 				miss++
 			}
 			opts.Exclude = h.key
-			if _, ok := decide(g, h.probes, p, opts); ok {
+			if _, ok := decide(g, h, p, opts, ol); ok {
 				falsePos++
 			}
 		}
@@ -643,10 +819,11 @@ func (r *Report) presentations(hands []*hand, o Options) {
 	r.PresFNIR, r.PresFPIR = float64(miss)/float64(r.Presentations), float64(falsePos)/float64(r.Presentations)
 }
 
-// decide is the first of the frames that matches anyone.
-func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Options) (gallery.Result, bool) {
+// decide is the first of h's frames (indexes into its probes) that
+// matches anyone.
+func decide(g *gallery.Gallery, h *hand, frames []int, o gallery.Options, ol *outlineLook) (gallery.Result, bool) {
 	for _, i := range frames {
-		if m, _, _ := search(g, probes[i], o); m.Matched {
+		if m, _, _ := search(g, frame{h.probes[i], h.outline(i)}, o, ol); m.Matched {
 			return m, true
 		}
 	}
@@ -654,21 +831,22 @@ func decide(g *gallery.Gallery, probes []match.Probe, frames []int, o gallery.Op
 }
 
 // search is a frame's search as the reader runs it at o's threshold
-// (recognize.Reader.Offer): on p's codes as located, then, if that
+// (recognize.Reader.Offer): on f's codes as located, then, if that
 // matched no one but came within match.SecondLook of someone (looked),
-// with its second look's tilted probes in turn until one matches;
-// compared is how many it compared.
-func search(g *gallery.Gallery, p match.Probe, o gallery.Options) (res gallery.Result, looked bool, compared int) {
-	first := p
+// with its second look's tilted probes in turn until one matches, then
+// its outline looks; compared is how many tilts it compared.
+func search(g *gallery.Gallery, f frame, o gallery.Options, ol *outlineLook) (res gallery.Result, looked bool, compared int) {
+	first := f.probe
 	first.Tilted = nil
 	s := g.Search(first, o)
 	if !s.Near() {
 		return s.Result, false, 0
 	}
-	for k, t := range p.Tilted {
+	for k, t := range f.probe.Tilted {
 		if s.Again(t).Matched {
 			return s.Result, true, k + 1
 		}
 	}
-	return s.Result, true, len(p.Tilted)
+	ol.again(s, f.outline, true)
+	return s.Result, true, len(f.probe.Tilted)
 }

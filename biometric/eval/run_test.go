@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/synth"
 )
 
 // writeSet renders a small evaluation set: people × captures of one hand,
@@ -232,5 +234,88 @@ func TestCollectWholeCell(t *testing.T) {
 		if n := len(hands[0].probes[0].Codes); n != tc.codes {
 			t.Errorf("whole-cell %v: %d codes a probe, want %d", tc.wholeCell, n, tc.codes)
 		}
+	}
+}
+
+// writeTiltedSet renders people wide-population hands: two captures to
+// enrol, then two with the palm tilted 10–13° towards the camera.
+func writeTiltedSet(t *testing.T, people int) string {
+	t.Helper()
+	dir := t.TempDir()
+	var manifest strings.Builder
+	manifest.WriteString("path,identity,hand,capture\n")
+	for p := range people {
+		person := synth.NewPersonIn(uint64(700+p), synth.Wide)
+		for c := range 4 {
+			cond := synth.CaptureConditions(person, 0, min(c, 1))
+			if c >= 2 {
+				cond.Pitch, cond.Yaw, cond.Seed = 10+float64(c), -13+float64(c), cond.Seed+uint64(c)
+			}
+			name := fmt.Sprintf("p%d_c%d.png", p, c)
+			writePNG(t, filepath.Join(dir, name), person.Hands[0].Capture(cond))
+			fmt.Fprintf(&manifest, "%s,person%d,left,%d\n", name, p, c)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestOutlineLook: a run that takes the outline look outlines every
+// enrolment and probe and takes no tilts; the look only ever brings a
+// comparison closer, does so for tilted palms, and touches no
+// comparison beyond match.SecondLook.
+func TestOutlineLook(t *testing.T) {
+	dir := writeTiltedSet(t, 4)
+	samples, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	how := coder{rot: []float64{-4, 0, 4}, look: LookOutline}
+	hands, _ := collect(dir, samples, 2, how, &Report{}, io.Discard)
+	for _, h := range hands {
+		if len(h.refs) != len(h.enrolled) || len(h.outlines) != len(h.probes) {
+			t.Fatalf("%s: %d outlines of %d enrolments, %d of %d probes", h.key, len(h.refs), len(h.enrolled), len(h.outlines), len(h.probes))
+		}
+		for i, p := range h.probes {
+			if h.outlines[i] == nil || p.Tilted != nil || h.refs[0].Pix == nil {
+				t.Fatalf("%s probe %d: outline %v, %d tilts", h.key, i, h.outlines[i] != nil, len(p.Tilted))
+			}
+		}
+	}
+	asLocated, err := compare(hands, 2, 0, coder{rot: how.rot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	looked, err := compare(hands, 2, 0, how)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closer := 0 // mates brought closer
+	for k, pair := range []struct{ before, after []float64 }{{asLocated.Genuine, looked.Genuine}, {asLocated.Impostor, looked.Impostor}} {
+		if len(pair.before) != len(pair.after) {
+			t.Fatalf("%d comparisons as located, %d looked", len(pair.before), len(pair.after))
+		}
+		for i := range pair.before {
+			switch b, a := pair.before[i], pair.after[i]; {
+			case a > b:
+				t.Errorf("the look took a comparison from %.3f to %.3f", b, a)
+			case a < b && b >= match.SecondLook:
+				t.Errorf("the look moved a comparison at %.3f, beyond the second look", b)
+			case a < b && k == 0:
+				closer++
+			}
+		}
+	}
+	if closer < len(looked.Genuine)/2 {
+		t.Errorf("the outline look brought %d comparisons closer, of %d tilted mates", closer, len(looked.Genuine))
+	}
+	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: how.rot, MaxShift: 2, Look: LookOutline}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Probes != 8 || rep.FNIR > 0.25 || rep.FPIR != 0 || !(rep.MedianMS > 0) {
+		t.Errorf("with the outline look: probes %d, FNIR %.3f, FPIR %.3f, %.1f ms", rep.Probes, rep.FNIR, rep.FPIR, rep.MedianMS)
 	}
 }

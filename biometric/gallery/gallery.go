@@ -24,6 +24,7 @@ type Person struct {
 // order.
 type entry struct {
 	person int32 // index into people
+	index  int32 // into the person's Templates
 	t      template.Template
 }
 
@@ -74,8 +75,8 @@ func (g *Gallery) Put(p Person) error {
 		g.people = append(g.people, personRef{p.ID, p.Badge, true})
 	}
 	g.byID[p.ID] = slot
-	for _, t := range p.Templates {
-		g.entries = append(g.entries, entry{person: slot, t: t})
+	for i, t := range p.Templates {
+		g.entries = append(g.entries, entry{person: slot, index: int32(i), t: t})
 	}
 	return nil
 }

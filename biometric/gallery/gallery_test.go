@@ -163,3 +163,43 @@ func TestSearchAgain(t *testing.T) {
 		t.Errorf("a stranger's search (%.3f) came near someone", s.Result.Distance)
 	}
 }
+
+// TestSearchAgainAt: a look made for one near template is compared with
+// that template alone, which Nearby names by person and place.
+func TestSearchAgainAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 11))
+	g := New()
+	population(t, g, rng, 30)
+	id := templatetest.NewIdentity(rng)
+	enrolled := []template.Template{id.Capture(rng, 0.15, 1), id.Capture(rng, 0.15, 1)}
+	if err := g.Put(Person{ID: "me", Badge: "12:me", Templates: enrolled}); err != nil {
+		t.Fatal(err)
+	}
+	blurred := match.Probe{Codes: []template.Template{id.Capture(rng, 0.3, 1)}}
+	o := Options{Threshold: 0.05}
+	s := g.Search(blurred, o)
+	var mine []int
+	for k, n := range s.Nearby() {
+		if n.ID == "me" {
+			mine = append(mine, k)
+		}
+	}
+	if len(mine) != 2 || s.Result.Matched {
+		t.Fatalf("the search came near %v (%+v): want both of my templates, unmatched", s.Nearby(), s.Result)
+	}
+	for _, k := range mine {
+		n := s.Nearby()[k]
+		exact := match.Probe{Codes: []template.Template{enrolled[n.Template]}}
+		other := match.Probe{Codes: []template.Template{enrolled[1-n.Template]}}
+		s := g.Search(blurred, o)
+		if got := s.AgainAt(k, other); got.Distance == 0 {
+			t.Errorf("template %d compared with a look made for template %d: %+v", n.Template, 1-n.Template, got)
+		}
+		if got := s.AgainAt(k, exact); !got.Matched || got.Distance != 0 || got.ID != "me" || got.Badge != "12:me" {
+			t.Errorf("AgainAt(%d) with template %d itself = %+v", k, n.Template, got)
+		}
+		if got := s.AgainAt(len(s.Nearby()), exact); got != s.Result {
+			t.Errorf("AgainAt past Nearby = %+v, the search holds %+v", got, s.Result)
+		}
+	}
+}

@@ -56,7 +56,17 @@ type Search struct {
 
 type nearTemplate struct {
 	id, badge string
+	index     int
 	t         template.Template
+}
+
+// Near names a template a search came within match.SecondLook of: its
+// person and its place among the person's Templates, so that a look
+// made for that one template (a capture registered onto the enrolment
+// it came from) can be compared with it alone (AgainAt).
+type Near struct {
+	ID       string
+	Template int
 }
 
 // Search is Identify keeping what a second look needs.
@@ -83,7 +93,7 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 		d := al.Distance(&e.t, o.MaxShift)
 		who := &g.people[e.person]
 		if d < match.SecondLook {
-			s.near = append(s.near, nearTemplate{id: who.id, badge: who.badge, t: e.t})
+			s.near = append(s.near, nearTemplate{id: who.id, badge: who.badge, index: int(e.index), t: e.t})
 		}
 		if d < s.Result.Distance {
 			s.Result.Distance, s.Result.ID, s.Result.Badge = d, who.id, who.badge
@@ -108,6 +118,30 @@ func (s *Search) Again(p match.Probe) Result {
 		if d := al.Distance(&n.t, s.o.MaxShift); d < s.Result.Distance {
 			s.Result.Distance, s.Result.ID, s.Result.Badge = d, n.id, n.badge
 		}
+	}
+	s.Result.Matched = s.Result.Distance < s.o.Threshold
+	return s.Result
+}
+
+// Nearby lists the templates the search came within match.SecondLook
+// of, in the order AgainAt takes them.
+func (s *Search) Nearby() []Near {
+	out := make([]Near, len(s.near))
+	for i, n := range s.near {
+		out[i] = Near{ID: n.id, Template: n.index}
+	}
+	return out
+}
+
+// AgainAt compares a coding of the searched frame made for the k-th of
+// Nearby's templates with that template alone, and keeps the closer.
+func (s *Search) AgainAt(k int, p match.Probe) Result {
+	if k < 0 || k >= len(s.near) || len(p.Codes) == 0 {
+		return s.Result
+	}
+	n := &s.near[k]
+	if d := p.Aligner().Distance(&n.t, s.o.MaxShift); d < s.Result.Distance {
+		s.Result.Distance, s.Result.ID, s.Result.Badge = d, n.id, n.badge
 	}
 	s.Result.Matched = s.Result.Distance < s.o.Threshold
 	return s.Result

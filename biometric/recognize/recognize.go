@@ -224,3 +224,31 @@ func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation
 	}
 	return nil
 }
+
+// RegisteredRotations are the rotations a registered cut is coded at:
+// the registration has turned the cut onto the enrolment already. On 60
+// wide hands (palmctl eval --look outline) one rotation found the mates
+// as the probe's five did (FNIR at 1e-9 32.3 % against 31.9 %) and kept
+// impostors further (this set's 1e-6 quantile 0.242 against 0.239), at
+// a fifth of the coding.
+var RegisteredRotations = []float64{0}
+
+// Registered codes the frame outlined as o cut on the patch of hand an
+// enrolment showed, through o registered onto that enrolment's outline
+// (ref; palm.Outline.Register), at degrees: a look made for one
+// template (gallery.Search.AgainAt). ok is false where the outlines do
+// not register or the cut leaves the frame.
+func Registered(ext *features.Extractor, o *palm.Outline, ref palm.Outline, degrees []float64) (p match.Probe, ok bool, err error) {
+	h, _, err := o.Register(ref)
+	if err != nil {
+		return match.Probe{}, false, nil // outlines too unlike to register: no look, not a fault
+	}
+	roi, err := o.CutRegistered(h)
+	if err != nil || roi == nil {
+		return match.Probe{}, false, nil
+	}
+	if p, err = ext.Probe(roi, degrees); err != nil {
+		return match.Probe{}, false, err
+	}
+	return p, true, nil
+}

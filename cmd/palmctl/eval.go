@@ -43,16 +43,18 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	rotations := fs.String("rotations", formatFloats(features.ProbeRotations), "probe rotations in degrees, comma-separated")
 	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
+	lookName := fs.String("look", "tilts", "second look of a frame that comes near someone without matching: tilts (the reader's), outline (registered onto each near template's enrolment) or both")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	rots, err := parseFloats(*rotations)
-	if fs.NArg() != 1 || *enroll < 1 || err != nil || len(rots) == 0 {
+	look, known := eval.Looks[*lookName]
+	if fs.NArg() != 1 || *enroll < 1 || err != nil || len(rots) == 0 || !known {
 		fs.Usage()
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
