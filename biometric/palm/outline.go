@@ -42,6 +42,9 @@ const (
 type Outline struct {
 	Pix   []float32 // OutlineSide², row-major, 0 off the hand to 1 on it
 	Place Placement // where it was sampled, in the frame it came from
+	// The samples before the blur, 1 on the hand: what MarshalBinary
+	// stores, from which UnmarshalBinary rebuilds Pix exactly.
+	raw []byte
 	// The frame and its hand's mask (non-zero on the hand), kept so that
 	// CutRegistered cuts from the frame outlined without segmenting it
 	// again.
@@ -72,24 +75,42 @@ func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
 	if !ok {
 		return Outline{}, errors.New("palm: the hand's mask is not grey")
 	}
-	raw := gocv.NewMatWithSize(OutlineSide, OutlineSide, gocv.MatTypeCV32F)
-	defer raw.Close()
+	raw := make([]byte, OutlineSide*OutlineSide)
 	for j := range OutlineSide {
 		for i := range OutlineSide {
 			x, y := obs.Place.Frame(outlineToROI(float64(i)), outlineToROI(float64(j)))
 			if onHand(hand, x, y) {
-				raw.SetFloatAt(j, i, 1)
+				raw[j*OutlineSide+i] = 1
 			}
 		}
 	}
+	pix, err := blurred(raw)
+	if err != nil {
+		return Outline{}, err
+	}
+	return Outline{Pix: pix, Place: obs.Place, raw: raw, frame: frame, hand: hand}, nil
+}
+
+// blurred is raw (OutlineSide², 0 or 1) blurred so that its edges have a
+// gradient to register on.
+func blurred(raw []byte) ([]float32, error) {
+	v := make([]float32, len(raw))
+	for i, b := range raw {
+		v[i] = float32(b)
+	}
+	m, err := gocv.NewMatFromBytes(OutlineSide, OutlineSide, gocv.MatTypeCV32F, floatBytes(v))
+	if err != nil {
+		return nil, fmt.Errorf("palm: %w", err)
+	}
+	defer m.Close()
 	blur := gocv.NewMat()
 	defer blur.Close()
-	gocv.GaussianBlur(raw, &blur, image.Pt(9, 9), 2, 2, gocv.BorderReflect)
+	gocv.GaussianBlur(m, &blur, image.Pt(9, 9), 2, 2, gocv.BorderReflect)
 	pix, err := blur.DataPtrFloat32()
 	if err != nil {
-		return Outline{}, fmt.Errorf("palm: %w", err)
+		return nil, fmt.Errorf("palm: %w", err)
 	}
-	return Outline{Pix: append([]float32(nil), pix...), Place: obs.Place, frame: frame, hand: hand}, nil
+	return append([]float32(nil), pix...), nil
 }
 
 // outlineToROI maps an outline sample coordinate to ROI pixels, and
