@@ -113,11 +113,27 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 			return Step{Accepted: len(s.captures)}, ErrDuplicate
 		}
 	}
-	s.captures = append(s.captures, *probe.AsCut())
+	s.captures = append(s.captures, withOutline(*probe.AsCut(), frame, obs))
 	return Step{Accepted: len(s.captures), Done: len(s.captures) == s.cfg.Captures}, nil
 }
 
-// Templates returns the enrolled templates once Done.
+// withOutline keeps the hand's outline with an enrolment's template, so
+// that a capture at the door can be registered onto it (the reader's
+// second look). A hand that cannot be outlined enrols without one: its
+// template still matches, without that look.
+func withOutline(t template.Template, frame *image.Gray, obs palm.Observation) template.Template {
+	o, err := palm.OutlineOf(frame, obs)
+	if err != nil {
+		return t
+	}
+	if t.Outline, err = o.MarshalBinary(); err != nil {
+		t.Outline = nil
+	}
+	return t
+}
+
+// Templates returns the enrolled templates once Done, each with its
+// capture's outline.
 func (s *Session) Templates() []template.Template {
 	if len(s.captures) < s.cfg.Captures {
 		return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
+	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 )
 
@@ -45,6 +46,12 @@ func TestEnrolFromGoodFramesOnly(t *testing.T) {
 	}
 	if !last.Done || len(s.Templates()) != 3 {
 		t.Fatalf("after %d frames: %+v, %d templates", len(frames), last, len(s.Templates()))
+	}
+	for i, tm := range s.Templates() {
+		var o palm.Outline
+		if err := o.UnmarshalBinary(tm.Outline); err != nil {
+			t.Errorf("template %d: its outline (%d bytes): %v", i, len(tm.Outline), err)
+		}
 	}
 }
 

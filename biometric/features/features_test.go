@@ -193,7 +193,7 @@ func TestProbeHalfCells(t *testing.T) {
 			t.Fatalf("%d codes, want 3 rotations × 4 grids", len(probe.Codes))
 		}
 		asCut, _ := e.Template(moved)
-		if *probe.AsCut() != asCut {
+		if !probe.AsCut().Equal(&asCut) {
 			t.Error("the middle code is not the capture as cut")
 		}
 		best := probe.Distance(&enrolled, 2)

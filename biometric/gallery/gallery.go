@@ -76,6 +76,7 @@ func (g *Gallery) Put(p Person) error {
 	}
 	g.byID[p.ID] = slot
 	for i, t := range p.Templates {
+		t.Outline = slices.Clone(t.Outline) // the gallery's own, cleared when it forgets the person
 		g.entries = append(g.entries, entry{person: slot, index: int32(i), t: t})
 	}
 	return nil
@@ -102,6 +103,8 @@ func (g *Gallery) deleteLocked(id string) {
 	for _, e := range g.entries {
 		if e.person != slot {
 			kept = append(kept, e)
+		} else {
+			clear(e.t.Outline) // its own array: clearing the entry would leave it
 		}
 	}
 	clear(g.entries[len(kept):]) // templates of the deleted are not left in memory
@@ -112,6 +115,9 @@ func (g *Gallery) deleteLocked(id string) {
 func (g *Gallery) Clear() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	for _, e := range g.entries {
+		clear(e.t.Outline)
+	}
 	clear(g.entries)
 	g.entries, g.people, g.free = nil, nil, nil
 	g.byID = map[string]int32{}

@@ -172,6 +172,7 @@ func TestSearchAgainAt(t *testing.T) {
 	population(t, g, rng, 30)
 	id := templatetest.NewIdentity(rng)
 	enrolled := []template.Template{id.Capture(rng, 0.15, 1), id.Capture(rng, 0.15, 1)}
+	enrolled[0].Outline, enrolled[1].Outline = []byte("outline 0"), []byte("outline 1")
 	if err := g.Put(Person{ID: "me", Badge: "12:me", Templates: enrolled}); err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +190,9 @@ func TestSearchAgainAt(t *testing.T) {
 	}
 	for _, k := range mine {
 		n := s.Nearby()[k]
+		if string(n.Outline) != string(enrolled[n.Template].Outline) {
+			t.Errorf("template %d came with outline %q", n.Template, n.Outline)
+		}
 		exact := match.Probe{Codes: []template.Template{enrolled[n.Template]}}
 		other := match.Probe{Codes: []template.Template{enrolled[1-n.Template]}}
 		s := g.Search(blurred, o)
@@ -200,6 +204,37 @@ func TestSearchAgainAt(t *testing.T) {
 		}
 		if got := s.AgainAt(len(s.Nearby()), exact); got != s.Result {
 			t.Errorf("AgainAt past Nearby = %+v, the search holds %+v", got, s.Result)
+		}
+	}
+}
+
+// TestForgetClearsOutlines: the gallery keeps its own copy of an
+// enrolment's outline and overwrites it when the person is deleted or
+// the gallery cleared, so the bytes do not linger until collected.
+func TestForgetClearsOutlines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, forget := range []func(*Gallery){
+		func(g *Gallery) { g.Delete("me") },
+		func(g *Gallery) { g.Clear() },
+	} {
+		g := New()
+		id := templatetest.NewIdentity(rng)
+		enrolled := id.Capture(rng, 0.1, 1)
+		enrolled.Outline = []byte("the hand's outline")
+		if err := g.Put(Person{ID: "me", Templates: []template.Template{enrolled}}); err != nil {
+			t.Fatal(err)
+		}
+		s := g.Search(match.Probe{Codes: []template.Template{id.Capture(rng, 0.25, 1)}}, Options{Threshold: 0.01})
+		near := s.Nearby()
+		if len(near) != 1 || string(near[0].Outline) != "the hand's outline" {
+			t.Fatalf("the search came near %+v", near)
+		}
+		forget(g)
+		if string(near[0].Outline) != string(make([]byte, len(near[0].Outline))) {
+			t.Errorf("the outline still reads %q after the person was forgotten", near[0].Outline)
+		}
+		if string(enrolled.Outline) != "the hand's outline" {
+			t.Errorf("forgetting overwrote the caller's outline: %q", enrolled.Outline)
 		}
 	}
 }

@@ -61,12 +61,15 @@ type nearTemplate struct {
 }
 
 // Near names a template a search came within match.SecondLook of: its
-// person and its place among the person's Templates, so that a look
-// made for that one template (a capture registered onto the enrolment
-// it came from) can be compared with it alone (AgainAt).
+// person, its place among the person's Templates and its enrolment's
+// outline (template.Template.Outline, nil where none was kept), so that
+// a look made for that one template (the capture registered onto that
+// outline) can be compared with it alone (AgainAt). The outline is the
+// gallery's own copy: read it, do not change it.
 type Near struct {
 	ID       string
 	Template int
+	Outline  []byte
 }
 
 // Search is Identify keeping what a second look needs.
@@ -103,8 +106,8 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 	return s
 }
 
-// Again compares another coding of the searched frame (a tilt of its
-// second look, match.Probe.Tilted) with the templates the search came
+// Again compares another coding of the searched frame (a tilt of the
+// tilts' second look, match.Probe.Tilted) with the templates the search came
 // within match.SecondLook of, and keeps the closer: the Result is what
 // searching with the probe's codes and this one's side by side would
 // have found, without the gallery searched twice.
@@ -128,7 +131,7 @@ func (s *Search) Again(p match.Probe) Result {
 func (s *Search) Nearby() []Near {
 	out := make([]Near, len(s.near))
 	for i, n := range s.near {
-		out[i] = Near{ID: n.id, Template: n.index}
+		out[i] = Near{ID: n.id, Template: n.index, Outline: n.t.Outline}
 	}
 	return out
 }

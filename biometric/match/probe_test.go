@@ -35,7 +35,7 @@ func TestProbeDistance(t *testing.T) {
 		t.Fatalf("the test's captures do not separate: mate %.3f", want)
 	}
 	p := Probe{Codes: []template.Template{other, mate, other}}
-	if *p.AsCut() != mate {
+	if !p.AsCut().Equal(&mate) {
 		t.Error("AsCut is not the middle code")
 	}
 }

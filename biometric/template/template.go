@@ -23,14 +23,20 @@ import (
 // palm radius and the valleys between the four fingers. Version 3: the
 // ROI's rotation and level survive hidden and closed-up valleys.
 // Version 4: the filters are tuned finer (features: ω 0.65, was 0.45).
+// A template stored with the enrolment's outline after it (Outline)
+// carries WithOutline in the version's place: the code is version 4's,
+// so both are read, and a reader too old to know the outline refuses it
+// as another version instead of misreading it.
 const (
 	Version      = 4
+	WithOutline  = 5
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6
 	// CoarseBlocks is the coarse grid: 8×8 blocks of 4×4 cells.
 	CoarseBlocks = 8
-	// Size is the encoded size in bytes.
+	// Size is the encoded size of the code in bytes (an outline adds
+	// its own after it).
 	Size = 4 + Planes*Rows*4 + Rows*4 + 4*8
 )
 
@@ -44,6 +50,16 @@ type Template struct {
 	Code   [Planes][Rows]uint32 // bit c of Code[p][r]: plane p of cell (r, c)
 	Mask   [Rows]uint32         // bit set: the cell is valid (skin, in frame, enough texture)
 	Coarse [4]uint64            // CoarseBlocks² dominant orientations (3 bits) and a block mask
+	// Outline is an enrolment's hand outline (palm.Outline.MarshalBinary),
+	// which a later capture is registered onto; nil for a probe, or an
+	// enrolment stored before outlines were. Biometric data, like the
+	// code.
+	Outline []byte
+}
+
+// Equal says whether t and u hold the same code and outline.
+func (t *Template) Equal(u *Template) bool {
+	return t.Code == u.Code && t.Mask == u.Mask && t.Coarse == u.Coarse && string(t.Outline) == string(u.Outline)
 }
 
 // ErrFormat is returned for bytes that are not a palm template, and
@@ -131,10 +147,15 @@ func (t *Template) Summarise() {
 }
 
 // MarshalBinary encodes the template: a 4-byte header ("PT", version,
-// planes) then the planes, the mask and the coarse code, little-endian.
+// planes) then the planes, the mask and the coarse code, little-endian,
+// and the outline after them where there is one (version WithOutline).
 func (t *Template) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, Size)
-	b = append(b, 'P', 'T', Version, Planes)
+	b := make([]byte, 0, Size+len(t.Outline))
+	v := byte(Version)
+	if len(t.Outline) > 0 {
+		v = WithOutline
+	}
+	b = append(b, 'P', 'T', v, Planes)
 	for p := range Planes {
 		for _, row := range t.Code[p] {
 			b = binary.LittleEndian.AppendUint32(b, row)
@@ -146,17 +167,24 @@ func (t *Template) MarshalBinary() ([]byte, error) {
 	for _, w := range t.Coarse {
 		b = binary.LittleEndian.AppendUint64(b, w)
 	}
-	return b, nil
+	return append(b, t.Outline...), nil
 }
 
 // UnmarshalBinary decodes a template, refusing other versions and sizes.
+// The outline's bytes are taken as they are: palm reads them.
 func (t *Template) UnmarshalBinary(b []byte) error {
-	if len(b) != Size || b[0] != 'P' || b[1] != 'T' {
+	if len(b) < Size || b[0] != 'P' || b[1] != 'T' {
 		return ErrFormat
 	}
-	if b[2] != Version {
+	switch {
+	case b[2] == Version && len(b) != Size:
+		return ErrFormat
+	case b[2] == WithOutline && len(b) == Size:
+		return fmt.Errorf("%w: no outline after the code", ErrFormat)
+	case b[2] != Version && b[2] != WithOutline:
 		return fmt.Errorf("%w: version %d, this reader codes version %d", ErrVersion, b[2], Version)
 	}
+	outline := b[Size:]
 	if b[3] != Planes {
 		return fmt.Errorf("%w: %d planes", ErrFormat, b[3])
 	}
@@ -172,6 +200,9 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	}
 	for i := range v.Coarse {
 		v.Coarse[i], b = binary.LittleEndian.Uint64(b), b[8:]
+	}
+	if len(outline) > 0 {
+		v.Outline = append([]byte(nil), outline...)
 	}
 	*t = v
 	return nil
