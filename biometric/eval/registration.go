@@ -26,12 +26,11 @@ import (
 // probe's rotations and the comparison's shifts), and the same with the
 // capture's ROI cut by the ground truth on the enrolment ROI's patch of
 // hand. The last is what perfect registration would give; the gap
-// between the two is what better alignment can win. Between them, the
-// reader's with its second look (match.Probe.Tilted), which it runs on
-// a frame that comes near someone without matching, and with the ROI cut
-// through the capture's outline registered onto the enrolment's
-// (palm.Outline.Register; the reader does not do this yet): what
-// registering on the hand's geometry, against the enrolment, can win.
+// between the two is what better alignment can win. Between them, with
+// the tilts' second look (match.Probe.Tilted, the reader's before), and
+// with the ROI cut through the capture's outline registered onto the
+// enrolment's (palm.Outline.Register): the reader's second look, which
+// it takes on a frame that comes near someone without matching.
 type RegistrationRow struct {
 	Condition                 string
 	Hands, Located            int

@@ -48,7 +48,7 @@ type Options struct {
 	// run); 0 compares with all of them.
 	Impostors int
 	// Look is what a frame whose search comes near someone without
-	// matching looks at again; LookTilts (the reader's) by default.
+	// matching looks at again; LookOutline (the reader's) by default.
 	Look Look
 }
 
@@ -57,13 +57,14 @@ type Options struct {
 type Look int
 
 const (
-	// LookTilts codes the frame rectified for palm.Tilts and compares
-	// those with every template the search came near: the reader's.
-	LookTilts Look = iota
 	// LookOutline cuts the frame through its outline registered onto
 	// each near template's enrolment (recognize.Registered) and compares
-	// that cut with that template.
-	LookOutline
+	// that cut with that template: the reader's.
+	LookOutline Look = iota
+	// LookTilts codes the frame rectified for palm.Tilts and compares
+	// those with every template the search came near: the reader's
+	// before the outline registration.
+	LookTilts
 	// LookBoth takes both looks.
 	LookBoth
 )
@@ -577,8 +578,9 @@ type outlineLook struct {
 }
 
 type lookKey struct {
-	o *palm.Outline
-	n gallery.Near
+	o        *palm.Outline
+	hand     string
+	template int
 }
 
 // cached returns l with a cache (nil for nil).
@@ -604,7 +606,7 @@ func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
 }
 
 func (l *outlineLook) look(o *palm.Outline, n gallery.Near) *match.Probe {
-	key := lookKey{o, n}
+	key := lookKey{o, n.ID, n.Template}
 	if p, ok := l.cache[key]; ok {
 		return p
 	}

@@ -284,7 +284,7 @@ func TestOutlineLook(t *testing.T) {
 			}
 		}
 	}
-	asLocated, err := compare(hands, 2, 0, coder{rot: how.rot})
+	asLocated, err := compare(hands, 2, 0, coder{rot: how.rot, look: LookTilts}) // no tilts were coded: as located
 	if err != nil {
 		t.Fatal(err)
 	}

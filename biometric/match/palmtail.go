@@ -3,19 +3,21 @@ package match
 // PalmTail is the impostor tail readers set their threshold from
 // (PalmTail.Threshold(rate)): the strictest of the tails measured on the
 // wide and the narrow synthetic populations. The narrow one (one hand
-// model) has the heavier tail at every rate both show (at 1e-5, 0.2187
-// against 0.2467): similar hands are likelier to match each other, so
+// model) has the heavier tail at every rate both show (at 1e-5, 0.2265
+// against 0.2581): similar hands are likelier to match each other, so
 // no one population's tail bounds the others.
 var PalmTail = Strictest(WideTail, NarrowTail)
 
 // The tails of this pipeline's codes (template version 4, a probe at
 // five rotations on four cell grids, features.Extractor.Probe, against
 // two enrolled captures, shifts of ±2 cells, refined on the one-pixel
-// grids around the alignment, and within SecondLook the closest of the
-// frame's second look too: match.Probe.Distance). Every comparison
-// within SecondLook is measured with the second look, though a reader
-// runs it only for a frame that matched no one: the tails err on the
-// heavy side.
+// grids around the alignment), and within SecondLook of an enrolled
+// capture the closer of that and the frame's second look: the frame cut
+// through its outline registered onto that capture's
+// (recognize.Registered, coded at recognize.RegisteredRotations).
+// Every comparison within SecondLook is measured with the second look,
+// though a reader takes it only for a frame that matched no one: the
+// tails err on the heavy side.
 // They change whenever the template version or the comparison does: run
 // the commands again and copy the literals palmctl eval --tail prints.
 //
@@ -32,17 +34,17 @@ var WideTail = Tail{
 		{FMR: 2e-02, Distance: 0.3601},
 		{FMR: 1e-02, Distance: 0.3494},
 		{FMR: 5e-03, Distance: 0.3390},
-		{FMR: 2e-03, Distance: 0.3224},
-		{FMR: 1e-03, Distance: 0.3086},
-		{FMR: 5e-04, Distance: 0.2981},
-		{FMR: 2e-04, Distance: 0.2861},
-		{FMR: 1e-04, Distance: 0.2767},
-		{FMR: 5e-05, Distance: 0.2680},
-		{FMR: 2e-05, Distance: 0.2553},
-		{FMR: 1e-05, Distance: 0.2467},
-		{FMR: 5e-06, Distance: 0.2358},
+		{FMR: 2e-03, Distance: 0.3256},
+		{FMR: 1e-03, Distance: 0.3160},
+		{FMR: 5e-04, Distance: 0.3067},
+		{FMR: 2e-04, Distance: 0.2953},
+		{FMR: 1e-04, Distance: 0.2870},
+		{FMR: 5e-05, Distance: 0.2791},
+		{FMR: 2e-05, Distance: 0.2676},
+		{FMR: 1e-05, Distance: 0.2581},
+		{FMR: 5e-06, Distance: 0.2517},
 	},
-	Line: Calibration{Distance: 0.2337, Z: -4.499, Slope: 18.06},
+	Line: Calibration{Distance: 0.2470, Z: -4.499, Slope: 19.92},
 }
 
 // NarrowTail: 2,155,801 impostor comparisons of the narrow population
@@ -54,17 +56,17 @@ var NarrowTail = Tail{
 	Comparisons: 2155801,
 	Points: []TailPoint{
 		{FMR: 5e-02, Distance: 0.3452},
-		{FMR: 2e-02, Distance: 0.3266},
-		{FMR: 1e-02, Distance: 0.3087},
-		{FMR: 5e-03, Distance: 0.2951},
-		{FMR: 2e-03, Distance: 0.2801},
-		{FMR: 1e-03, Distance: 0.2702},
-		{FMR: 5e-04, Distance: 0.2611},
-		{FMR: 2e-04, Distance: 0.2502},
-		{FMR: 1e-04, Distance: 0.2412},
-		{FMR: 5e-05, Distance: 0.2315},
-		{FMR: 2e-05, Distance: 0.2243},
-		{FMR: 1e-05, Distance: 0.2187},
+		{FMR: 2e-02, Distance: 0.3280},
+		{FMR: 1e-02, Distance: 0.3152},
+		{FMR: 5e-03, Distance: 0.3034},
+		{FMR: 2e-03, Distance: 0.2893},
+		{FMR: 1e-03, Distance: 0.2793},
+		{FMR: 5e-04, Distance: 0.2697},
+		{FMR: 2e-04, Distance: 0.2589},
+		{FMR: 1e-04, Distance: 0.2516},
+		{FMR: 5e-05, Distance: 0.2440},
+		{FMR: 2e-05, Distance: 0.2315},
+		{FMR: 1e-05, Distance: 0.2265},
 	},
-	Line: Calibration{Distance: 0.2183, Z: -4.282, Slope: 22.02},
+	Line: Calibration{Distance: 0.2252, Z: -4.282, Slope: 22.18},
 }

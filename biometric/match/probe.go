@@ -12,8 +12,9 @@ import "github.com/palmd/palmd/biometric/template"
 // (features.Extractor.WholeCell, or codes made by hand) is compared on
 // its codes alone.
 //
-// Tilted is the second look (palm.Rectified): the capture coded
-// again with the frame rectified for a few tilts of the palm. A
+// Tilted is the tilts' second look (palm.Rectified), which palmctl eval
+// --look tilts measures (the reader registers outlines instead): the
+// capture coded again with the frame rectified for a few tilts. A
 // comparison that comes within SecondLook of a template on the codes as
 // located compares the tilted probes too and keeps the closest; one that
 // does not is too far for a tilt to explain.

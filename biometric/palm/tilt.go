@@ -13,9 +13,12 @@ import (
 // scaled and keystoned, by more than a probe's rotations and shifts
 // absorb; the comparison then fails on a palm it would match. Nothing in
 // one frame tells the tilt reliably (a hand's own proportions vary more
-// than a tilt changes them), so a second look rectifies the frame for a
-// few tilts and locates the palm again in each: one of them is nearer
-// the enrolled hand's plane, and the comparison keeps the closest.
+// than a tilt changes them), so the tilts' second look rectifies the
+// frame for a few tilts and locates the palm again in each: one of them
+// is nearer the enrolled hand's plane, and the comparison keeps the
+// closest. The reader took it until registering the hand's outline onto
+// the enrolment's (Outline.Register) measured better against the
+// impostor tables; palmctl eval --look tilts still measures it.
 //
 // Tilts are those planes: the change of scale across one ROI side, along
 // the frame's x and y axes about the palm centre (0.1: the far side seen

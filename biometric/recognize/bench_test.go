@@ -26,8 +26,9 @@ func BenchmarkPresentation10k(b *testing.B) {
 // BenchmarkSecondLook10k is BenchmarkPresentation10k for a frame that
 // needs the second look: the threshold is set below the enrolled palm's
 // distance, so the first search, which comes within match.SecondLook of
-// it, matches no one, and the frame is rectified for each of palm.Tilts,
-// coded again and searched again before it is decided unmatched.
+// it, matches no one, and the frame is outlined, registered onto the
+// enrolment's outline, cut, coded and compared again before it is
+// decided unmatched.
 func BenchmarkSecondLook10k(b *testing.B) {
 	strict := match.Tail{Line: match.Calibration{Distance: 0.01, Z: -1.28, Slope: 1000}}
 	benchmarkPresentation(b, &strict, false)

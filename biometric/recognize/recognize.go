@@ -175,16 +175,35 @@ func (r *Reader) search(probe match.Probe) *gallery.Search {
 }
 
 // lookAgain is the second look at a frame whose search came near someone
-// but matched no one: the palm located again on the frame rectified for
-// each of palm.Tilts in turn, coded, and compared with the templates the
-// search came near, until one matches.
+// but matched no one: the frame's hand outlined once, registered onto the
+// outline kept with each template the search came near, cut on the patch
+// of hand that template's enrolment showed and compared with that
+// template alone, until one matches. A template enrolled before outlines
+// were kept gets no second look: its person matches as located, or
+// after enrolling again.
+//
+// It replaced the tilts (palm.Tilts, SecondLook) when the impostor
+// tables, measured with each, said so (palmctl eval --look; README,
+// "Outline registration").
 func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.Search) (gallery.Result, error) {
-	for _, tilt := range palm.Tilts {
-		p, ok, err := Tilted(r.ext, frame, obs, tilt, features.ProbeRotations)
+	var seen *palm.Outline
+	for k, n := range s.Nearby() {
+		var ref palm.Outline
+		if n.Outline == nil || ref.UnmarshalBinary(n.Outline) != nil {
+			continue
+		}
+		if seen == nil {
+			o, err := palm.OutlineOf(frame, obs)
+			if err != nil {
+				return s.Result, nil // no hand outline to register: the search stands
+			}
+			seen = &o
+		}
+		p, ok, err := Registered(r.ext, seen, ref, RegisteredRotations)
 		if err != nil {
 			return gallery.Result{}, fmt.Errorf("recognize: %w", err)
 		}
-		if ok && s.Again(p).Matched {
+		if ok && s.AgainAt(k, p).Matched {
 			break
 		}
 	}
@@ -192,9 +211,10 @@ func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.S
 }
 
 // Tilted codes frame's palm, located as obs, again with the frame
-// rectified for tilt (one of palm.Tilts), at degrees: one probe of a
-// second look (match.Probe.Tilted). ok is false where the rectified
-// frame shows no palm to cut.
+// rectified for tilt (one of palm.Tilts), at degrees: one probe of the
+// tilts' second look (match.Probe.Tilted), which the reader took before
+// the outline registration and palmctl eval --look tilts still
+// measures. ok is false where the rectified frame shows no palm to cut.
 func Tilted(ext *features.Extractor, frame *image.Gray, obs palm.Observation, tilt [2]float64, degrees []float64) (p match.Probe, ok bool, err error) {
 	roi, err := palm.Rectified(frame, obs, tilt)
 	if err != nil || roi == nil {
@@ -208,9 +228,8 @@ func Tilted(ext *features.Extractor, frame *image.Gray, obs palm.Observation, ti
 
 // SecondLook codes frame's palm, located as obs and coded as probe,
 // again for every one of palm.Tilts at degrees, into probe.Tilted: the
-// whole second look, whose closest cut the impostor tables and palmctl
-// eval's registration table measure (the reader stops at the first tilt
-// that matches).
+// whole of the tilts' second look, which palmctl eval --look tilts and
+// the registration table measure beside the outline's.
 func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation, probe *match.Probe, degrees []float64) error {
 	probe.Tilted = nil
 	for _, tilt := range palm.Tilts {

@@ -43,6 +43,13 @@ func enrolledFrom(t testing.TB, ext *features.Extractor, frame *image.Gray) (*ga
 	if err != nil {
 		t.Fatal(err)
 	}
+	o, err := palm.OutlineOf(frame, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tpl.Outline, err = o.MarshalBinary(); err != nil {
+		t.Fatal(err)
+	}
 	g := gallery.New()
 	if err := g.Put(gallery.Person{ID: "me", Badge: "1:2", Templates: []template.Template{tpl}}); err != nil {
 		t.Fatal(err)

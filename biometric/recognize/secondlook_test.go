@@ -11,14 +11,18 @@ import (
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/synth"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // tiltedNear finds a wide hand whose palm, tilted towards the camera,
 // its first search brings within match.SecondLook of its enrolment
-// ("me" in g) and the second look brings closer by 0.02 or more: frame
-// is the tilted capture, first and looked its two distances, ext the
-// filter bank that coded them (closed when the test ends).
-func tiltedNear(t *testing.T) (ext *features.Extractor, g *gallery.Gallery, frame *image.Gray, first, looked float64) {
+// ("me" in g, enrolled with its outline) and the second look (the
+// capture registered onto that outline) brings closer by 0.02 or more:
+// frame is the tilted capture, first and looked its two distances, ext
+// the filter bank that coded them (closed when the test ends); legacy
+// is g with the template stored without its outline, as templates
+// enrolled before outlines were kept are.
+func tiltedNear(t *testing.T) (ext *features.Extractor, g, legacy *gallery.Gallery, frame *image.Gray, first, looked float64) {
 	t.Helper()
 	ext, err := features.NewExtractor()
 	if err != nil {
@@ -29,7 +33,8 @@ func tiltedNear(t *testing.T) (ext *features.Extractor, g *gallery.Gallery, fram
 		person := synth.NewPersonIn(uint64(700+k), synth.Wide)
 		h := person.Hands[0]
 		enrol := synth.CaptureConditions(person, 0, 0)
-		g, ok := enrolledFrom(t, ext, h.Capture(enrol))
+		enrolment := h.Capture(enrol)
+		g, ok := enrolledFrom(t, ext, enrolment)
 		if !ok {
 			continue
 		}
@@ -44,35 +49,71 @@ func tiltedNear(t *testing.T) (ext *features.Extractor, g *gallery.Gallery, fram
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := g.Identify(probe, gallery.Options{}).Distance
-		if err := SecondLook(ext, frame, obs, &probe, features.ProbeRotations); err != nil {
+		s := g.Search(probe, gallery.Options{})
+		first := s.Result.Distance
+		near := s.Nearby()
+		if len(near) != 1 {
+			continue
+		}
+		var ref palm.Outline
+		if err := ref.UnmarshalBinary(near[0].Outline); err != nil {
 			t.Fatal(err)
 		}
-		looked := g.Identify(probe, gallery.Options{}).Distance
+		seen, err := palm.OutlineOf(frame, obs)
+		if err != nil {
+			continue
+		}
+		p, ok, err := Registered(ext, &seen, ref, RegisteredRotations)
+		if err != nil || !ok {
+			continue
+		}
+		looked := s.AgainAt(0, p).Distance
 		if first < match.SecondLook && looked < first-0.02 {
-			return ext, g, frame, first, looked
+			return ext, g, withoutOutline(t, ext, enrolment), frame, first, looked
 		}
 	}
-	t.Fatal("no hand of 8 whose tilt the second look recovers")
-	return nil, nil, nil, 0, 0
+	t.Fatal("no hand of 8 whose tilt the outline registration recovers")
+	return nil, nil, nil, nil, 0, 0
+}
+
+// withoutOutline is enrolledFrom's gallery with its template stored
+// without the outline.
+func withoutOutline(t *testing.T, ext *features.Extractor, frame *image.Gray) *gallery.Gallery {
+	t.Helper()
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		t.Fatalf("the enrolment frame located once and not again: %v", err)
+	}
+	tpl, err := ext.Template(obs.ROI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gallery.New()
+	if err := g.Put(gallery.Person{ID: "me", Badge: "1:2", Templates: []template.Template{tpl}}); err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // TestOfferLooksAgain: a tilted palm that its first search brings near
 // its enrolment but not below the threshold is matched by the second
-// look; with the threshold below the second look's distance too, the
-// presentation is decided unmatched.
+// look; with the threshold below the second look's distance too, or
+// with a template enrolled before outlines were kept, the presentation
+// is decided unmatched.
 func TestOfferLooksAgain(t *testing.T) {
-	_, g, frame, first, looked := tiltedNear(t)
+	_, g, legacy, frame, first, looked := tiltedNear(t)
 	for _, tc := range []struct {
 		name      string
+		gallery   *gallery.Gallery
 		threshold float64
 		matched   bool
 	}{
-		{"threshold between the two searches", (first + looked) / 2, true},
-		{"threshold below both", looked - 0.01, false},
+		{"threshold between the two searches", g, (first + looked) / 2, true},
+		{"threshold below both", g, looked - 0.01, false},
+		{"enrolled without an outline", legacy, (first + looked) / 2, false},
 	} {
 		tail := match.Tail{Line: match.Calibration{Distance: tc.threshold, Z: -1.28, Slope: 1e6}}
-		r, err := New(Config{Tail: &tail, Frames: 1}, g)
+		r, err := New(Config{Tail: &tail, Frames: 1}, tc.gallery)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +133,7 @@ func TestOfferLooksAgain(t *testing.T) {
 // threshold, though its first search does not; an enrolment session
 // without the second look takes it as a new palm.
 func TestEnrolLooksAgain(t *testing.T) {
-	ext, g, frame, first, looked := tiltedNear(t)
+	ext, g, _, frame, first, looked := tiltedNear(t)
 	r, err := New(Config{}, g)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	rotations := fs.String("rotations", formatFloats(features.ProbeRotations), "probe rotations in degrees, comma-separated")
 	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
-	lookName := fs.String("look", "tilts", "second look of a frame that comes near someone without matching: tilts (the reader's), outline (registered onto each near template's enrolment) or both")
+	lookName := fs.String("look", "outline", "second look of a frame that comes near someone without matching: outline (registered onto each near template's enrolment; the reader's), tilts (the reader's before) or both")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

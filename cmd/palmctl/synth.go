@@ -68,14 +68,15 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // printRegistration prints the ROI registration error per condition,
-// the mated distance to the enrolment as located, with the second look,
-// cut through the outline registered onto the enrolment's and as the
+// the mated distance to the enrolment as located, with the tilts'
+// second look, cut through the outline registered onto the enrolment's
+// (the reader's second look) and as the
 // ground truth would cut it, the captures turned from their
 // enrolment, and the enrolments placed off their hand.
 func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI),")
-	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, with the second look, cut through the outline registered onto the enrolment's, and cut by the ground truth")
-	fmt.Fprintf(w, "%-10s %7s %18s %18s %18s %18s %18s %18s %18s\n", "condition", "located", "shift px med/p95", "angle ° med/p95", "scale % med/p95", "located med/p95", "2nd look med/p95", "outline med/p95", "truth med/p95")
+	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, with the tilts' second look (the reader's before), cut through the outline registered onto the enrolment's (the reader's second look), and cut by the ground truth")
+	fmt.Fprintf(w, "%-10s %7s %18s %18s %18s %18s %18s %18s %18s\n", "condition", "located", "shift px med/p95", "angle ° med/p95", "scale % med/p95", "located med/p95", "tilts med/p95", "outline med/p95", "truth med/p95")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(w, "%-10s %3d/%-3d %8.1f / %-7.1f %8.1f / %-7.1f %8.1f / %-7.1f %8.3f / %-7.3f %8.3f / %-7.3f %8.3f / %-7.3f %8.3f / %-7.3f\n", r.Condition, r.Located, r.Hands,
 			r.ShiftMedian, r.ShiftP95, r.AngleMedian, r.AngleP95, r.ScaleMedian, r.ScaleP95, r.MatedMedian, r.MatedP95, r.LookedMedian, r.LookedP95, r.OutlineMedian, r.OutlineP95, r.TruthMedian, r.TruthP95)
