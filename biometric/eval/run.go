@@ -50,6 +50,21 @@ type Options struct {
 	// Look is what a frame whose search comes near someone without
 	// matching looks at again; LookOutline (the reader's) by default.
 	Look Look
+	// Shortlist is how many templates a search's coarse pass keeps for
+	// the fine comparison: 0 the reader's (gallery.DefaultShortlist), a
+	// negative number every template (an exhaustive search).
+	Shortlist int
+}
+
+// shortlist is the gallery.Options.Shortlist of o.Shortlist.
+func (o Options) shortlist() int {
+	switch {
+	case o.Shortlist == 0:
+		return gallery.DefaultShortlist
+	case o.Shortlist < 0:
+		return 0
+	}
+	return o.Shortlist
 }
 
 // Look is a second look: what a frame whose first search came within
@@ -516,7 +531,7 @@ func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
 		for i, p := range h.probes {
 			r.Probes++
 			f := frame{p, h.outline(i)}
-			opts := gallery.Options{Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
+			opts := gallery.Options{Shortlist: o.shortlist(), MaxShift: o.MaxShift}
 			mated = append(mated, searchBoth(g, f, opts, h.key, ol))
 			opts.Exclude = h.key
 			nonMated = append(nonMated, searchBoth(g, f, opts, h.key, ol).second)
@@ -699,7 +714,7 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options, ol *ou
 	for _, h := range hands {
 		for j, p := range h.probes {
 			start := time.Now()
-			opts := gallery.Options{Threshold: r.Threshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift, Workers: 1}
+			opts := gallery.Options{Threshold: r.Threshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift, Workers: 1}
 			res, looked, compared := search(g, frame{p, h.outline(j)}, opts, ol)
 			took := coding[i] + time.Since(start)
 			if looked {
@@ -808,7 +823,7 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 		for _, p := range h.presentations {
 			r.Presentations++
 			p = p[:min(len(p), frames)]
-			opts := gallery.Options{Threshold: r.PresThreshold, Shortlist: gallery.DefaultShortlist, MaxShift: o.MaxShift}
+			opts := gallery.Options{Threshold: r.PresThreshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift}
 			if m, ok := decide(g, h, p, opts, ol); !ok || m.ID != h.key {
 				miss++
 			}

@@ -11,11 +11,7 @@
 // one uint32 per bit-plane, so matching is XOR, AND and popcount.
 package template
 
-import (
-	"encoding/binary"
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Grid and code sizes. Version changes whenever the same palm would be
 // coded differently (the ROI's geometry, the filters), because templates
@@ -23,21 +19,15 @@ import (
 // palm radius and the valleys between the four fingers. Version 3: the
 // ROI's rotation and level survive hidden and closed-up valleys.
 // Version 4: the filters are tuned finer (features: ω 0.65, was 0.45).
-// A template stored with the enrolment's outline after it (Outline)
-// carries WithOutline in the version's place: the code is version 4's,
-// so both are read, and a reader too old to know the outline refuses it
-// as another version instead of misreading it.
+// The stored forms of version 4's code (Version, WithOutline, Compact)
+// are in bytes.go.
 const (
 	Version      = 4
-	WithOutline  = 5
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6
 	// CoarseBlocks is the coarse grid: 8×8 blocks of 4×4 cells.
 	CoarseBlocks = 8
-	// Size is the encoded size of the code in bytes (an outline adds
-	// its own after it).
-	Size = 4 + Planes*Rows*4 + Rows*4 + 4*8
 )
 
 // gray maps an orientation index to its 3-bit code: a cycle in which
@@ -109,30 +99,40 @@ func (t *Template) Valid() int {
 
 // Summarise computes the coarse code: each block's most frequent valid
 // orientation, and a block mask for blocks with at least half their cells
-// valid. Call it once the cells are set.
+// valid. Call it once the cells are set. A reader rebuilds it for every
+// template it loads, so it counts a row's cells of one orientation at
+// once, as bits.
 func (t *Template) Summarise() {
 	const side = Cols / CoarseBlocks
 	t.Coarse = [4]uint64{}
 	for br := range CoarseBlocks {
-		for bc := range CoarseBlocks {
-			var hist [Orientations]int
-			valid := 0
-			for r := br * side; r < (br+1)*side; r++ {
-				for c := bc * side; c < (bc+1)*side; c++ {
-					if o, ok := t.Orientation(r, c); ok {
-						hist[o]++
-						valid++
+		// hist[o][bc]: the cells of orientation o in block (br, bc).
+		var hist [Orientations][CoarseBlocks]int
+		for r := br * side; r < (br+1)*side; r++ {
+			for o, g := range gray {
+				cells := t.Mask[r]
+				for p := range Planes {
+					if g&(1<<p) != 0 {
+						cells &= t.Code[p][r]
+					} else {
+						cells &^= t.Code[p][r]
 					}
+				}
+				for bc := range CoarseBlocks {
+					hist[o][bc] += popcount32(cells >> (bc * side) & (1<<side - 1))
+				}
+			}
+		}
+		for bc := range CoarseBlocks {
+			valid, best := 0, 0
+			for o := range Orientations {
+				valid += hist[o][bc]
+				if hist[o][bc] > hist[best][bc] {
+					best = o
 				}
 			}
 			if 2*valid < side*side {
 				continue
-			}
-			best := 0
-			for o := range hist {
-				if hist[o] > hist[best] {
-					best = o
-				}
 			}
 			b := br*CoarseBlocks + bc
 			g := uint64(gray[best])
@@ -144,68 +144,6 @@ func (t *Template) Summarise() {
 			t.Coarse[3] |= 1 << b
 		}
 	}
-}
-
-// MarshalBinary encodes the template: a 4-byte header ("PT", version,
-// planes) then the planes, the mask and the coarse code, little-endian,
-// and the outline after them where there is one (version WithOutline).
-func (t *Template) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, Size+len(t.Outline))
-	v := byte(Version)
-	if len(t.Outline) > 0 {
-		v = WithOutline
-	}
-	b = append(b, 'P', 'T', v, Planes)
-	for p := range Planes {
-		for _, row := range t.Code[p] {
-			b = binary.LittleEndian.AppendUint32(b, row)
-		}
-	}
-	for _, row := range t.Mask {
-		b = binary.LittleEndian.AppendUint32(b, row)
-	}
-	for _, w := range t.Coarse {
-		b = binary.LittleEndian.AppendUint64(b, w)
-	}
-	return append(b, t.Outline...), nil
-}
-
-// UnmarshalBinary decodes a template, refusing other versions and sizes.
-// The outline's bytes are taken as they are: palm reads them.
-func (t *Template) UnmarshalBinary(b []byte) error {
-	if len(b) < Size || b[0] != 'P' || b[1] != 'T' {
-		return ErrFormat
-	}
-	switch {
-	case b[2] == Version && len(b) != Size:
-		return ErrFormat
-	case b[2] == WithOutline && len(b) == Size:
-		return fmt.Errorf("%w: no outline after the code", ErrFormat)
-	case b[2] != Version && b[2] != WithOutline:
-		return fmt.Errorf("%w: version %d, this reader codes version %d", ErrVersion, b[2], Version)
-	}
-	outline := b[Size:]
-	if b[3] != Planes {
-		return fmt.Errorf("%w: %d planes", ErrFormat, b[3])
-	}
-	b = b[4:]
-	var v Template
-	for p := range Planes {
-		for r := range Rows {
-			v.Code[p][r], b = binary.LittleEndian.Uint32(b), b[4:]
-		}
-	}
-	for r := range Rows {
-		v.Mask[r], b = binary.LittleEndian.Uint32(b), b[4:]
-	}
-	for i := range v.Coarse {
-		v.Coarse[i], b = binary.LittleEndian.Uint64(b), b[8:]
-	}
-	if len(outline) > 0 {
-		v.Outline = append([]byte(nil), outline...)
-	}
-	*t = v
-	return nil
 }
 
 // Shifted returns t with every cell moved by (dx, dy); cells moved in from

@@ -13,6 +13,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/eval"
 	"github.com/palmd/palmd/biometric/features"
+	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 )
 
@@ -44,8 +45,12 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	frames := fs.Int("frames", 3, "good frames a presentation (manifest rows sharing a capture number) may be decided from")
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	lookName := fs.String("look", "outline", "second look of a frame that comes near someone without matching: outline (registered onto each near template's enrolment; the reader's), tilts (the reader's before) or both")
+	shortlist := fs.Int("shortlist", gallery.DefaultShortlist, "templates a search's coarse pass keeps for the fine comparison (0: compare every template)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *shortlist == 0 {
+		*shortlist = -1
 	}
 	rots, err := parseFloats(*rotations)
 	look, known := eval.Looks[*lookName]
@@ -54,7 +59,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)

@@ -1,0 +1,67 @@
+package template
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSummarise: the bitwise coarse code is the cell-by-cell one, on
+// random cells with random masks, from empty to full.
+func TestSummarise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for k := range 300 {
+		var tm Template
+		keep := float64(k%11) / 10
+		for r := range Rows {
+			for c := range Cols {
+				if rng.Float64() < keep {
+					tm.Set(r, c, rng.IntN(Orientations))
+				}
+			}
+		}
+		want := tm
+		want.summariseCells()
+		tm.Summarise()
+		if tm.Coarse != want.Coarse {
+			t.Fatalf("template %d (%.0f %% of cells set): coarse %x, cell by cell %x", k, 100*keep, tm.Coarse, want.Coarse)
+		}
+	}
+}
+
+// summariseCells is Summarise as first written, cell by cell: the
+// reference TestSummarise holds the bitwise one to.
+func (t *Template) summariseCells() {
+	const side = Cols / CoarseBlocks
+	t.Coarse = [4]uint64{}
+	for br := range CoarseBlocks {
+		for bc := range CoarseBlocks {
+			var hist [Orientations]int
+			valid := 0
+			for r := br * side; r < (br+1)*side; r++ {
+				for c := bc * side; c < (bc+1)*side; c++ {
+					if o, ok := t.Orientation(r, c); ok {
+						hist[o]++
+						valid++
+					}
+				}
+			}
+			if 2*valid < side*side {
+				continue
+			}
+			best := 0
+			for o := range hist {
+				if hist[o] > hist[best] {
+					best = o
+				}
+			}
+			b := br*CoarseBlocks + bc
+			g := uint64(gray[best])
+			for p := range Planes {
+				if g&(1<<p) != 0 {
+					t.Coarse[p] |= 1 << b
+				}
+			}
+			t.Coarse[3] |= 1 << b
+		}
+	}
+}
