@@ -154,9 +154,10 @@ func (s *Search) AgainAt(k int, p match.Probe) Result {
 // without matching: whether a second look may change its Result.
 func (s *Search) Near() bool { return !s.Result.Matched && len(s.near) > 0 }
 
-// coarseShifts are the probe offsets (in cells) of the coarse pass: half a
-// block either way, since blocks are 4 cells and misalignment up to 2.
-var coarseShifts = []int{-2, 0, 2}
+// coarseShifts are the probe offsets (in cells) of the coarse pass: every
+// shift the fine comparison searches (MaxShift's default), cell by cell,
+// since a block of 2 cells summarised one cell off is another block.
+var coarseShifts = []int{-2, -1, 0, 1, 2}
 
 // shortlist returns the indexes of the templates to compare finely.
 func (g *Gallery) shortlist(probe *template.Template, o Options) []int {
@@ -204,11 +205,7 @@ func (g *Gallery) shortlist(probe *template.Template, o Options) []int {
 func (g *Gallery) coarse(variants []template.Template, lo, hi, k int) topK {
 	top := make(topK, 0, k+1)
 	for i := lo; i < hi; i++ {
-		best := 1.0
-		for v := range variants {
-			best = min(best, match.Coarse(&variants[v], &g.entries[i].t))
-		}
-		top.offer(candidate{index: i, dist: best}, k)
+		top.offer(candidate{index: i, dist: match.CoarseNearest(variants, &g.entries[i].t)}, k)
 	}
 	return top
 }

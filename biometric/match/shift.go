@@ -83,16 +83,42 @@ func shift(row uint32, dx int) uint32 {
 }
 
 // Coarse compares the block summaries: the fraction of disagreeing bits
-// over blocks valid in both, 1 when fewer than a quarter are.
+// over blocks valid in both, 1 when fewer than an eighth are.
 func Coarse(a, b *template.Template) float64 {
-	m := a.Coarse[3] & b.Coarse[3]
-	valid := bits.OnesCount64(m)
-	if valid < template.CoarseBlocks*template.CoarseBlocks/4 {
+	diff, valid := coarseDiff(a, b)
+	if valid < minCoarse {
 		return 1
 	}
-	diff := 0
-	for p := range template.Planes {
-		diff += bits.OnesCount64((a.Coarse[p] ^ b.Coarse[p]) & m)
-	}
 	return float64(diff) / float64(template.Planes*valid)
+}
+
+// minCoarse is the fewest blocks valid in both that Coarse compares.
+const minCoarse = template.CoarseBlocks * template.CoarseBlocks / 8
+
+// CoarseNearest is the smallest Coarse distance from any of probes to t.
+// A search's coarse pass calls it for every template with every shift
+// of the probe, so it compares fractions without dividing.
+func CoarseNearest(probes []template.Template, t *template.Template) float64 {
+	bestDiff, bestBits := 1, 1 // distance 1: nothing compared
+	for i := range probes {
+		diff, valid := coarseDiff(&probes[i], t)
+		if valid >= minCoarse && diff*bestBits < bestDiff*template.Planes*valid {
+			bestDiff, bestBits = diff, template.Planes*valid
+		}
+	}
+	return float64(bestDiff) / float64(bestBits)
+}
+
+// coarseDiff counts the disagreeing bits of a's and b's summaries over
+// the blocks valid in both, and those blocks.
+func coarseDiff(a, b *template.Template) (diff, valid int) {
+	const mask = template.Planes
+	for w := range a.Coarse[mask] {
+		m := a.Coarse[mask][w] & b.Coarse[mask][w]
+		valid += bits.OnesCount64(m)
+		diff += bits.OnesCount64((a.Coarse[0][w]^b.Coarse[0][w])&m) +
+			bits.OnesCount64((a.Coarse[1][w]^b.Coarse[1][w])&m) +
+			bits.OnesCount64((a.Coarse[2][w]^b.Coarse[2][w])&m)
+	}
+	return diff, valid
 }

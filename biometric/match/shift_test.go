@@ -191,3 +191,26 @@ func TestStrictest(t *testing.T) {
 		t.Error("nothing combined into something")
 	}
 }
+
+// TestCoarseNearest: the coarse pass's nearest of several probe codes is
+// the smallest of their Coarse distances, 1 when none has blocks enough
+// in common (a template masked all but one row).
+func TestCoarseNearest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100 {
+		a, b := templatetest.NewIdentity(rng), templatetest.NewIdentity(rng)
+		probes := []template.Template{a.Capture(rng, 0.2, 2), b.Capture(rng, 0.2, 2), a.Capture(rng, 0.3, 2)}
+		enrolled := a.Capture(rng, 0.2, 2)
+		if rng.IntN(4) == 0 {
+			enrolled.Mask = [template.Rows]uint32{5: ^uint32(0)}
+			enrolled.Summarise()
+		}
+		want := 1.0
+		for i := range probes {
+			want = min(want, Coarse(&probes[i], &enrolled))
+		}
+		if got := CoarseNearest(probes, &enrolled); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("nearest %v, smallest of Coarse %v", got, want)
+		}
+	}
+}

@@ -28,24 +28,23 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-// summariseCells is Summarise as first written, cell by cell: the
-// reference TestSummarise holds the bitwise one to.
+// summariseCells is Summarise cell by cell: the reference TestSummarise
+// holds the bitwise one to.
 func (t *Template) summariseCells() {
-	const side = Cols / CoarseBlocks
-	t.Coarse = [4]uint64{}
+	t.Coarse = [Planes + 1][coarseWords]uint64{}
 	for br := range CoarseBlocks {
 		for bc := range CoarseBlocks {
 			var hist [Orientations]int
 			valid := 0
-			for r := br * side; r < (br+1)*side; r++ {
-				for c := bc * side; c < (bc+1)*side; c++ {
+			for r := br * coarseSide; r < (br+1)*coarseSide; r++ {
+				for c := bc * coarseSide; c < (bc+1)*coarseSide; c++ {
 					if o, ok := t.Orientation(r, c); ok {
 						hist[o]++
 						valid++
 					}
 				}
 			}
-			if 2*valid < side*side {
+			if valid == 0 {
 				continue
 			}
 			best := 0
@@ -55,13 +54,12 @@ func (t *Template) summariseCells() {
 				}
 			}
 			b := br*CoarseBlocks + bc
-			g := uint64(gray[best])
 			for p := range Planes {
-				if g&(1<<p) != 0 {
-					t.Coarse[p] |= 1 << b
+				if gray[best]&(1<<p) != 0 {
+					t.Coarse[p][b/64] |= 1 << (b % 64)
 				}
 			}
-			t.Coarse[3] |= 1 << b
+			t.Coarse[Planes][b/64] |= 1 << (b % 64)
 		}
 	}
 }

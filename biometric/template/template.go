@@ -26,8 +26,10 @@ const (
 	Cols, Rows   = 32, 32
 	Planes       = 3
 	Orientations = 6
-	// CoarseBlocks is the coarse grid: 8×8 blocks of 4×4 cells.
-	CoarseBlocks = 8
+	// CoarseBlocks is the coarse grid: 16×16 blocks of 2×2 cells.
+	CoarseBlocks = 16
+	coarseSide   = Cols / CoarseBlocks
+	coarseWords  = CoarseBlocks * CoarseBlocks / 64
 )
 
 // gray maps an orientation index to its 3-bit code: a cycle in which
@@ -37,9 +39,12 @@ var gray = [Orientations]uint8{0b000, 0b001, 0b011, 0b111, 0b110, 0b100}
 
 // Template is one capture's code.
 type Template struct {
-	Code   [Planes][Rows]uint32 // bit c of Code[p][r]: plane p of cell (r, c)
-	Mask   [Rows]uint32         // bit set: the cell is valid (skin, in frame, enough texture)
-	Coarse [4]uint64            // CoarseBlocks² dominant orientations (3 bits) and a block mask
+	Code [Planes][Rows]uint32 // bit c of Code[p][r]: plane p of cell (r, c)
+	Mask [Rows]uint32         // bit set: the cell is valid (skin, in frame, enough texture)
+	// Coarse is the block summary a search shortlists by (Summarise):
+	// each block's majority orientation, coded as a cell's, and a block
+	// mask; block (br, bc) is bit br*CoarseBlocks+bc of each plane.
+	Coarse [Planes + 1][coarseWords]uint64
 	// Outline is an enrolment's hand outline (palm.Outline.MarshalBinary),
 	// which a later capture is registered onto; nil for a probe, or an
 	// enrolment stored before outlines were. Biometric data, like the
@@ -98,52 +103,61 @@ func (t *Template) Valid() int {
 }
 
 // Summarise computes the coarse code: each block's most frequent valid
-// orientation, and a block mask for blocks with at least half their cells
-// valid. Call it once the cells are set. A reader rebuilds it for every
-// template it loads, so it counts a row's cells of one orientation at
-// once, as bits.
+// orientation (the first of the most frequent), and a block mask for
+// blocks with any cell valid. Call it once the cells are set. About half
+// of a capture's cells carry no code (too little texture), so a block of
+// 2×2 cells valid on one cell still counts: requiring two lost a third of
+// the shortlist's mates. A reader rebuilds the summary for every
+// template it loads and every shift a search tries, so it counts a row's
+// cells of one orientation at once, as bits.
 func (t *Template) Summarise() {
-	const side = Cols / CoarseBlocks
-	t.Coarse = [4]uint64{}
+	t.Coarse = [Planes + 1][coarseWords]uint64{}
 	for br := range CoarseBlocks {
 		// hist[o][bc]: the cells of orientation o in block (br, bc).
-		var hist [Orientations][CoarseBlocks]int
-		for r := br * side; r < (br+1)*side; r++ {
+		var hist [Orientations][CoarseBlocks]uint8
+		for r := br * coarseSide; r < (br+1)*coarseSide; r++ {
 			for o, g := range gray {
-				cells := t.Mask[r]
-				for p := range Planes {
-					if g&(1<<p) != 0 {
-						cells &= t.Code[p][r]
-					} else {
-						cells &^= t.Code[p][r]
-					}
-				}
-				for bc := range CoarseBlocks {
-					hist[o][bc] += popcount32(cells >> (bc * side) & (1<<side - 1))
+				cells := t.cellsOf(r, g)
+				for bc := 0; cells != 0; bc++ {
+					hist[o][bc] += uint8(popcount32(cells & (1<<coarseSide - 1)))
+					cells >>= coarseSide
 				}
 			}
 		}
 		for bc := range CoarseBlocks {
 			valid, best := 0, 0
 			for o := range Orientations {
-				valid += hist[o][bc]
+				valid += int(hist[o][bc])
 				if hist[o][bc] > hist[best][bc] {
 					best = o
 				}
 			}
-			if 2*valid < side*side {
+			if valid == 0 {
 				continue
 			}
 			b := br*CoarseBlocks + bc
-			g := uint64(gray[best])
+			w, bit := b/64, uint64(1)<<(b%64)
 			for p := range Planes {
-				if g&(1<<p) != 0 {
-					t.Coarse[p] |= 1 << b
+				if gray[best]&(1<<p) != 0 {
+					t.Coarse[p][w] |= bit
 				}
 			}
-			t.Coarse[3] |= 1 << b
+			t.Coarse[Planes][w] |= bit
 		}
 	}
+}
+
+// cellsOf returns row r's valid cells coded g, as bits.
+func (t *Template) cellsOf(r int, g uint8) uint32 {
+	cells := t.Mask[r]
+	for p := range Planes {
+		if g&(1<<p) != 0 {
+			cells &= t.Code[p][r]
+		} else {
+			cells &^= t.Code[p][r]
+		}
+	}
+	return cells
 }
 
 // Shifted returns t with every cell moved by (dx, dy); cells moved in from

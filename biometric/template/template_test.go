@@ -76,9 +76,9 @@ func fullForm(t *template.Template, form byte) []byte {
 	for _, row := range t.Mask {
 		b = binary.LittleEndian.AppendUint32(b, row)
 	}
-	for _, w := range t.Coarse {
-		b = binary.LittleEndian.AppendUint64(b, w)
-	}
+	// The coarse code's 32 bytes, which reading ignores (it rebuilds
+	// the summary): forms 4 and 5 summarised 8×8 blocks.
+	b = append(b, make([]byte, 32)...)
 	return append(b, t.Outline...)
 }
 
