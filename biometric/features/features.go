@@ -538,9 +538,20 @@ func (e *Extractor) Probe(roi *image.Gray, degrees []float64) (match.Probe, erro
 		p.Codes[i] = grids[c.rot][c.grid]
 		p.Codes[i].Summarise()
 		p.Near[i] = near(grids[c.rot], pixelGrids[c.grid])
+		if c.grid == 0 && slices.Contains(ShortlistRotations, degrees[c.rot]) {
+			p.Turned = append(p.Turned, i)
+		}
 	}
 	return p, nil
 }
+
+// ShortlistRotations are the rotations, besides none, whose whole-cell
+// codes a search shortlists by (match.Probe.Turned): a palm turned a
+// little from its enrolment summarises into other blocks. On held-out
+// hands ±2° kept the probe's own hand within the best third of a percent
+// of the gallery for 84 % of probes, against 77 % for the code as cut
+// alone (±4°: 85 %), for three times the summary's comparisons.
+var ShortlistRotations = []float64{-2, 2}
 
 // gridIndex is the index in pixelGrids of offset off (0 ≤ off < cellPixels).
 func gridIndex(off image.Point) int { return off.Y*cellPixels + off.X }

@@ -62,7 +62,7 @@ func TestShortlistKeepsMates(t *testing.T) {
 	o := Options{Shortlist: templates / 10}
 	kept := 0
 	for i := range probes {
-		for _, e := range g.shortlist(probes[i].AsCut(), o) {
+		for _, e := range g.shortlist(probes[i].Shortlisting(), o) {
 			if g.people[g.entries[e].person].id == owners[i] {
 				kept++
 				break

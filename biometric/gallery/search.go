@@ -88,7 +88,7 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 		skip = slot
 	}
 	al := p.Aligner()
-	for _, i := range g.shortlist(p.AsCut(), o) {
+	for _, i := range g.shortlist(p.Shortlisting(), o) {
 		e := &g.entries[i]
 		if e.person == skip {
 			continue
@@ -159,12 +159,15 @@ func (s *Search) Near() bool { return !s.Result.Matched && len(s.near) > 0 }
 // since a block of 2 cells summarised one cell off is another block.
 var coarseShifts = []int{-2, -1, 0, 1, 2}
 
-// shortlist returns the indexes of the templates to compare finely.
-func (g *Gallery) shortlist(probe *template.Template, o Options) []int {
+// shortlist returns the indexes of the templates to compare finely: the
+// closest by their summaries to any of codes at any of coarseShifts.
+func (g *Gallery) shortlist(codes []*template.Template, o Options) []int {
 	var variants []template.Template
-	for _, dy := range coarseShifts {
-		for _, dx := range coarseShifts {
-			variants = append(variants, probe.Shifted(dx, dy))
+	for _, c := range codes {
+		for _, dy := range coarseShifts {
+			for _, dx := range coarseShifts {
+				variants = append(variants, c.Shifted(dx, dy))
+			}
 		}
 	}
 	n := len(g.entries)

@@ -22,6 +22,10 @@ type Probe struct {
 	Codes  []template.Template
 	Near   [][]Nearby
 	Tilted []Probe
+	// Turned are the indexes in Codes of the codes, besides the one as
+	// cut, that a search shortlists by too: the capture turned a little
+	// each way on the whole-cell grid (features.ShortlistRotations).
+	Turned []int
 }
 
 // SecondLook is the distance below which a comparison looks again with
@@ -51,6 +55,16 @@ type Alignment struct {
 
 // AsCut is the capture's code as the palm frame cut it.
 func (p *Probe) AsCut() *template.Template { return &p.Codes[len(p.Codes)/2] }
+
+// Shortlisting is the codes a search's coarse pass compares: the one as
+// cut, then the Turned ones.
+func (p *Probe) Shortlisting() []*template.Template {
+	out := []*template.Template{p.AsCut()}
+	for _, k := range p.Turned {
+		out = append(out, &p.Codes[k])
+	}
+	return out
+}
 
 // Align finds the code and the shift (up to maxShift cells each way)
 // at which the probe lies closest to t: the capture registered to t as
