@@ -162,14 +162,6 @@ var coarseShifts = []int{-2, -1, 0, 1, 2}
 // shortlist returns the indexes of the templates to compare finely: the
 // closest by their summaries to any of codes at any of coarseShifts.
 func (g *Gallery) shortlist(codes []*template.Template, o Options) []int {
-	var variants []template.Template
-	for _, c := range codes {
-		for _, dy := range coarseShifts {
-			for _, dx := range coarseShifts {
-				variants = append(variants, c.Shifted(dx, dy))
-			}
-		}
-	}
 	n := len(g.entries)
 	if o.Shortlist <= 0 || o.Shortlist >= n {
 		all := make([]int, n)
@@ -177,6 +169,16 @@ func (g *Gallery) shortlist(codes []*template.Template, o Options) []int {
 			all[i] = i
 		}
 		return all
+	}
+	// Shifted only once the gallery is larger than the shortlist: a small
+	// site's reader compares everything and needs no summaries.
+	variants := make([]template.Template, 0, len(codes)*len(coarseShifts)*len(coarseShifts))
+	for _, c := range codes {
+		for _, dy := range coarseShifts {
+			for _, dx := range coarseShifts {
+				variants = append(variants, c.Shifted(dx, dy))
+			}
+		}
 	}
 	workers := max(1, min(o.Workers, runtime.NumCPU(), n/1024+1))
 	parts := make([]topK, workers)
