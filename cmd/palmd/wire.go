@@ -163,6 +163,9 @@ func (r *reader) ports(cfg *localconfig.Config, db *store.DB, src ioboard.Pins, 
 	if n := dir.Outdated; n > 0 {
 		log.Warn("profiles coded by an older pipeline are not matched; they need enrolling again", "profiles", n)
 	}
+	if n := len(dir.Unreadable); n > 0 {
+		log.Warn("damaged profiles destroyed; the whole gallery is fetched again at the next sync", "profiles", n)
+	}
 	nm := &network.NetworkManager{}
 	ac := appliance.Config{
 		Caps:   appliance.Caps{RS485: opener.Port != nil, SilenceDenies: cfg.Wiegand.Silence == "denied"},

@@ -174,6 +174,11 @@ const (
 	// not; data is Unenrollment.
 	EventUnenrolled    = "New Successful Un-enrollment"
 	EventNotUnenrolled = "Unsuccessful Un-enrollment"
+	// A profile the service sent that this reader cannot match (no
+	// templates, or a template it cannot decode, such as one coded by
+	// another version of the pipeline); data is ProfileRefused. Not a
+	// type of the guide: the sync passes the profile over and goes on.
+	EventProfileRefused = "Profile Refused"
 	// A software update's progress and outcome; data is SoftwareUpdate.
 	// Installing: a verified release goes into the inactive slot.
 	// Failed: it could not be installed; the running release stays.
@@ -218,6 +223,12 @@ const (
 type Unenrollment struct {
 	Profile string `json:"profile"`
 	Reason  string `json:"reason,omitempty"`
+}
+
+// ProfileRefused is the data of an EventProfileRefused.
+type ProfileRefused struct {
+	Profile string `json:"profile"`
+	Reason  string `json:"reason"`
 }
 
 // SoftwareUpdate is the data of the software update events.

@@ -16,13 +16,21 @@ import (
 	"github.com/palmd/palmd/firmware/store"
 )
 
-// fakeGallery holds profiles; Delete fails while fail is set.
+// fakeGallery holds profiles; Delete fails while fail is set, and Add
+// fails with addErr[id] for the profiles it names.
 type fakeGallery struct {
 	profiles map[string]api.Profile
 	fail     error
+	addErr   map[string]error
 }
 
-func (g *fakeGallery) Add(p api.Profile) error { g.profiles[p.ID] = p; return nil }
+func (g *fakeGallery) Add(p api.Profile) error {
+	if err := g.addErr[p.ID]; err != nil {
+		return err
+	}
+	g.profiles[p.ID] = p
+	return nil
+}
 func (g *fakeGallery) Delete(ids ...string) error {
 	if g.fail != nil {
 		return g.fail
@@ -209,5 +217,58 @@ func TestEnrollmentRefusedForGoodIsDropped(t *testing.T) {
 	}
 	if !slices.Equal(svc.order, []string{api.EventTamperRaised}) {
 		t.Fatalf("the service got %v", svc.order)
+	}
+}
+
+// TestRefusedProfilePassedOver: a profile the reader cannot match is
+// reported and passed over, and the gallery after it still arrives; a
+// failure of the reader's own store ends the round with the cursor kept.
+func TestRefusedProfilePassedOver(t *testing.T) {
+	refused := fmt.Errorf("people: profile p1: %w: template: version 9", ErrProfileRefused)
+	cases := []struct {
+		name       string
+		err        error
+		wantErr    bool
+		wantCursor string
+		wantEvents []string
+	}{
+		{"refused", refused, false, "7", []string{api.EventProfileRefused + "/p1/" + refused.Error()}},
+		{"store failing", errors.New("store: disk I/O"), true, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db, err := store.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			g := &fakeGallery{profiles: map[string]api.Profile{}, addErr: map[string]error{"p1": c.err}}
+			svc := &site{changes: api.GalleryChanges{Cursor: "7", Added: []api.Profile{{ID: "p1"}, {ID: "p2"}}}}
+			srv := httptest.NewTLSServer(http.HandlerFunc(svc.serve))
+			defer srv.Close()
+			s := syncerFor(t, db, srv)
+			s.Gallery = g
+			if err := s.syncGallery(context.Background()); (err != nil) != c.wantErr {
+				t.Fatalf("sync: %v", err)
+			}
+			if cur, _ := db.Get(keyCursor); string(cur) != c.wantCursor {
+				t.Fatalf("cursor %q, want %q", cur, c.wantCursor)
+			}
+			if _, ok := g.profiles["p2"]; ok == c.wantErr {
+				t.Fatalf("p2 added %v", ok)
+			}
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, ev := range svc.events {
+				var r api.ProfileRefused
+				_ = json.Unmarshal(ev.Data, &r)
+				got = append(got, ev.Type+"/"+r.Profile+"/"+r.Reason)
+			}
+			if !slices.Equal(got, c.wantEvents) {
+				t.Fatalf("reported %q, want %q", got, c.wantEvents)
+			}
+		})
 	}
 }

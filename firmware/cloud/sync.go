@@ -294,8 +294,12 @@ func (s *Syncer) execute(c api.Command) error {
 		return s.Device.Execute(c)
 	}
 	s.lastHealth = nil
-	return s.Store.Put(keyCursor, []byte("0"))
+	return RefetchGallery(s.Store)
 }
+
+// RefetchGallery makes the next sync fetch the whole gallery again, as
+// the service's refresh command does: for a reader that lost profiles.
+func RefetchGallery(db *store.DB) error { return db.Put(keyCursor, []byte("0")) }
 
 // syncGallery applies the site's additions and deletions after the stored
 // cursor, page by page.
@@ -310,8 +314,8 @@ func (s *Syncer) syncGallery(ctx context.Context) error {
 			return err
 		}
 		for _, p := range ch.Added {
-			if err := s.Gallery.Add(p); err != nil {
-				return fmt.Errorf("cloud: gallery add: %w", err)
+			if err := s.add(p); err != nil {
+				return err
 			}
 		}
 		if err := s.unenrol(ch.Deleted); err != nil {
@@ -324,6 +328,29 @@ func (s *Syncer) syncGallery(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// add stores a profile the service sent. One the reader refuses (it
+// cannot match it) is reported and passed over, so that it does not hold
+// back the rest of the gallery; any other failure (the store's) ends the
+// round, and the cursor stays for the next.
+func (s *Syncer) add(p api.Profile) error {
+	err := s.Gallery.Add(p)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, ErrProfileRefused) {
+		return fmt.Errorf("cloud: gallery add: %w", err)
+	}
+	s.Log.Warn("profile refused", "profile", p.ID, "err", err)
+	ev, err := NewEvent(api.EventProfileRefused, api.ProfileRefused{Profile: p.ID, Reason: err.Error()}, time.Now())
+	if err == nil {
+		err = Record(s.Store, ev)
+	}
+	if err != nil {
+		return fmt.Errorf("cloud: recording a refused profile: %w", err)
+	}
+	return nil
 }
 
 // unenrol carries out the service's deletions and reports each: a person
@@ -378,6 +405,10 @@ func (s *Syncer) Enroll(ctx context.Context, e api.Enrollment) error {
 	_, err := s.client.do(ctx, "POST", api.PathEnrollments, e, nil)
 	return err
 }
+
+// ErrProfileRefused is wrapped by a Gallery that cannot take a profile
+// the service sent (no templates, or templates it cannot decode).
+var ErrProfileRefused = errors.New("cloud: profile refused")
 
 // ErrNoProfile is wrapped by a Gallery that no longer holds a profile.
 var ErrNoProfile = errors.New("cloud: no such profile")

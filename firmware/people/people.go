@@ -25,47 +25,82 @@ type Directory struct {
 	// gallery because another version of the pipeline coded them: those
 	// people must enrol again (or the service send them anew).
 	Outdated int
+	// Unreadable names the stored profiles Open found damaged (their
+	// sealed record failed authentication, or held no valid profile) and
+	// destroyed; the next sync fetches the whole gallery again, so the
+	// service's copies take their place.
+	Unreadable []string
 
 	mu      sync.Mutex        // the sync and an enrollment desk change people at once
 	byBadge map[string]string // badge → the newest profile with it
 }
 
-// Open loads every stored profile into a new gallery.
+// Open loads every stored profile into a new gallery. One damaged
+// profile does not keep the reader from starting: it is destroyed and
+// fetched again (Unreadable). Open fails only when the store does.
 func Open(db *store.DB) (*Directory, error) {
 	d := &Directory{db: db, Gallery: gallery.New(), byBadge: map[string]string{}}
 	var people []gallery.Person
 	total := 0
-	err := db.ForEachProfile(func(id string, data []byte) error {
-		p, err := decode(data)
-		if errors.Is(err, template.ErrVersion) {
+	err := db.ForEachProfile(func(id string, data []byte, err error) error {
+		var p gallery.Person
+		if err == nil {
+			p, err = decode(data)
+		}
+		switch {
+		case errors.Is(err, template.ErrVersion):
 			d.Outdated++ // kept in the store: the service may replace it
-			return nil
+		case err != nil:
+			d.Unreadable = append(d.Unreadable, id)
+		default:
+			people = append(people, p)
+			total += len(p.Templates)
 		}
-		if err != nil {
-			return fmt.Errorf("people: profile %s: %w", id, err)
-		}
-		people = append(people, p)
-		total += len(p.Templates)
 		return nil
 	})
 	if err != nil {
+		return nil, fmt.Errorf("people: reading the stored profiles: %w", err)
+	}
+	if err := d.discardUnreadable(); err != nil {
 		return nil, err
 	}
 	d.Gallery.Reserve(total)
 	for _, p := range people {
 		if err := d.Gallery.Put(p); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("people: profile %s: %w", p.ID, err)
 		}
 		d.byBadge[p.Badge] = p.ID
 	}
 	return d, nil
 }
 
+// discardUnreadable destroys the damaged profiles (and their keys) and
+// asks the service for the whole gallery at the next sync.
+func (d *Directory) discardUnreadable() error {
+	if len(d.Unreadable) == 0 {
+		return nil
+	}
+	if err := d.db.DeleteProfiles(d.Unreadable...); err != nil {
+		return fmt.Errorf("people: destroying damaged profiles: %w", err)
+	}
+	if err := cloud.RefetchGallery(d.db); err != nil {
+		return fmt.Errorf("people: asking for the gallery again: %w", err)
+	}
+	return nil
+}
+
+// ErrRefused wraps why a profile was refused: it is not one this reader
+// can match (no templates, or templates that do not decode).
+var ErrRefused = cloud.ErrProfileRefused
+
 // decode turns a stored profile into a gallery person.
 func decode(data []byte) (gallery.Person, error) {
 	var p api.Profile
 	if err := json.Unmarshal(data, &p); err != nil {
 		return gallery.Person{}, err
+	}
+	if len(p.Templates) == 0 {
+		return gallery.Person{}, gallery.ErrEmpty
 	}
 	out := gallery.Person{ID: p.ID, Badge: p.Badge, Templates: make([]template.Template, len(p.Templates))}
 	for i, raw := range p.Templates {
@@ -76,8 +111,8 @@ func decode(data []byte) (gallery.Person, error) {
 	return out, nil
 }
 
-// Add stores a profile and makes it searchable; a profile whose templates
-// are not valid is refused before anything is stored.
+// Add stores a profile and makes it searchable; a profile without valid
+// templates is refused (ErrRefused) before anything is stored.
 func (d *Directory) Add(p api.Profile) error {
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -85,7 +120,7 @@ func (d *Directory) Add(p api.Profile) error {
 	}
 	person, err := decode(data)
 	if err != nil {
-		return fmt.Errorf("people: profile %s: %w", p.ID, err)
+		return fmt.Errorf("people: profile %s: %w: %w", p.ID, ErrRefused, err)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

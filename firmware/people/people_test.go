@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
@@ -32,11 +35,16 @@ func TestAddReloadDelete(t *testing.T) {
 	if err := d.Add(api.Profile{ID: "p1", Badge: "12:3456", Templates: [][]byte{raw}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Add(api.Profile{ID: "bad", Badge: "1:1", Templates: [][]byte{{1, 2, 3}}}); err == nil {
-		t.Fatal("stored a profile with a broken template")
-	}
-	if _, err := db.GetProfile("bad"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatal("the refused profile reached the store")
+	for _, bad := range []api.Profile{
+		{ID: "bad", Badge: "1:1", Templates: [][]byte{{1, 2, 3}}},
+		{ID: "empty", Badge: "1:2"},
+	} {
+		if err := d.Add(bad); !errors.Is(err, ErrRefused) {
+			t.Fatalf("profile %s: %v, want ErrRefused", bad.ID, err)
+		}
+		if _, err := db.GetProfile(bad.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the refused profile %s reached the store", bad.ID)
+		}
 	}
 	// A restart loads the gallery from the store.
 	db.Close()
@@ -142,5 +150,79 @@ func TestReEnrolReplaces(t *testing.T) {
 	p, err := d.Profile("new")
 	if err != nil || p.Badge != "12:3456" || len(p.Templates) != 1 || d.ProfileOf("12:3456") != "new" {
 		t.Fatalf("after a restart: %+v %v", p, err)
+	}
+}
+
+// TestDamagedProfilesDoNotStopTheReader: a stored profile whose sealed
+// record no longer opens, or that holds no templates, is destroyed at
+// start and the whole gallery asked for again; the others load.
+func TestDamagedProfilesDoNotStopTheReader(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, id := range []string{"a", "b", "c"} {
+		tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
+		raw, _ := tm.MarshalBinary()
+		data, _ := json.Marshal(api.Profile{ID: id, Badge: "1:" + id, Templates: [][]byte{raw}})
+		if err := db.PutProfile(id, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Written by an older reader, which stored profiles without templates.
+	empty, _ := json.Marshal(api.Profile{ID: "empty", Badge: "1:e"})
+	if err := db.PutProfile("empty", empty); err != nil {
+		t.Fatal(err)
+	}
+	const cursor = "cloud/gallery-cursor" // the sync's key (cloud.RefetchGallery)
+	if err := db.Put(cursor, []byte("7")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	flipProfileByte(t, filepath.Join(dir, "state.db"), "b")
+
+	if db, err = store.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := Open(db)
+	if err != nil {
+		t.Fatalf("one damaged profile stopped the reader: %v", err)
+	}
+	if people, _ := d.Gallery.Len(); people != 2 || !slices.Equal(d.Unreadable, []string{"b", "empty"}) {
+		t.Fatalf("%d people in the gallery, unreadable %q", people, d.Unreadable)
+	}
+	for _, id := range d.Unreadable {
+		if _, err := db.GetProfile(id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("damaged profile %s still stored: %v", id, err)
+		}
+	}
+	if got, _ := db.Get(cursor); string(got) != "0" {
+		t.Fatalf("gallery cursor %q: the gallery is not fetched again", got)
+	}
+	if d.ProfileOf("1:c") != "c" || d.ProfileOf("1:b") != "" {
+		t.Fatalf("badges: c→%q b→%q", d.ProfileOf("1:c"), d.ProfileOf("1:b"))
+	}
+}
+
+// flipProfileByte damages profile id's sealed record in the bbolt file,
+// as a failing flash page would.
+func flipProfileByte(t *testing.T, path, id string) {
+	t.Helper()
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.Update(func(tx *bolt.Tx) error {
+		bucket := tx.Bucket([]byte("profiles"))
+		v := slices.Clone(bucket.Get([]byte(id)))
+		v[len(v)/2] ^= 0x40
+		return bucket.Put([]byte(id), v)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

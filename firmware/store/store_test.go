@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func openT(t *testing.T, dir string) *DB {
@@ -216,4 +219,39 @@ func BenchmarkDeleteProfileAmong10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/delete")
+}
+
+// TestForEachProfileReportsDamage: a record that fails authentication is
+// handed to fn as ErrCorrupt, and the records after it still come.
+func TestForEachProfileReportsDamage(t *testing.T) {
+	db := openT(t, t.TempDir())
+	for _, id := range []string{"a", "b", "c"} {
+		if err := db.PutProfile(id, []byte("record of "+id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		v := bytes.Clone(tx.Bucket(bucketProfiles).Get([]byte("b")))
+		v[len(v)-1] ^= 1
+		return tx.Bucket(bucketProfiles).Put([]byte("b"), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = db.ForEachProfile(func(id string, data []byte, err error) error {
+		switch {
+		case errors.Is(err, ErrCorrupt):
+			got = append(got, id+": corrupt")
+		case err != nil:
+			return err
+		default:
+			got = append(got, id+": "+string(data))
+		}
+		return nil
+	})
+	want := "a: record of a|b: corrupt|c: record of c"
+	if err != nil || strings.Join(got, "|") != want {
+		t.Fatalf("got %q, %v; want %q", got, err, want)
+	}
 }

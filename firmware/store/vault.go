@@ -45,16 +45,14 @@ func (db *DB) GetProfile(id string) ([]byte, error) {
 	return out, err
 }
 
-// ForEachProfile calls fn with every profile's opened record, in ID order.
-// fn must not write to the store.
-func (db *DB) ForEachProfile(fn func(id string, data []byte) error) error {
+// ForEachProfile calls fn with every profile's opened record, in ID order,
+// or with why the record could not be opened (ErrCorrupt): one damaged
+// record must not hide the others. fn must not write to the store.
+func (db *DB) ForEachProfile(fn func(id string, data []byte, err error) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketProfiles).ForEach(func(k, v []byte) error {
 			data, err := db.openProfile(tx, k, v)
-			if err != nil {
-				return err
-			}
-			return fn(string(k), data)
+			return fn(string(k), data, err)
 		})
 	})
 }
