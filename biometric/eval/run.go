@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -227,8 +228,10 @@ func (c *coder) registered(o *palm.Outline, ref palm.Outline) (match.Probe, bool
 }
 
 // Run evaluates the set in dir. Unreadable or missing images are failures
-// to acquire and are named on warn.
-func Run(dir string, o Options, warn io.Writer) (*Report, error) {
+// to acquire and are named on warn. An evaluation of a large set takes an
+// hour; when ctx ends it stops within an image's or a hand's work and
+// returns ctx's error.
+func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, error) {
 	samples, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -242,10 +245,16 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 	c := how
 	c.ext = ext
 	rep := &Report{}
-	hands, times := collect(dir, samples, o.Enroll, how, rep, warn)
-	scores, err := compare(hands, o.MaxShift, o.Impostors, how)
+	hands, times := collect(ctx, dir, samples, o.Enroll, how, rep, warn)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("eval: coding the images: %w", err)
+	}
+	scores, err := compare(ctx, hands, o.MaxShift, o.Impostors, how)
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("eval: comparing: %w", err)
 	}
 	var outlines *outlineLook
 	if o.Look.outline() && !o.WholeCell {
@@ -254,7 +263,7 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 			outlines.refs[h.key] = h.refs
 		}
 	}
-	if err := rep.finish(scores, hands, o, outlines.cached()); err != nil {
+	if err := rep.finish(ctx, scores, hands, o, outlines.cached()); err != nil {
 		return nil, err
 	}
 	rep.timing(times, hands, o, outlines)
@@ -264,7 +273,7 @@ func Run(dir string, o Options, warn io.Writer) (*Report, error) {
 
 // collect codes every image, hand by hand in capture order, one worker
 // per CPU, each coding as how says with its own filter bank.
-func collect(dir string, samples []Sample, enroll int, how coder, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
+func collect(ctx context.Context, dir string, samples []Sample, enroll int, how coder, rep *Report, warn io.Writer) ([]*hand, []time.Duration) {
 	groups := map[string][]Sample{}
 	var keys []string
 	for _, s := range samples {
@@ -283,7 +292,7 @@ func collect(dir string, samples []Sample, enroll int, how coder, rep *Report, w
 		failed   []string
 	}
 	out := make([]coded, len(keys))
-	parallel(len(keys), func() (func(int), func()) {
+	parallel(ctx, len(keys), func() (func(int), func()) {
 		ext, err := features.NewExtractor()
 		if err != nil {
 			return func(i int) { out[i].failed = []string{"eval: " + err.Error()} }, func() {}
@@ -393,7 +402,7 @@ func distance(c *coder, probe *match.Aligner, o *palm.Outline, e *hand, shift in
 
 // parallel runs work(i) for every i in [0, n) on one goroutine per CPU;
 // each goroutine makes its own worker (and releases it with done).
-func parallel(n int, newWorker func() (work func(i int), done func())) {
+func parallel(ctx context.Context, n int, newWorker func() (work func(i int), done func())) {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.NumCPU() {
@@ -408,6 +417,9 @@ func parallel(n int, newWorker func() (work func(i int), done func())) {
 		}()
 	}
 	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
 		next <- i
 	}
 	close(next)
@@ -418,11 +430,11 @@ func parallel(n int, newWorker func() (work func(i int), done func())) {
 // (all of them, or a fixed random sample of impostors per probe), with
 // one goroutine per CPU, each with its own filter bank where how's look
 // registers outlines.
-func compare(hands []*hand, shift, impostors int, how coder) (Scores, error) {
+func compare(ctx context.Context, hands []*hand, shift, impostors int, how coder) (Scores, error) {
 	parts := make([]Scores, len(hands))
 	var failed error
 	var mu sync.Mutex
-	parallel(len(hands), func() (func(int), func()) {
+	parallel(ctx, len(hands), func() (func(int), func()) {
 		var c *coder
 		if how.look.outline() && !how.wholeCell {
 			ext, err := features.NewExtractor()
@@ -480,7 +492,7 @@ func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 	return s
 }
 
-func (r *Report) finish(s Scores, hands []*hand, o Options, ol *outlineLook) error {
+func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options, ol *outlineLook) error {
 	if r.Images > 0 {
 		r.FTA = 1 - float64(r.Acquired)/float64(r.Images)
 		r.BPCER = float64(r.BonaFideRefused) / float64(r.Images)
@@ -511,7 +523,9 @@ func (r *Report) finish(s Scores, hands []*hand, o Options, ol *outlineLook) err
 		r.Threshold = match.PalmTail.Threshold(r.Rate)
 	}
 	r.ObservedFMR = s.FMR(r.Threshold)
-	r.identification(hands, o, ol)
+	if err := r.identification(ctx, hands, o, ol); err != nil {
+		return err
+	}
 	r.presentations(hands, o, ol)
 	return nil
 }
@@ -520,7 +534,7 @@ func (r *Report) finish(s Scores, hands []*hand, o Options, ol *outlineLook) err
 // gallery of all enrolled hands: a mated search (FNIR: not found, or
 // someone else found) and a non-mated one with its own hand left out
 // (FPIR: anyone found).
-func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
+func (r *Report) identification(ctx context.Context, hands []*hand, o Options, ol *outlineLook) error {
 	g := newGallery(hands)
 	// A search's best candidate does not depend on the threshold, so one
 	// mated and one non-mated search per probe give FNIR and FPIR at
@@ -528,6 +542,9 @@ func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
 	var mated []searchOutcome
 	var nonMated []float64
 	for _, h := range hands {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("eval: searching: %w", err)
+		}
 		for i, p := range h.probes {
 			r.Probes++
 			f := frame{p, h.outline(i)}
@@ -538,7 +555,7 @@ func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
 		}
 	}
 	if r.Probes == 0 {
-		return
+		return nil
 	}
 	r.FNIR, r.FPIR = rates(mated, nonMated, r.Threshold)
 	r.ByRate = map[string]IdentificationAt{}
@@ -547,6 +564,7 @@ func (r *Report) identification(hands []*hand, o Options, ol *outlineLook) {
 		fnir, fpir := rates(mated, nonMated, th)
 		r.ByRate[fmt.Sprintf("%.0e", rate)] = IdentificationAt{Threshold: th, FNIR: fnir, FPIR: fpir}
 	}
+	return nil
 }
 
 // reportRates are the per-comparison rates the shipped tail's thresholds

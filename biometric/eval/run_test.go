@@ -2,6 +2,8 @@ package eval
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -62,10 +64,22 @@ func writePNG(t *testing.T, path string, img image.Image) {
 	}
 }
 
+// TestRunStops: an evaluation whose context has ended codes nothing
+// more and says why (palmctl eval on SIGTERM).
+func TestRunStops(t *testing.T) {
+	dir := writeSet(t, 2, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}, io.Discard)
+	if !errors.Is(err, context.Canceled) || rep != nil {
+		t.Fatalf("Run after cancel: %v, %v", rep, err)
+	}
+}
+
 func TestRun(t *testing.T) {
 	dir := writeSet(t, 5, 4)
 	var warn bytes.Buffer
-	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{-4, 0, 4}, MaxShift: 2}, &warn)
+	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{-4, 0, 4}, MaxShift: 2}, &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +138,7 @@ func TestNegativesManifest(t *testing.T) {
 	}
 	writePNG(t, filepath.Join(neg, "extra.PNG"), image.NewGray(image.Rect(0, 0, 640, 480)))
 	var warn bytes.Buffer
-	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}, &warn)
+	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}, &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +200,7 @@ func TestPresentations(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "manifest.csv"), []byte(manifest.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2, Frames: 3}, io.Discard)
+	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2, Frames: 3}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +241,7 @@ func TestCollectWholeCell(t *testing.T) {
 		wholeCell bool
 		codes     int
 	}{{false, 12}, {true, 3}} {
-		hands, _ := collect(dir, samples, 2, coder{rot: []float64{-4, 0, 4}, wholeCell: tc.wholeCell}, &Report{}, io.Discard)
+		hands, _ := collect(context.Background(), dir, samples, 2, coder{rot: []float64{-4, 0, 4}, wholeCell: tc.wholeCell}, &Report{}, io.Discard)
 		if len(hands) == 0 || len(hands[0].probes) == 0 {
 			t.Fatalf("whole-cell %v: nothing coded", tc.wholeCell)
 		}
@@ -273,7 +287,7 @@ func TestOutlineLook(t *testing.T) {
 		t.Fatal(err)
 	}
 	how := coder{rot: []float64{-4, 0, 4}, look: LookOutline}
-	hands, _ := collect(dir, samples, 2, how, &Report{}, io.Discard)
+	hands, _ := collect(context.Background(), dir, samples, 2, how, &Report{}, io.Discard)
 	for _, h := range hands {
 		if len(h.refs) != len(h.enrolled) || len(h.outlines) != len(h.probes) {
 			t.Fatalf("%s: %d outlines of %d enrolments, %d of %d probes", h.key, len(h.refs), len(h.enrolled), len(h.outlines), len(h.probes))
@@ -284,11 +298,11 @@ func TestOutlineLook(t *testing.T) {
 			}
 		}
 	}
-	asLocated, err := compare(hands, 2, 0, coder{rot: how.rot, look: LookTilts}) // no tilts were coded: as located
+	asLocated, err := compare(context.Background(), hands, 2, 0, coder{rot: how.rot, look: LookTilts}) // no tilts were coded: as located
 	if err != nil {
 		t.Fatal(err)
 	}
-	looked, err := compare(hands, 2, 0, how)
+	looked, err := compare(context.Background(), hands, 2, 0, how)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +325,7 @@ func TestOutlineLook(t *testing.T) {
 	if closer < len(looked.Genuine)/2 {
 		t.Errorf("the outline look brought %d comparisons closer, of %d tilted mates", closer, len(looked.Genuine))
 	}
-	rep, err := Run(dir, Options{Enroll: 2, Threshold: 0.32, Rotations: how.rot, MaxShift: 2, Look: LookOutline}, io.Discard)
+	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: how.rot, MaxShift: 2, Look: LookOutline}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

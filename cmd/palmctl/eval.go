@@ -28,7 +28,7 @@ kind when DIR/_negatives/manifest.csv (path,kind) names them. Prints
 the ISO/IEC 19795-1 figures. Missing or unreadable images count as failures
 to acquire and are named on stderr.`
 
-func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, evalUsage) }
@@ -58,7 +58,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	rep, err := eval.Run(fs.Arg(0), eval.Options{
+	rep, err := eval.Run(ctx, fs.Arg(0), eval.Options{
 		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist,
 	}, stderr)
 	if err != nil {
