@@ -40,7 +40,7 @@ type Directory struct {
 // fetched again (Unreadable). Open fails only when the store does.
 func Open(db *store.DB) (*Directory, error) {
 	d := &Directory{db: db, Gallery: gallery.New(), byBadge: map[string]string{}}
-	var people []gallery.Person
+	var people, outdated []gallery.Person
 	total := 0
 	err := db.ForEachProfile(func(id string, data []byte, err error) error {
 		var p gallery.Person
@@ -49,7 +49,10 @@ func Open(db *store.DB) (*Directory, error) {
 		}
 		switch {
 		case errors.Is(err, template.ErrVersion):
-			d.Outdated++ // kept in the store: the service may replace it
+			// Kept in the store: the service may replace it, or its
+			// person enrol again, which replaces it (byBadge below).
+			d.Outdated++
+			outdated = append(outdated, p)
 		case err != nil:
 			d.Unreadable = append(d.Unreadable, id)
 		default:
@@ -70,6 +73,11 @@ func Open(db *store.DB) (*Directory, error) {
 			return nil, fmt.Errorf("people: profile %s: %w", p.ID, err)
 		}
 		d.byBadge[p.Badge] = p.ID
+	}
+	for _, p := range outdated {
+		if _, ok := d.byBadge[p.Badge]; !ok {
+			d.byBadge[p.Badge] = p.ID
+		}
 	}
 	return d, nil
 }
@@ -93,7 +101,9 @@ func (d *Directory) discardUnreadable() error {
 // can match (no templates, or templates that do not decode).
 var ErrRefused = cloud.ErrProfileRefused
 
-// decode turns a stored profile into a gallery person.
+// decode turns a stored profile into a gallery person. A profile whose
+// templates another version coded (template.ErrVersion) still gives its
+// ID and badge, without templates.
 func decode(data []byte) (gallery.Person, error) {
 	var p api.Profile
 	if err := json.Unmarshal(data, &p); err != nil {
@@ -105,7 +115,7 @@ func decode(data []byte) (gallery.Person, error) {
 	out := gallery.Person{ID: p.ID, Badge: p.Badge, Templates: make([]template.Template, len(p.Templates))}
 	for i, raw := range p.Templates {
 		if err := out.Templates[i].UnmarshalBinary(raw); err != nil {
-			return gallery.Person{}, err
+			return gallery.Person{ID: p.ID, Badge: p.Badge}, err
 		}
 	}
 	return out, nil

@@ -100,6 +100,18 @@ func TestOutdatedProfilesDoNotStopTheReader(t *testing.T) {
 	if _, err := db.GetProfile("old"); err != nil {
 		t.Fatalf("the outdated profile was dropped from the store: %v", err)
 	}
+	// Its person enrolling again replaces it, as any profile of the badge.
+	if got := d.ProfileOf("1:old"); got != "old" {
+		t.Fatalf("the outdated profile's badge has profile %q", got)
+	}
+	tm = templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
+	raw, _ := tm.MarshalBinary()
+	if err := d.Enrol(api.Profile{ID: "again", Badge: "1:old", Templates: [][]byte{raw}}, d.ProfileOf("1:old")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetProfile("old"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the outdated profile outlived its replacement: %v", err)
+	}
 }
 
 // TestReEnrolReplaces: a badge has one profile; enrolling it again
