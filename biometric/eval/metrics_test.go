@@ -85,3 +85,21 @@ func TestSecondLookDecision(t *testing.T) {
 		t.Errorf("FNIR %.2f, FPIR %.2f; want 0.50, 0.50", fnir, fpir)
 	}
 }
+
+func TestNearStats(t *testing.T) {
+	for _, tc := range []struct {
+		near       []int
+		share      float64
+		p95, large int
+	}{
+		{[]int{0, 3, 0, 1}, 0.5, 1, 3},
+		{[]int{0, 0}, 0, 0, 0},
+		{[]int{2}, 1, 2, 2},
+	} {
+		var r Report
+		r.nearStats(tc.near)
+		if r.NearShare != tc.share || r.NearP95 != tc.p95 || r.NearMax != tc.large {
+			t.Errorf("%v: share %g, p95 %d, largest %d; want %g, %d, %d", tc.near, r.NearShare, r.NearP95, r.NearMax, tc.share, tc.p95, tc.large)
+		}
+	}
+}

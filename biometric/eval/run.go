@@ -115,6 +115,13 @@ type Report struct {
 	// ByRate is FNIR and FPIR at the shipped tail's threshold for each of
 	// reportRates (per comparison).
 	ByRate map[string]IdentificationAt
+	// NearShare is the share of non-mated searches (a person not
+	// enrolled) that came within match.SecondLook of some template, and
+	// NearP95 and NearMax how many templates such a search came that near:
+	// a reader registers the frame's outline onto each of them before it
+	// turns the person away (recognize.Reader's second look).
+	NearShare        float64
+	NearP95, NearMax int
 	// Per presentation (rows of the manifest sharing a capture number),
 	// decided as recognize.Reader does: the first of up to Frames good
 	// frames that matches, at the threshold for FMR shared among them.
@@ -541,6 +548,7 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 	// every threshold.
 	var mated []searchOutcome
 	var nonMated []float64
+	var near []int
 	for _, h := range hands {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("eval: searching: %w", err)
@@ -551,13 +559,15 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 			opts := gallery.Options{Shortlist: o.shortlist(), MaxShift: o.MaxShift}
 			mated = append(mated, searchBoth(g, f, opts, h.key, ol))
 			opts.Exclude = h.key
-			nonMated = append(nonMated, searchBoth(g, f, opts, h.key, ol).second)
+			nm := searchBoth(g, f, opts, h.key, ol)
+			nonMated, near = append(nonMated, nm.second), append(near, nm.near)
 		}
 	}
 	if r.Probes == 0 {
 		return nil
 	}
 	r.FNIR, r.FPIR = rates(mated, nonMated, r.Threshold)
+	r.nearStats(near)
 	r.ByRate = map[string]IdentificationAt{}
 	for _, rate := range reportRates {
 		th := match.PalmTail.Threshold(rate)
@@ -565,6 +575,14 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 		r.ByRate[fmt.Sprintf("%.0e", rate)] = IdentificationAt{Threshold: th, FNIR: fnir, FPIR: fpir}
 	}
 	return nil
+}
+
+// nearStats sums up how many templates each non-mated search came near.
+func (r *Report) nearStats(near []int) {
+	slices.Sort(near)
+	someone := len(near) - sort.SearchInts(near, 1)
+	r.NearShare = float64(someone) / float64(len(near))
+	r.NearP95, r.NearMax = near[(len(near)-1)*95/100], near[len(near)-1]
 }
 
 // reportRates are the per-comparison rates the shipped tail's thresholds
@@ -583,6 +601,7 @@ type IdentificationAt struct {
 type searchOutcome struct {
 	distance, second float64
 	own, secondOwn   bool
+	near             int // templates the first search came within match.SecondLook of
 }
 
 // frame is a probe frame's codes and, with the outline look, its
@@ -665,7 +684,7 @@ func searchBoth(g *gallery.Gallery, f frame, o gallery.Options, key string, ol *
 	first.Tilted = nil
 	s := g.Search(first, o)
 	m := s.Result
-	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key}
+	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key, near: len(s.Nearby())}
 	for _, t := range f.probe.Tilted {
 		m = s.Again(t)
 	}

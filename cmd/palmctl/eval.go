@@ -99,6 +99,9 @@ func printReport(w io.Writer, r *eval.Report) {
 		a := r.ByRate[k]
 		fmt.Fprintf(w, "  shipped tail at %s  threshold %.4f: FNIR %s, FPIR %s\n", k, a.Threshold, pct(a.FNIR), pct(a.FPIR))
 	}
+	if r.Probes > 0 {
+		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d\n", pct(r.NearShare), r.NearP95, r.NearMax)
+	}
 	if r.Presentations > 0 {
 		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR))
 	}
