@@ -43,6 +43,11 @@ func Open(db *store.DB) (*Directory, error) {
 	var people, outdated []gallery.Person
 	total := 0
 	err := db.ForEachProfile(func(id string, data []byte, err error) error {
+		if err != nil && !errors.Is(err, store.ErrCorrupt) {
+			// The device key or the store failing, not the record:
+			// nothing is destroyed for that.
+			return fmt.Errorf("profile %s: %w", id, err)
+		}
 		var p gallery.Person
 		if err == nil {
 			p, err = decode(data)

@@ -238,3 +238,47 @@ func flipProfileByte(t *testing.T, path, id string) {
 		t.Fatal(err)
 	}
 }
+
+// flakyKey is a device key whose chip stops answering while down.
+type flakyKey struct {
+	store.DeviceKey
+	down bool
+}
+
+func (k *flakyKey) Unwrap(wrapped, aad []byte) ([]byte, error) {
+	if k.down {
+		return nil, errors.New("i2c: no answer from the secure element")
+	}
+	return k.DeviceKey.Unwrap(wrapped, aad)
+}
+
+// TestFailingKeyDestroysNothing: a device key that cannot unwrap (the
+// chip, not the record) stops Open and destroys no profile.
+func TestFailingKeyDestroysNothing(t *testing.T) {
+	dir := t.TempDir()
+	fk, err := store.OpenFileKey(filepath.Join(dir, "device.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := &flakyKey{DeviceKey: fk}
+	db, err := store.OpenWith(dir, store.Options{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewPCG(4, 4))
+	tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
+	raw, _ := tm.MarshalBinary()
+	data, _ := json.Marshal(api.Profile{ID: "a", Badge: "1:a", Templates: [][]byte{raw}})
+	if err := db.PutProfile("a", data); err != nil {
+		t.Fatal(err)
+	}
+	key.down = true
+	if _, err := Open(db); err == nil {
+		t.Fatal("opened the directory without its key")
+	}
+	key.down = false
+	if _, err := db.GetProfile("a"); err != nil {
+		t.Fatalf("the profile did not survive the key's failure: %v", err)
+	}
+}
