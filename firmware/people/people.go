@@ -40,9 +40,40 @@ type Directory struct {
 // fetched again (Unreadable). Open fails only when the store does.
 func Open(db *store.DB) (*Directory, error) {
 	d := &Directory{db: db, Gallery: gallery.New(), byBadge: map[string]string{}}
-	var people, outdated []gallery.Person
+	people, outdated, err := d.readAll()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.discardUnreadable(); err != nil {
+		return nil, err
+	}
 	total := 0
-	err := db.ForEachProfile(func(id string, data []byte, err error) error {
+	for _, p := range people {
+		total += len(p.Templates)
+	}
+	d.Gallery.Reserve(total)
+	for _, p := range people {
+		if err := d.Gallery.Put(p); err != nil {
+			return nil, fmt.Errorf("people: profile %s: %w", p.ID, err)
+		}
+		d.byBadge[p.Badge] = p.ID
+	}
+	// An outdated profile's person enrolling again replaces it, as any
+	// profile of the badge, unless a current one has the badge.
+	for _, p := range outdated {
+		if _, ok := d.byBadge[p.Badge]; !ok {
+			d.byBadge[p.Badge] = p.ID
+		}
+	}
+	return d, nil
+}
+
+// readAll decodes the stored profiles: the current ones, the outdated
+// ones (another pipeline version's: ID and badge only, counted in
+// Outdated and kept in the store, for the service to replace), and the
+// damaged ones' IDs in Unreadable.
+func (d *Directory) readAll() (people, outdated []gallery.Person, err error) {
+	err = d.db.ForEachProfile(func(id string, data []byte, err error) error {
 		if err != nil && !errors.Is(err, store.ErrCorrupt) {
 			// The device key or the store failing, not the record:
 			// nothing is destroyed for that.
@@ -54,37 +85,19 @@ func Open(db *store.DB) (*Directory, error) {
 		}
 		switch {
 		case errors.Is(err, template.ErrVersion):
-			// Kept in the store: the service may replace it, or its
-			// person enrol again, which replaces it (byBadge below).
 			d.Outdated++
 			outdated = append(outdated, p)
 		case err != nil:
 			d.Unreadable = append(d.Unreadable, id)
 		default:
 			people = append(people, p)
-			total += len(p.Templates)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("people: reading the stored profiles: %w", err)
+		return nil, nil, fmt.Errorf("people: reading the stored profiles: %w", err)
 	}
-	if err := d.discardUnreadable(); err != nil {
-		return nil, err
-	}
-	d.Gallery.Reserve(total)
-	for _, p := range people {
-		if err := d.Gallery.Put(p); err != nil {
-			return nil, fmt.Errorf("people: profile %s: %w", p.ID, err)
-		}
-		d.byBadge[p.Badge] = p.ID
-	}
-	for _, p := range outdated {
-		if _, ok := d.byBadge[p.Badge]; !ok {
-			d.byBadge[p.Badge] = p.ID
-		}
-	}
-	return d, nil
+	return people, outdated, nil
 }
 
 // discardUnreadable destroys the damaged profiles (and their keys) and
