@@ -184,12 +184,7 @@ func TestUnenrolmentReported(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, ev := range svc.events {
-		var u api.Unenrollment
-		_ = json.Unmarshal(ev.Data, &u)
-		got = append(got, ev.Type+"/"+u.Profile+"/"+u.Reason)
-	}
+	got := profileEvents(svc.events)
 	want := []string{api.EventNotUnenrolled + "/p1/store: disk I/O", api.EventUnenrolled + "/p1/"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("reported %q, want %q", got, want)
@@ -260,15 +255,21 @@ func TestRefusedProfilePassedOver(t *testing.T) {
 			if err := s.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, ev := range svc.events {
-				var r api.ProfileRefused
-				_ = json.Unmarshal(ev.Data, &r)
-				got = append(got, ev.Type+"/"+r.Profile+"/"+r.Reason)
-			}
-			if !slices.Equal(got, c.wantEvents) {
+			if got := profileEvents(svc.events); !slices.Equal(got, c.wantEvents) {
 				t.Fatalf("reported %q, want %q", got, c.wantEvents)
 			}
 		})
 	}
+}
+
+// profileEvents renders events about a profile (api.Unenrollment,
+// api.ProfileRefused: both carry profile and reason) as type/profile/reason.
+func profileEvents(events []api.Event) []string {
+	var got []string
+	for _, ev := range events {
+		var d struct{ Profile, Reason string }
+		_ = json.Unmarshal(ev.Data, &d)
+		got = append(got, ev.Type+"/"+d.Profile+"/"+d.Reason)
+	}
+	return got
 }

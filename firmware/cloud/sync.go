@@ -335,15 +335,15 @@ func (s *Syncer) syncGallery(ctx context.Context) error {
 // back the rest of the gallery; any other failure (the store's) ends the
 // round, and the cursor stays for the next.
 func (s *Syncer) add(p api.Profile) error {
-	err := s.Gallery.Add(p)
-	if err == nil {
+	refused := s.Gallery.Add(p)
+	if refused == nil {
 		return nil
 	}
-	if !errors.Is(err, ErrProfileRefused) {
-		return fmt.Errorf("cloud: gallery add: %w", err)
+	if !errors.Is(refused, ErrProfileRefused) {
+		return fmt.Errorf("cloud: gallery add: %w", refused)
 	}
-	s.Log.Warn("profile refused", "profile", p.ID, "err", err)
-	ev, err := NewEvent(api.EventProfileRefused, api.ProfileRefused{Profile: p.ID, Reason: err.Error()}, time.Now())
+	s.Log.Warn("profile refused", "profile", p.ID, "err", refused)
+	ev, err := NewEvent(api.EventProfileRefused, api.ProfileRefused{Profile: p.ID, Reason: refused.Error()}, time.Now())
 	if err == nil {
 		err = Record(s.Store, ev)
 	}

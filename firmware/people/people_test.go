@@ -85,10 +85,7 @@ func TestOutdatedProfilesDoNotStopTheReader(t *testing.T) {
 	old := slices.Clone(current)
 	old[2] = template.Version - 1
 	for id, raw := range map[string][]byte{"now": current, "old": old} {
-		data, _ := json.Marshal(api.Profile{ID: id, Badge: "1:" + id, Templates: [][]byte{raw}})
-		if err := db.PutProfile(id, data); err != nil {
-			t.Fatal(err)
-		}
+		storeProfile(t, db, id, raw)
 	}
 	d, err := Open(db)
 	if err != nil {
@@ -178,16 +175,10 @@ func TestDamagedProfilesDoNotStopTheReader(t *testing.T) {
 	for _, id := range []string{"a", "b", "c"} {
 		tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
 		raw, _ := tm.MarshalBinary()
-		data, _ := json.Marshal(api.Profile{ID: id, Badge: "1:" + id, Templates: [][]byte{raw}})
-		if err := db.PutProfile(id, data); err != nil {
-			t.Fatal(err)
-		}
+		storeProfile(t, db, id, raw)
 	}
 	// Written by an older reader, which stored profiles without templates.
-	empty, _ := json.Marshal(api.Profile{ID: "empty", Badge: "1:e"})
-	if err := db.PutProfile("empty", empty); err != nil {
-		t.Fatal(err)
-	}
+	storeProfile(t, db, "empty")
 	const cursor = "cloud/gallery-cursor" // the sync's key (cloud.RefetchGallery)
 	if err := db.Put(cursor, []byte("7")); err != nil {
 		t.Fatal(err)
@@ -269,10 +260,7 @@ func TestFailingKeyDestroysNothing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	tm := templatetest.NewIdentity(rng).Capture(rng, 0.1, 1)
 	raw, _ := tm.MarshalBinary()
-	data, _ := json.Marshal(api.Profile{ID: "a", Badge: "1:a", Templates: [][]byte{raw}})
-	if err := db.PutProfile("a", data); err != nil {
-		t.Fatal(err)
-	}
+	storeProfile(t, db, "a", raw)
 	key.down = true
 	if _, err := Open(db); err == nil {
 		t.Fatal("opened the directory without its key")
@@ -280,5 +268,15 @@ func TestFailingKeyDestroysNothing(t *testing.T) {
 	key.down = false
 	if _, err := db.GetProfile("a"); err != nil {
 		t.Fatalf("the profile did not survive the key's failure: %v", err)
+	}
+}
+
+// storeProfile seals profile id (badge "1:"+id) with templates straight
+// into the store, as a reader of any version may have left it.
+func storeProfile(t *testing.T, db *store.DB, id string, templates ...[]byte) {
+	t.Helper()
+	data, _ := json.Marshal(api.Profile{ID: id, Badge: "1:" + id, Templates: templates})
+	if err := db.PutProfile(id, data); err != nil {
+		t.Fatal(err)
 	}
 }
