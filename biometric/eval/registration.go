@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"math"
@@ -129,8 +130,9 @@ func offAxis(p handROI) bool {
 // Registration renders hands of pop, one careful enrolment capture each
 // and one capture per condition, locates the palm in all of them, and
 // measures each condition's ROI against the enrolment ROI on the hand,
-// and what it costs the comparison.
-func Registration(hands int, seed uint64, pop synth.Population) (RegistrationReport, error) {
+// and what it costs the comparison. When ctx ends it stops after the
+// hand it is measuring and returns ctx's error.
+func Registration(ctx context.Context, hands int, seed uint64, pop synth.Population) (RegistrationReport, error) {
 	ext, err := features.NewExtractor()
 	if err != nil {
 		return RegistrationReport{}, fmt.Errorf("registration: %w", err)
@@ -142,6 +144,9 @@ func Registration(hands int, seed uint64, pop synth.Population) (RegistrationRep
 		rows[i].Condition = c.name
 	}
 	for k := range hands {
+		if err := ctx.Err(); err != nil {
+			return RegistrationReport{}, fmt.Errorf("registration: %w", err)
+		}
 		person := synth.NewPersonIn(seed*7919+uint64(k), pop)
 		side := k % 2
 		h := person.Hands[side]

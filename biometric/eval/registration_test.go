@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"context"
+	"errors"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -18,7 +20,7 @@ import (
 // the ground truth's cut recovers the distance it loses. Every condition
 // is measured on the hands that enrolled.
 func TestRegistration(t *testing.T) {
-	rep, err := Registration(6, 3, synth.Wide)
+	rep, err := Registration(context.Background(), 6, 3, synth.Wide)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +64,16 @@ func TestRegistration(t *testing.T) {
 
 // TestTurned: captures count as turned from TurnedDegrees on, over every
 // condition's row.
+// TestRegistrationStops: a measurement whose context has ended renders no
+// more hands and says why (palmctl synth --registration on SIGTERM).
+func TestRegistrationStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rep, err := Registration(ctx, 6, 3, synth.Wide); !errors.Is(err, context.Canceled) || rep.Rows != nil {
+		t.Fatalf("Registration after cancel: %+v, %v", rep, err)
+	}
+}
+
 func TestTurned(t *testing.T) {
 	rep := RegistrationReport{Rows: []RegistrationRow{
 		{Located: 3, ang: []float64{0.5, TurnedDegrees - 0.01, TurnedDegrees}},

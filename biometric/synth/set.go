@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -36,15 +37,19 @@ type SetConfig struct {
 // under Nominal conditions (a careful enrolment), the rest under
 // Variation; wide and held-out hands enrol with two careful captures
 // held their own way and probe under WideVariation.
-func WriteSet(dir string, c SetConfig) error {
+//
+// A large set takes long to render: when ctx ends (palmctl synth on
+// SIGTERM), the renderers stop after the capture they are writing and WriteSet
+// returns ctx's error without a manifest, so the half-written set is
+// never read as a whole one.
+func WriteSet(ctx context.Context, dir string, c SetConfig) error {
 	if c.Hands < 1 || c.Hands > 2 || c.People < 1 || c.Captures < 1 {
 		return fmt.Errorf("synth: want at least 1 person and capture, and 1 or 2 hands")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "_negatives"), 0o755); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
-	type job struct{ person, hand int }
-	jobs := make(chan job)
+	jobs := make(chan handJob)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for range max(1, c.Jobs) {
@@ -52,7 +57,7 @@ func WriteSet(dir string, c SetConfig) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if err := writeHand(dir, c, j.person, j.hand); err != nil {
+				if err := writeHand(ctx, dir, c, j.person, j.hand); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -61,13 +66,11 @@ func WriteSet(dir string, c SetConfig) error {
 			}
 		}()
 	}
-	for p := range c.People {
-		for h := range c.Hands {
-			jobs <- job{p, h}
-		}
-	}
-	close(jobs)
+	queue(ctx, jobs, c)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("synth: set left unfinished: %w", err)
+	}
 	select {
 	case err := <-errs:
 		return err
@@ -79,6 +82,24 @@ func WriteSet(dir string, c SetConfig) error {
 	return writeNegatives(dir, c)
 }
 
+// handJob is one hand of one person, a renderer's unit of work.
+type handJob struct{ person, hand int }
+
+// queue hands every person's hands to the renderers until ctx ends, and
+// closes jobs.
+func queue(ctx context.Context, jobs chan<- handJob, c SetConfig) {
+	defer close(jobs)
+	for p := range c.People {
+		for h := range c.Hands {
+			select {
+			case jobs <- handJob{p, h}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
 func captureName(p, h, k int) string {
 	return fmt.Sprintf("p%05d_%s_%02d.png", p, Side(h), k)
 }
@@ -86,9 +107,12 @@ func captureName(p, h, k int) string {
 // writeHand renders one hand's captures; people are drawn per job from
 // their seed, so workers share nothing, and the hand's texture is drawn
 // once for all its captures.
-func writeHand(dir string, c SetConfig, p, h int) error {
+func writeHand(ctx context.Context, dir string, c SetConfig, p, h int) error {
 	person := NewPersonIn(c.Seed*1_000_003+uint64(p), c.Pop)
 	for k := range c.Captures {
+		if ctx.Err() != nil {
+			return nil // WriteSet reports it
+		}
 		cond := CaptureConditions(person, h, k)
 		for f := range framesOf(c, person, k) {
 			fc := cond

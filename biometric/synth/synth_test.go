@@ -2,7 +2,10 @@ package synth
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -72,7 +75,7 @@ func TestVariationRanges(t *testing.T) {
 
 func TestWriteSet(t *testing.T) {
 	dir := t.TempDir()
-	if err := WriteSet(dir, SetConfig{People: 2, Hands: 2, Captures: 2, Negatives: 3, Seed: 5, Jobs: 2}); err != nil {
+	if err := WriteSet(context.Background(), dir, SetConfig{People: 2, Hands: 2, Captures: 2, Negatives: 3, Seed: 5, Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.csv"))
@@ -91,8 +94,27 @@ func TestWriteSet(t *testing.T) {
 	if neg, _ := filepath.Glob(filepath.Join(dir, "_negatives", "*.png")); len(neg) != 3 {
 		t.Errorf("%d negatives", len(neg))
 	}
-	if err := WriteSet(dir, SetConfig{People: 1, Hands: 3, Captures: 1}); err == nil {
+	if err := WriteSet(context.Background(), dir, SetConfig{People: 1, Hands: 3, Captures: 1}); err == nil {
 		t.Error("three hands accepted")
+	}
+}
+
+// TestWriteSetStops: a set whose context has ended renders nothing more
+// and writes no manifest, so that palmctl eval never takes what was
+// written for a whole set (palmctl synth on SIGTERM).
+func TestWriteSetStops(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := WriteSet(ctx, dir, SetConfig{People: 20, Hands: 2, Captures: 4, Negatives: 3, Seed: 5, Jobs: 2})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("WriteSet after cancel: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.csv")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("manifest written: %v", err)
+	}
+	if png, _ := filepath.Glob(filepath.Join(dir, "*.png")); len(png) != 0 {
+		t.Errorf("%d captures rendered after cancel", len(png))
 	}
 }
 
@@ -112,7 +134,7 @@ func BenchmarkCapture(b *testing.B) {
 // capture number.
 func TestWideSetPresentations(t *testing.T) {
 	dir := t.TempDir()
-	if err := WriteSet(dir, SetConfig{People: 1, Hands: 1, Captures: 3, Frames: 2, Pop: Wide}); err != nil {
+	if err := WriteSet(context.Background(), dir, SetConfig{People: 1, Hands: 1, Captures: 3, Frames: 2, Pop: Wide}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.csv"))

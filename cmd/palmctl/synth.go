@@ -24,7 +24,7 @@ ground truth, and the mated distance to the enrolment template twice: with
 the ROI as located, and with the capture's ROI cut by the ground truth on
 the enrolment ROI's patch of hand (what perfect registration would give).`
 
-func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, synthUsage) }
@@ -49,7 +49,7 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *registration > 0 {
-		rep, err := eval.Registration(*registration, c.Seed, c.Pop)
+		rep, err := eval.Registration(ctx, *registration, c.Seed, c.Pop)
 		if err != nil {
 			fmt.Fprintln(stderr, "palmctl synth:", err)
 			return 1
@@ -58,7 +58,7 @@ func runSynth(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	start := time.Now()
-	if err := synth.WriteSet(*out, c); err != nil {
+	if err := synth.WriteSet(ctx, *out, c); err != nil {
 		fmt.Fprintln(stderr, "palmctl synth:", err)
 		return 1
 	}
