@@ -74,7 +74,11 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 			obs.Hints = append(obs.Hints, HintOffCentre)
 			return obs, nil
 		}
-		obs.ROI, obs.Place = roi, place
+		hand, err := grayOf(mask)
+		if err != nil {
+			return Observation{}, fmt.Errorf("palm: the hand's mask: %w", err)
+		}
+		obs.ROI, obs.Place, obs.hand = roi, place, hand
 	}
 	return obs, nil
 }

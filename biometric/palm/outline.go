@@ -57,23 +57,12 @@ func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
 	if obs.ROI == nil {
 		return Outline{}, errors.New("palm: an outline needs a located palm")
 	}
-	src, err := gocv.ImageGrayToMatGray(frame)
-	if err != nil {
-		return Outline{}, fmt.Errorf("palm: %w", err)
-	}
-	defer src.Close()
-	mask, _, ok := segment(src)
-	defer mask.Close()
-	if !ok {
-		return Outline{}, errors.New("palm: no hand to outline")
-	}
-	img, err := mask.ToImage()
-	if err != nil {
-		return Outline{}, fmt.Errorf("palm: %w", err)
-	}
-	hand, ok := img.(*image.Gray)
-	if !ok {
-		return Outline{}, errors.New("palm: the hand's mask is not grey")
+	hand := obs.hand
+	if hand == nil { // an observation not made by Locate
+		var err error
+		if hand, err = segmentedHand(frame); err != nil {
+			return Outline{}, err
+		}
 	}
 	raw := make([]byte, OutlineSide*OutlineSide)
 	for j := range OutlineSide {
@@ -89,6 +78,34 @@ func OutlineOf(frame *image.Gray, obs Observation) (Outline, error) {
 		return Outline{}, err
 	}
 	return Outline{Pix: pix, Place: obs.Place, raw: raw, frame: frame, hand: hand}, nil
+}
+
+// segmentedHand segments frame: the hand's mask, non-zero on the hand.
+func segmentedHand(frame *image.Gray) (*image.Gray, error) {
+	src, err := gocv.ImageGrayToMatGray(frame)
+	if err != nil {
+		return nil, fmt.Errorf("palm: %w", err)
+	}
+	defer src.Close()
+	mask, _, ok := segment(src)
+	defer mask.Close()
+	if !ok {
+		return nil, errors.New("palm: no hand to outline")
+	}
+	return grayOf(mask)
+}
+
+// grayOf copies a one-channel 8-bit Mat out of OpenCV.
+func grayOf(m gocv.Mat) (*image.Gray, error) {
+	img, err := m.ToImage()
+	if err != nil {
+		return nil, fmt.Errorf("palm: %w", err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return nil, errors.New("palm: the mask is not grey")
+	}
+	return g, nil
 }
 
 // blurred is raw (OutlineSide², 0 or 1) blurred so that its edges have a

@@ -1,14 +1,44 @@
 package palm
 
 import (
+	"bytes"
 	"image"
 	"math"
+	"slices"
 	"testing"
 
 	"gocv.io/x/gocv"
 
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 )
+
+// TestOutlineKeepsLocatesMask: the outline of a located frame, sampled
+// from the mask Locate kept, is the one a fresh segmentation of the frame
+// gives, sample for sample; an observation without the mask (not made by
+// Locate) is segmented again.
+func TestOutlineKeepsLocatesMask(t *testing.T) {
+	frame := palmtest.NewHand(2).Render(palmtest.Pose{Deg: 9, Scale: 160, CX: 330, CY: 300}, 2)
+	obs, err := NewLocator(DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() || obs.hand == nil {
+		t.Fatalf("locating: %v %v; mask kept: %v", obs.Hints, err, obs.hand != nil)
+	}
+	kept, err := OutlineOf(frame, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := obs
+	fresh.hand = nil
+	again, err := OutlineOf(frame, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(kept.raw, again.raw) || !slices.Equal(kept.Pix, again.Pix) || !bytes.Equal(kept.hand.Pix, again.hand.Pix) {
+		t.Error("the kept mask outlines the hand differently from a fresh segmentation")
+	}
+	if on := bytes.Count(kept.raw, []byte{1}); on < len(kept.raw)/4 || on == len(kept.raw) {
+		t.Errorf("%d of %d outline samples on the hand", on, len(kept.raw))
+	}
+}
 
 // TestRegisterOutline: a hand seen again in perspective (the frame
 // rectified for a tilt, as a palm tilted towards the camera is seen)

@@ -63,6 +63,10 @@ type Observation struct {
 	// on the palm (see MaxPatternModulation); measured on frames that
 	// pass every other check.
 	Pattern float64
+	// hand is the frame's hand mask (non-zero on the hand), kept with the
+	// ROI: OutlineOf, on a frame that needs the second look, outlines it
+	// without segmenting the frame again.
+	hand *image.Gray
 }
 
 // Placement is the square an ROI was cut from, in frame pixels: its
