@@ -100,3 +100,22 @@ func rss(b *testing.B) int64 {
 	b.Skip("no VmRSS")
 	return 0
 }
+
+// BenchmarkShortlist10k is a search's coarse pass alone at 10,000 people
+// (two templates each), one core: a probe's three codes (as the reader
+// codes at 0 and ±2°) at every coarse shift against every summary.
+func BenchmarkShortlist10k(b *testing.B) {
+	g := New()
+	pool := fill(b, g, 10000, 2)
+	rng := rand.New(rand.NewPCG(13, 13))
+	codes := make([]*template.Template, 3)
+	for i := range codes {
+		c := pool[7].Capture(rng, 0.2, 2)
+		codes[i] = &c
+	}
+	for b.Loop() {
+		if got := g.shortlist(codes, Options{Shortlist: DefaultShortlist, Workers: 1}); len(got) != DefaultShortlist {
+			b.Fatalf("shortlist of %d", len(got))
+		}
+	}
+}

@@ -172,11 +172,11 @@ func (g *Gallery) shortlist(codes []*template.Template, o Options) []int {
 	}
 	// Shifted only once the gallery is larger than the shortlist: a small
 	// site's reader compares everything and needs no summaries.
-	variants := make([]template.Template, 0, len(codes)*len(coarseShifts)*len(coarseShifts))
+	variants := make([]template.Summary, 0, len(codes)*len(coarseShifts)*len(coarseShifts))
 	for _, c := range codes {
 		for _, dy := range coarseShifts {
 			for _, dx := range coarseShifts {
-				variants = append(variants, c.Shifted(dx, dy))
+				variants = append(variants, c.Shifted(dx, dy).Coarse)
 			}
 		}
 	}
@@ -207,10 +207,10 @@ func (g *Gallery) shortlist(codes []*template.Template, o Options) []int {
 
 // coarse scores entries [lo, hi) by block summary, the best over the
 // probe's variants, and keeps the k best.
-func (g *Gallery) coarse(variants []template.Template, lo, hi, k int) topK {
+func (g *Gallery) coarse(variants []template.Summary, lo, hi, k int) topK {
 	top := make(topK, 0, k+1)
 	for i := lo; i < hi; i++ {
-		top.offer(candidate{index: i, dist: match.CoarseNearest(variants, &g.entries[i].t)}, k)
+		top.offer(candidate{index: i, dist: match.CoarseNearest(variants, &g.entries[i].t.Coarse)}, k)
 	}
 	return top
 }

@@ -192,6 +192,36 @@ func TestStrictest(t *testing.T) {
 	}
 }
 
+// TestCoarseDiffCountsBlocks: the two-popcount count of coarseDiff is
+// the block-by-block count of the planes that disagree, on summaries of
+// random bits (every mix of 0 to 3 planes differing) and random masks.
+func TestCoarseDiffCountsBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 200 {
+		var a, b template.Summary
+		for p := range a {
+			for w := range a[p] {
+				a[p][w], b[p][w] = rng.Uint64(), rng.Uint64()
+			}
+		}
+		var diff, valid int
+		for w := range a[template.Planes] {
+			for bit := range 64 {
+				if (a[template.Planes][w]&b[template.Planes][w])>>bit&1 == 0 {
+					continue
+				}
+				valid++
+				for p := range template.Planes {
+					diff += int((a[p][w] ^ b[p][w]) >> bit & 1)
+				}
+			}
+		}
+		if d, v := coarseDiff(&a, &b); d != diff || v != valid {
+			t.Fatalf("coarseDiff %d over %d blocks, counted %d over %d", d, v, diff, valid)
+		}
+	}
+}
+
 // TestCoarseNearest: the coarse pass's nearest of several probe codes is
 // the smallest of their Coarse distances, 1 when none has blocks enough
 // in common (a template masked all but one row).
@@ -209,7 +239,8 @@ func TestCoarseNearest(t *testing.T) {
 		for i := range probes {
 			want = min(want, Coarse(&probes[i], &enrolled))
 		}
-		if got := CoarseNearest(probes, &enrolled); math.Abs(got-want) > 1e-12 {
+		summaries := []template.Summary{probes[0].Coarse, probes[1].Coarse, probes[2].Coarse}
+		if got := CoarseNearest(summaries, &enrolled.Coarse); math.Abs(got-want) > 1e-12 {
 			t.Fatalf("nearest %v, smallest of Coarse %v", got, want)
 		}
 	}

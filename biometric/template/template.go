@@ -37,14 +37,20 @@ const (
 // so opposite orientations (90° apart) differ in all three.
 var gray = [Orientations]uint8{0b000, 0b001, 0b011, 0b111, 0b110, 0b100}
 
+// Summary is a template's block summary (Template.Summarise): each
+// block's majority orientation, coded as a cell's, in the first Planes
+// planes, and a block mask in the last; block (br, bc) is bit
+// br*CoarseBlocks+bc of each plane. A search holds its probe's shifted
+// summaries apart from their codes, so that the 75 it compares with
+// every template stay in the CPU's first cache.
+type Summary [Planes + 1][coarseWords]uint64
+
 // Template is one capture's code.
 type Template struct {
 	Code [Planes][Rows]uint32 // bit c of Code[p][r]: plane p of cell (r, c)
 	Mask [Rows]uint32         // bit set: the cell is valid (skin, in frame, enough texture)
-	// Coarse is the block summary a search shortlists by (Summarise):
-	// each block's majority orientation, coded as a cell's, and a block
-	// mask; block (br, bc) is bit br*CoarseBlocks+bc of each plane.
-	Coarse [Planes + 1][coarseWords]uint64
+	// Coarse is the block summary a search shortlists by (Summarise).
+	Coarse Summary
 	// Outline is an enrolment's hand outline (palm.Outline.MarshalBinary),
 	// which a later capture is registered onto; nil for a probe, or an
 	// enrolment stored before outlines were. Biometric data, like the
@@ -111,7 +117,7 @@ func (t *Template) Valid() int {
 // template it loads and every shift a search tries, so it counts a row's
 // cells of one orientation at once, as bits.
 func (t *Template) Summarise() {
-	t.Coarse = [Planes + 1][coarseWords]uint64{}
+	t.Coarse = Summary{}
 	for br := range CoarseBlocks {
 		// hist[o][bc]: the cells of orientation o in block (br, bc).
 		var hist [Orientations][CoarseBlocks]uint8
