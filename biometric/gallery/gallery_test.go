@@ -1,8 +1,10 @@
 package gallery
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/palmd/palmd/biometric/match"
@@ -204,6 +206,36 @@ func TestSearchAgainAt(t *testing.T) {
 		}
 		if got := s.AgainAt(len(s.Nearby()), exact); got != s.Result {
 			t.Errorf("AgainAt past Nearby = %+v, the search holds %+v", got, s.Result)
+		}
+	}
+}
+
+// TestNearbyNearestFirst: the templates a search came near are listed
+// nearest first, whatever order they were enrolled or shortlisted in, so
+// that a second look that stops at the first match looks at the likeliest
+// first.
+func TestNearbyNearestFirst(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 12))
+	g := New()
+	population(t, g, rng, 30)
+	id := templatetest.NewIdentity(rng)
+	// Look-alikes enrolled from the farthest to the nearest.
+	for i, noise := range []float64{0.2, 0.16, 0.12, 0.08, 0.04} {
+		if err := g.Put(Person{ID: fmt.Sprint("twin", i), Badge: "x", Templates: []template.Template{id.Capture(rng, noise, 1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, shortlist := range []int{0, 10} {
+		s := g.Search(match.Probe{Codes: []template.Template{id.Capture(rng, 0.04, 1)}}, Options{Threshold: 0.01, Shortlist: shortlist})
+		near := s.Nearby()
+		if len(near) < 4 || s.Result.Matched {
+			t.Fatalf("shortlist %d: the search came near %d templates (%+v), want the look-alikes, unmatched", shortlist, len(near), s.Result)
+		}
+		if near[0].ID != s.Result.ID || near[0].Distance != s.Result.Distance {
+			t.Errorf("shortlist %d: nearest listed %s at %.3f, the search found %s at %.3f", shortlist, near[0].ID, near[0].Distance, s.Result.ID, s.Result.Distance)
+		}
+		if !slices.IsSortedFunc(near, func(a, b Near) int { return cmp.Compare(a.Distance, b.Distance) }) {
+			t.Errorf("shortlist %d: not nearest first: %+v", shortlist, near)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package gallery
 
 import (
+	"cmp"
 	"container/heap"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/palmd/palmd/biometric/match"
@@ -57,6 +59,7 @@ type Search struct {
 type nearTemplate struct {
 	id, badge string
 	index     int
+	d         float64 // the search's distance to it
 	t         template.Template
 }
 
@@ -70,6 +73,7 @@ type Near struct {
 	ID       string
 	Template int
 	Outline  []byte
+	Distance float64 // the search's distance to the template, before any look
 }
 
 // Search is Identify keeping what a second look needs.
@@ -96,12 +100,16 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 		d := al.Distance(&e.t, o.MaxShift)
 		who := &g.people[e.person]
 		if d < match.SecondLook {
-			s.near = append(s.near, nearTemplate{id: who.id, badge: who.badge, index: int(e.index), t: e.t})
+			s.near = append(s.near, nearTemplate{id: who.id, badge: who.badge, index: int(e.index), d: d, t: e.t})
 		}
 		if d < s.Result.Distance {
 			s.Result.Distance, s.Result.ID, s.Result.Badge = d, who.id, who.badge
 		}
 	}
+	// The shortlist comes in no order; a reader's second look stops at
+	// the first template that matches, and the frame's own person is
+	// likeliest the nearest, so the looks go nearest first.
+	slices.SortStableFunc(s.near, func(a, b nearTemplate) int { return cmp.Compare(a.d, b.d) })
 	s.Result.Matched = s.Result.Distance < o.Threshold
 	return s
 }
@@ -127,11 +135,11 @@ func (s *Search) Again(p match.Probe) Result {
 }
 
 // Nearby lists the templates the search came within match.SecondLook
-// of, in the order AgainAt takes them.
+// of, nearest first, in the order AgainAt takes them.
 func (s *Search) Nearby() []Near {
 	out := make([]Near, len(s.near))
 	for i, n := range s.near {
-		out[i] = Near{ID: n.id, Template: n.index, Outline: n.t.Outline}
+		out[i] = Near{ID: n.id, Template: n.index, Outline: n.t.Outline, Distance: n.d}
 	}
 	return out
 }
