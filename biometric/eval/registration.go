@@ -53,7 +53,8 @@ type registrationCondition struct {
 }
 
 // registrationConditions change one thing of a careful capture each
-// (the last, "any", draws everything at once).
+// ("any" draws everything at once; the four after it take dim-noisy
+// apart).
 var registrationConditions = []registrationCondition{
 	{"careful", func(*synth.Conditions, synth.WideVariation, *rand.Rand) {}},
 	{"rotated", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
@@ -74,6 +75,14 @@ var registrationConditions = []registrationCondition{
 		c.Gain, c.Noise, c.Blur = 0.6+rng.Float64()*0.1, 8, 1.5
 	}},
 	{"any", func(c *synth.Conditions, w synth.WideVariation, rng *rand.Rand) { *c = w.Draw(rng) }},
+	// dim-noisy's three parts apart, and two together (after "any", so
+	// that the rows above draw what they drew before these were added).
+	{"dim-only", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) { c.Gain = 0.6 + rng.Float64()*0.1 }},
+	{"noise-only", func(c *synth.Conditions, _ synth.WideVariation, _ *rand.Rand) { c.Noise = 8 }},
+	{"blur-only", func(c *synth.Conditions, _ synth.WideVariation, _ *rand.Rand) { c.Blur = 1.5 }},
+	{"dim+noise", func(c *synth.Conditions, _ synth.WideVariation, rng *rand.Rand) {
+		c.Gain, c.Noise = 0.6+rng.Float64()*0.1, 8
+	}},
 }
 
 func sign(rng *rand.Rand) float64 {

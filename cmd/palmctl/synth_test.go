@@ -72,11 +72,11 @@ func TestSynthRegistration(t *testing.T) {
 	if len(careful) != 2+7*3 || careful[1] != "2/2" {
 		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
 	}
-	if len(lines) != 3+11+2 {
-		t.Fatalf("%d lines, want a header of 3, 11 conditions, the captures turned and the enrolments off axis:\n%s", len(lines), stdout.String())
+	if len(lines) != 3+15+2 {
+		t.Fatalf("%d lines, want a header of 3, 15 conditions, the captures turned and the enrolments off axis:\n%s", len(lines), stdout.String())
 	}
 	located := 0
-	for _, l := range lines[3 : 3+11] {
+	for _, l := range lines[3 : 3+15] {
 		var n, of int
 		if _, err := fmt.Sscanf(strings.Fields(l)[1], "%d/%d", &n, &of); err != nil {
 			t.Fatalf("row %q: %v", l, err)
