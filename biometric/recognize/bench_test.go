@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/template"
 	"github.com/palmd/palmd/biometric/template/templatetest"
@@ -61,6 +63,60 @@ func benchmarkPresentation(b *testing.B, tail *match.Tail, matched bool) {
 		if err != nil || !out.Decided || out.Result.Matched != matched || out.Result.ID != "me" {
 			b.Fatalf("%+v %v", out, err)
 		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2])/1e6, "median-ms")
+	b.ReportMetric(float64(took[(len(took)-1)*95/100])/1e6, "p95-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkLook is what each template a search came near adds to a frame
+// that takes the second look, one core: that template's stored outline
+// decoded, the frame's outline registered onto it, the registered cut
+// coded at RegisteredRotations and compared (lookAgain's loop, once).
+// A frame that matches no one pays it for every template it came near:
+// palmctl eval's "second looks" line says how many that is on a set.
+func BenchmarkLook(b *testing.B) {
+	me := palmtest.NewHand(3)
+	g := enrolled(b, me)
+	ext, err := features.NewExtractor()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ext.Close()
+	frame := me.Render(palmtest.Pose{Deg: 9, Scale: 160, CX: 330, CY: 300}, 2)
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		b.Fatalf("locating: %v %v", obs.Hints, err)
+	}
+	seen, err := palm.OutlineOf(frame, obs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	probe, err := ext.Probe(obs.ROI, features.ProbeRotations)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := g.Search(probe, gallery.Options{Threshold: 0.01})
+	if !s.Near() {
+		b.Fatalf("the search (%.3f) did not come near the enrolment", s.Result.Distance)
+	}
+	n := s.Nearby()[0]
+	var took []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		var ref palm.Outline
+		if err := ref.UnmarshalBinary(n.Outline); err != nil {
+			b.Fatal(err)
+		}
+		p, ok, err := Registered(ext, &seen, ref, RegisteredRotations)
+		if err != nil || !ok {
+			b.Fatalf("registering: %v %v", ok, err)
+		}
+		if r := s.AgainAt(0, p); r.ID != "me" {
+			b.Fatalf("looked again: %+v", r)
+		}
+		took = append(took, time.Since(start))
 	}
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2])/1e6, "median-ms")
