@@ -95,7 +95,7 @@ func segmentedHand(frame *image.Gray) (*image.Gray, error) {
 	return grayOf(mask)
 }
 
-// grayOf copies a one-channel 8-bit Mat out of OpenCV.
+// grayOf copies a one-channel 8-bit Mat (a mask, an ROI) out of OpenCV.
 func grayOf(m gocv.Mat) (*image.Gray, error) {
 	img, err := m.ToImage()
 	if err != nil {
@@ -103,7 +103,7 @@ func grayOf(m gocv.Mat) (*image.Gray, error) {
 	}
 	g, ok := img.(*image.Gray)
 	if !ok {
-		return nil, errors.New("palm: the mask is not grey")
+		return nil, errors.New("palm: not a one-channel 8-bit image")
 	}
 	return g, nil
 }

@@ -50,21 +50,13 @@ func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, Place
 // normalise maps the hand's pixels to mean 128 and standard deviation 40,
 // and zeroes the rest.
 func normalise(roi, mask gocv.Mat) (*image.Gray, error) {
-	img, err := roi.ToImage()
+	g, err := grayOf(roi)
 	if err != nil {
 		return nil, err
 	}
-	g, ok := img.(*image.Gray)
-	if !ok {
-		return nil, errors.New("palm: ROI is not grey")
-	}
-	m, err := mask.ToImage()
+	mg, err := grayOf(mask)
 	if err != nil {
 		return nil, err
-	}
-	mg, ok := m.(*image.Gray)
-	if !ok {
-		return nil, errors.New("palm: ROI mask is not grey")
 	}
 	return g, NormaliseROI(g, mg)
 }
