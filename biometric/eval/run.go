@@ -55,6 +55,23 @@ type Options struct {
 	// the fine comparison: 0 the reader's (gallery.DefaultShortlist), a
 	// negative number every template (an exhaustive search).
 	Shortlist int
+	// Looks is how many of the templates a search came near its frame's
+	// outline look takes, the nearest first: 0 the reader's
+	// (recognize.MaxLooks), a negative number all of them. The impostor
+	// tail (--tail) looks at every pair within match.SecondLook whatever
+	// this says.
+	Looks int
+}
+
+// looks is the outline look's bound of o.Looks.
+func (o Options) looks() int {
+	switch {
+	case o.Looks == 0:
+		return recognize.MaxLooks
+	case o.Looks < 0:
+		return math.MaxInt
+	}
+	return o.Looks
 }
 
 // shortlist is the gallery.Options.Shortlist of o.Shortlist.
@@ -118,10 +135,13 @@ type Report struct {
 	// NearShare is the share of non-mated searches (a person not
 	// enrolled) that came within match.SecondLook of some template, and
 	// NearP95 and NearMax how many templates such a search came that near:
-	// a reader registers the frame's outline onto each of them before it
-	// turns the person away (recognize.Reader's second look).
+	// a reader registers the frame's outline onto each of them (at most
+	// Looks, the nearest) before it turns the person away
+	// (recognize.Reader's second look). Looks is 0 where the look took
+	// every one.
 	NearShare        float64
 	NearP95, NearMax int
+	Looks            int
 	// Per presentation (rows of the manifest sharing a capture number),
 	// decided as recognize.Reader does: the first of up to Frames good
 	// frames that matches, at the threshold for FMR shared among them.
@@ -252,6 +272,9 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	c := how
 	c.ext = ext
 	rep := &Report{}
+	if o.Looks >= 0 {
+		rep.Looks = o.looks()
+	}
 	hands, times := collect(ctx, dir, samples, o.Enroll, how, rep, warn)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("eval: coding the images: %w", err)
@@ -265,7 +288,7 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	}
 	var outlines *outlineLook
 	if o.Look.outline() && !o.WholeCell {
-		outlines = &outlineLook{c: &c, refs: map[string][]palm.Outline{}}
+		outlines = &outlineLook{c: &c, refs: map[string][]palm.Outline{}, most: o.looks()}
 		for _, h := range hands {
 			outlines.refs[h.key] = h.refs
 		}
@@ -626,6 +649,7 @@ func (h *hand) outline(i int) *palm.Outline {
 type outlineLook struct {
 	c     *coder
 	refs  map[string][]palm.Outline
+	most  int                      // templates looked at per search (Options.Looks)
 	cache map[lookKey]*match.Probe // nil: none; a nil entry: no look
 }
 
@@ -640,17 +664,26 @@ func (l *outlineLook) cached() *outlineLook {
 	if l == nil {
 		return nil
 	}
-	return &outlineLook{c: l.c, refs: l.refs, cache: map[lookKey]*match.Probe{}}
+	return &outlineLook{c: l.c, refs: l.refs, most: l.most, cache: map[lookKey]*match.Probe{}}
 }
 
 // again compares o's frame registered onto the enrolment of each
-// template s came near with that template (gallery.Search.AgainAt),
-// stopping at the first match when stop is set.
+// template s came near with that template (gallery.Search.AgainAt), the
+// nearest l.most that kept an outline, stopping at the first match when
+// stop is set.
 func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
 	if l == nil || o == nil {
 		return
 	}
+	looks := 0
 	for k, n := range s.Nearby() {
+		if l.refs[n.ID][n.Template].Pix == nil {
+			continue // no outline kept: no look, as the reader's
+		}
+		if looks == l.most {
+			return
+		}
+		looks++
 		if p := l.look(o, n); p != nil && s.AgainAt(k, *p).Matched && stop {
 			return
 		}

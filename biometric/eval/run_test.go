@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/synth"
 )
 
@@ -105,6 +107,19 @@ func TestRun(t *testing.T) {
 	}
 	if !(rep.MedianMS > 0) {
 		t.Error("no timing")
+	}
+	if rep.Looks != recognize.MaxLooks {
+		t.Errorf("the outline look took %d templates, want the reader's %d", rep.Looks, recognize.MaxLooks)
+	}
+}
+
+// TestLooks: Options.Looks bounds the outline look as palmctl eval
+// --looks says: 0 the reader's bound, a negative number none.
+func TestLooks(t *testing.T) {
+	for _, tc := range []struct{ looks, want int }{{0, recognize.MaxLooks}, {-1, math.MaxInt}, {2, 2}} {
+		if got := (Options{Looks: tc.looks}).looks(); got != tc.want {
+			t.Errorf("Looks %d: %d, want %d", tc.looks, got, tc.want)
+		}
 	}
 }
 

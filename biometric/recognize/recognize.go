@@ -176,9 +176,9 @@ func (r *Reader) search(probe match.Probe) *gallery.Search {
 
 // lookAgain is the second look at a frame whose search came near someone
 // but matched no one: the frame's hand outlined once, registered onto the
-// outline kept with each template the search came near, cut on the patch
-// of hand that template's enrolment showed and compared with that
-// template alone, until one matches. A template enrolled before outlines
+// outline kept with each template the search came near (nearest first, at
+// most MaxLooks), cut on the patch of hand that template's enrolment
+// showed and compared with that template alone, until one matches. A template enrolled before outlines
 // were kept gets no second look: its person matches as located, or
 // after enrolling again.
 //
@@ -187,11 +187,16 @@ func (r *Reader) search(probe match.Probe) *gallery.Search {
 // "Outline registration").
 func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.Search) (gallery.Result, error) {
 	var seen *palm.Outline
+	looks := 0
 	for k, n := range s.Nearby() {
 		var ref palm.Outline
 		if n.Outline == nil || ref.UnmarshalBinary(n.Outline) != nil {
 			continue
 		}
+		if looks == MaxLooks {
+			break
+		}
+		looks++
 		if seen == nil {
 			o, err := palm.OutlineOf(frame, obs)
 			if err != nil {
@@ -209,6 +214,17 @@ func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.S
 	}
 	return s.Result, nil
 }
+
+// MaxLooks is the most templates one frame is looked at again for, the
+// nearest first. Each look costs about 12 ms on one core
+// (BenchmarkLook), and a frame of someone not enrolled comes near many
+// templates where hands look alike: on the narrow synthetic population,
+// 19 at p95 and 41 at most in a gallery of 400 templates (palmctl eval's
+// "second looks" line), a number that grows with the gallery up to the
+// shortlist's 200. A frame's own person is its nearest or close to it;
+// palmctl eval --looks measures what a bound costs (README, "The second
+// look's bound").
+const MaxLooks = 4
 
 // Tilted codes frame's palm, located as obs, again with the frame
 // rectified for tilt (one of palm.Tilts), at degrees: one probe of the

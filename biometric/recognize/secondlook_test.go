@@ -2,7 +2,9 @@ package recognize
 
 import (
 	"errors"
+	"fmt"
 	"image"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/palmd/palmd/biometric/enroll"
@@ -112,20 +114,28 @@ func TestOfferLooksAgain(t *testing.T) {
 		{"threshold below both", g, looked - 0.01, false},
 		{"enrolled without an outline", legacy, (first + looked) / 2, false},
 	} {
-		tail := match.Tail{Line: match.Calibration{Distance: tc.threshold, Z: -1.28, Slope: 1e6}}
-		r, err := New(Config{Tail: &tail, Frames: 1}, tc.gallery)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := r.Offer(frame)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := offerOnce(t, tc.gallery, tc.threshold, frame)
 		if !out.Decided || out.Result.Matched != tc.matched || (tc.matched && out.Result.ID != "me") {
 			t.Errorf("%s (%.3f; first search %.3f, second look %.3f): %+v", tc.name, tc.threshold, first, looked, out)
 		}
 	}
+}
+
+// offerOnce offers frame to a Reader of g that matches below threshold
+// and decides from one frame.
+func offerOnce(t *testing.T, g *gallery.Gallery, threshold float64, frame *image.Gray) Outcome {
+	t.Helper()
+	tail := match.Tail{Line: match.Calibration{Distance: threshold, Z: -1.28, Slope: 1e6}}
+	r, err := New(Config{Tail: &tail, Frames: 1}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out, err := r.Offer(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestEnrolLooksAgain: enrolling someone else's palm held tilted is a
@@ -154,4 +164,71 @@ func TestEnrolLooksAgain(t *testing.T) {
 			t.Errorf("%s (first search %.3f, second look %.3f): %+v, %v", tc.name, first, looked, step, err)
 		}
 	}
+}
+
+// TestSecondLookBounded: a frame is looked at again for at most MaxLooks
+// of the templates its search came near, the nearest first. Decoys
+// nearer than the palm's own enrolment (its own code with some cells
+// scrambled, kept with an outline, so each costs a look that matches
+// nothing) push the enrolment down the list: with MaxLooks-1 of them the
+// look still reaches it and the palm matches; with MaxLooks it does not.
+func TestSecondLookBounded(t *testing.T) {
+	for _, tc := range []struct {
+		decoys  int
+		matched bool
+	}{{MaxLooks - 1, true}, {MaxLooks, false}} {
+		ext, g, _, frame, first, looked := tiltedNear(t)
+		threshold := (first + looked) / 2
+		for i, d := range decoys(t, ext, g, frame, threshold, first, tc.decoys) {
+			if err := g.Put(gallery.Person{ID: fmt.Sprint("decoy", i), Badge: "9:9", Templates: []template.Template{d}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := offerOnce(t, g, threshold, frame)
+		if !out.Decided || out.Result.Matched != tc.matched || (tc.matched && out.Result.ID != "me") {
+			t.Errorf("%d decoys nearer than the enrolment (%.3f, looked %.3f, threshold %.3f): %+v", tc.decoys, first, looked, threshold, out)
+		}
+	}
+}
+
+// decoys are n templates that frame's search finds between above and
+// below (exclusive), nearer than its own enrolment in g: frame's own code
+// with cells scrambled, each kept with the enrolment's outline.
+func decoys(t *testing.T, ext *features.Extractor, g *gallery.Gallery, frame *image.Gray, above, below float64, n int) []template.Template {
+	t.Helper()
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		t.Fatalf("locating: %v %v", obs.Hints, err)
+	}
+	own, err := ext.Template(obs.ROI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe, err := ext.Probe(obs.ROI, features.ProbeRotations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outline := g.Search(probe, gallery.Options{}).Nearby()[0].Outline
+	rng := rand.New(rand.NewPCG(3, 3))
+	var out []template.Template
+	for try := 0; len(out) < n; try++ {
+		if try == 2000 {
+			t.Fatalf("%d of %d decoys between %.3f and %.3f", len(out), n, above, below)
+		}
+		d := own
+		scramble := 0.02 * float64(try%40+1) // more cells until the distance is in range
+		for r := range template.Rows {
+			for c := range template.Cols {
+				if _, ok := d.Orientation(r, c); ok && rng.Float64() < scramble {
+					d.Set(r, c, rng.IntN(template.Orientations))
+				}
+			}
+		}
+		d.Summarise()
+		if dist := probe.Distance(&d, 2); dist > above && dist < below {
+			d.Outline = outline
+			out = append(out, d)
+		}
+	}
+	return out
 }

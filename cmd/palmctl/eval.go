@@ -15,6 +15,7 @@ import (
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/biometric/recognize"
 )
 
 const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fpir P | --fmr F] [--json] DIR
@@ -46,11 +47,15 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	lookName := fs.String("look", "outline", "second look of a frame that comes near someone without matching: outline (registered onto each near template's enrolment; the reader's), tilts (the reader's before) or both")
 	shortlist := fs.Int("shortlist", gallery.DefaultShortlist, "templates a search's coarse pass keeps for the fine comparison (0: compare every template)")
+	looks := fs.Int("looks", recognize.MaxLooks, "templates a frame's outline look takes, the nearest of those its search came near (0: all of them); --tail's table takes all")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *shortlist == 0 {
 		*shortlist = -1
+	}
+	if *looks == 0 {
+		*looks = -1
 	}
 	rots, err := parseFloats(*rotations)
 	look, known := eval.Looks[*lookName]
@@ -59,7 +64,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(ctx, fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist, Looks: *looks,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -100,7 +105,11 @@ func printReport(w io.Writer, r *eval.Report) {
 		fmt.Fprintf(w, "  shipped tail at %s  threshold %.4f: FNIR %s, FPIR %s\n", k, a.Threshold, pct(a.FNIR), pct(a.FPIR))
 	}
 	if r.Probes > 0 {
-		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d\n", pct(r.NearShare), r.NearP95, r.NearMax)
+		taken := "all of them"
+		if r.Looks > 0 {
+			taken = fmt.Sprintf("the nearest %d", r.Looks)
+		}
+		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d; a frame looks at %s\n", pct(r.NearShare), r.NearP95, r.NearMax, taken)
 	}
 	if r.Presentations > 0 {
 		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR))
