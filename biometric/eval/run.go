@@ -677,11 +677,11 @@ func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
 	}
 	looks := 0
 	for k, n := range s.Nearby() {
-		if l.refs[n.ID][n.Template].Pix == nil {
-			continue // no outline kept: no look, as the reader's
-		}
 		if looks == l.most {
 			return
+		}
+		if l.refs[n.ID][n.Template].Pix == nil {
+			continue // no outline kept: no look, and none counted, as the reader's
 		}
 		looks++
 		if p := l.look(o, n); p != nil && s.AgainAt(k, *p).Matched && stop {

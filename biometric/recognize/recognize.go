@@ -178,9 +178,9 @@ func (r *Reader) search(probe match.Probe) *gallery.Search {
 // but matched no one: the frame's hand outlined once, registered onto the
 // outline kept with each template the search came near (nearest first, at
 // most MaxLooks), cut on the patch of hand that template's enrolment
-// showed and compared with that template alone, until one matches. A template enrolled before outlines
-// were kept gets no second look: its person matches as located, or
-// after enrolling again.
+// showed and compared with that template alone, until one matches. A
+// template enrolled before outlines were kept gets no second look: its
+// person matches as located, or after enrolling again.
 //
 // It replaced the tilts (palm.Tilts, SecondLook) when the impostor
 // tables, measured with each, said so (palmctl eval --look; README,
@@ -189,12 +189,12 @@ func (r *Reader) lookAgain(frame *image.Gray, obs palm.Observation, s *gallery.S
 	var seen *palm.Outline
 	looks := 0
 	for k, n := range s.Nearby() {
-		var ref palm.Outline
-		if n.Outline == nil || ref.UnmarshalBinary(n.Outline) != nil {
-			continue
-		}
 		if looks == MaxLooks {
 			break
+		}
+		var ref palm.Outline
+		if n.Outline == nil || ref.UnmarshalBinary(n.Outline) != nil {
+			continue // no outline kept: no look, and none counted
 		}
 		looks++
 		if seen == nil {
