@@ -62,8 +62,6 @@ func TestRegistration(t *testing.T) {
 	}
 }
 
-// TestTurned: captures count as turned from TurnedDegrees on, over every
-// condition's row.
 // TestRegistrationStops: a measurement whose context has ended renders no
 // more hands and says why (palmctl synth --registration on SIGTERM).
 func TestRegistrationStops(t *testing.T) {
@@ -74,6 +72,8 @@ func TestRegistrationStops(t *testing.T) {
 	}
 }
 
+// TestTurned: captures count as turned from TurnedDegrees on, over every
+// condition's row.
 func TestTurned(t *testing.T) {
 	rep := RegistrationReport{Rows: []RegistrationRow{
 		{Located: 3, ang: []float64{0.5, TurnedDegrees - 0.01, TurnedDegrees}},

@@ -137,8 +137,8 @@ type Report struct {
 	// NearP95 and NearMax how many templates such a search came that near:
 	// a reader registers the frame's outline onto each of them (at most
 	// Looks, the nearest) before it turns the person away
-	// (recognize.Reader's second look). Looks is 0 where the look took
-	// every one.
+	// (recognize.Reader's second look). Looks is negative where the
+	// outline look took every one, 0 where the run took no outline look.
 	NearShare        float64
 	NearP95, NearMax int
 	Looks            int
@@ -272,9 +272,6 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	c := how
 	c.ext = ext
 	rep := &Report{}
-	if o.Looks >= 0 {
-		rep.Looks = o.looks()
-	}
 	hands, times := collect(ctx, dir, samples, o.Enroll, how, rep, warn)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("eval: coding the images: %w", err)
@@ -289,6 +286,10 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	var outlines *outlineLook
 	if o.Look.outline() && !o.WholeCell {
 		outlines = &outlineLook{c: &c, refs: map[string][]palm.Outline{}, most: o.looks()}
+		rep.Looks = -1 // every one
+		if o.Looks >= 0 {
+			rep.Looks = o.looks()
+		}
 		for _, h := range hands {
 			outlines.refs[h.key] = h.refs
 		}

@@ -192,8 +192,8 @@ func TestStrictest(t *testing.T) {
 	}
 }
 
-// TestCoarseDiffCountsBlocks: the two-popcount count of coarseDiff is
-// the block-by-block count of the planes that disagree, on summaries of
+// TestCoarseDiffCountsBlocks: coarseDiff's word-wide count is the
+// block-by-block count of the planes that disagree, on summaries of
 // random bits (every mix of 0 to 3 planes differing) and random masks.
 func TestCoarseDiffCountsBlocks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))

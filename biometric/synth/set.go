@@ -39,9 +39,9 @@ type SetConfig struct {
 // held their own way and probe under WideVariation.
 //
 // A large set takes long to render: when ctx ends (palmctl synth on
-// SIGTERM), the renderers stop after the capture they are writing and WriteSet
-// returns ctx's error without a manifest, so the half-written set is
-// never read as a whole one.
+// SIGTERM), the renderers stop after the capture they are writing, and
+// WriteSet returns ctx's error without a manifest, so the half-written
+// set is never read as a whole one.
 func WriteSet(ctx context.Context, dir string, c SetConfig) error {
 	if c.Hands < 1 || c.Hands > 2 || c.People < 1 || c.Captures < 1 {
 		return fmt.Errorf("synth: want at least 1 person and capture, and 1 or 2 hands")

@@ -105,11 +105,14 @@ func printReport(w io.Writer, r *eval.Report) {
 		fmt.Fprintf(w, "  shipped tail at %s  threshold %.4f: FNIR %s, FPIR %s\n", k, a.Threshold, pct(a.FNIR), pct(a.FPIR))
 	}
 	if r.Probes > 0 {
-		taken := "all of them"
-		if r.Looks > 0 {
-			taken = fmt.Sprintf("the nearest %d", r.Looks)
+		var taken string
+		switch {
+		case r.Looks > 0:
+			taken = fmt.Sprintf("; a frame's outline look takes the nearest %d", r.Looks)
+		case r.Looks < 0:
+			taken = "; a frame's outline look takes all of them"
 		}
-		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d; a frame looks at %s\n", pct(r.NearShare), r.NearP95, r.NearMax, taken)
+		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d%s\n", pct(r.NearShare), r.NearP95, r.NearMax, taken)
 	}
 	if r.Presentations > 0 {
 		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR))
