@@ -44,6 +44,17 @@ type Options struct {
 	// Frames is how many good frames of a presentation the per-presentation
 	// decision may use (recognize.Reader's rule); default 3.
 	Frames int
+	// Stack identifies a presentation's later frames averaged with the
+	// ones before them (palm.Stack), at the stacked frames' tail's
+	// threshold (match.PalmStackedTail), as a reader that stacked them
+	// would; the reader decides each frame alone (README, "Stacked
+	// frames"). It needs the outline look.
+	Stack bool
+	// StackedTail measures the impostor tail of the presentations'
+	// stacked frames (Report.StackedTail; with Stack), each against
+	// every other hand, with the outline look within match.SecondLook as
+	// the tables are measured: match.StackedTail.
+	StackedTail bool
 	// Impostors is how many other hands each probe is compared with for
 	// the impostor distribution (drawn at random, the same for every
 	// run); 0 compares with all of them.
@@ -125,6 +136,9 @@ type Report struct {
 	ObservedFMR           float64     // this set's impostors below Threshold
 	Rate                  float64     // the per-comparison rate Threshold was set for (0: given)
 	Tail                  *match.Tail // this set's impostor tail; nil: too few comparisons
+	// StackedTail is the impostor tail of the stacked frames, with
+	// Options.StackedTail (nil: not measured or too few comparisons).
+	StackedTail *match.Tail
 	// Genuine distance quantiles: where the threshold must lie to find
 	// half, 95 % and 99 % of mated comparisons.
 	Genuine50, Genuine95, Genuine99 float64
@@ -148,10 +162,28 @@ type Report struct {
 	// Reported when some presentation has more than one frame.
 	Presentations                     int
 	PresThreshold, PresFNIR, PresFPIR float64
-	MedianMS, P95MS                   float64
-	Negatives, NegAcquired            int
-	NegMatched                        int
-	NegKinds                          map[string]*KindFigures // by the kind _negatives/manifest.csv gives
+	// PresLater counts the presentations' frames after their first (up
+	// to Frames), PresStacked those of them identified stacked with the
+	// frames before them (palm.Stack; only with Options.Stack).
+	PresLater, PresStacked int
+	PresStackedThreshold   float64 // a stacked frame's threshold (match.PalmStackedTail's)
+	// StackShift compares the stacked frames' distances to every other
+	// hand's enrolled templates with the same frames' alone (the first
+	// search's comparison, without second looks): at each rate the
+	// pairs measure, the distance below which that share of each fell.
+	// Averaging takes noise out of impostor pairs too; this says how far
+	// it moves their tail.
+	StackShift             []StackQuantile
+	MedianMS, P95MS        float64
+	Negatives, NegAcquired int
+	NegMatched             int
+	NegKinds               map[string]*KindFigures // by the kind _negatives/manifest.csv gives
+}
+
+// StackQuantile is one rate of Report.StackShift.
+type StackQuantile struct {
+	FMR, Alone, Stacked float64
+	Pairs               int
 }
 
 // hand is one identity's hand: what it enrolled, what probes it.
@@ -165,7 +197,21 @@ type hand struct {
 	// presentations lists each probe capture's acquired frames (indexes
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
-	refused       int // frames refused as presentation attacks
+	// stacked is, for each probe, the frames of its presentation up to
+	// it averaged (palm.Stack) as the reader identifies them; nil for a
+	// presentation's first frame and a frame that did not join the stack.
+	stacked []*stackedFrame
+	// views, where set, are what the probes' outline looks register
+	// instead of their outlines: a hand of stacked frames (stackedHands).
+	views   []palm.View
+	refused int // frames refused as presentation attacks
+}
+
+// stackedFrame is a frame identified with its presentation's frames
+// before it: their average's probe, and the stack for its second look.
+type stackedFrame struct {
+	probe match.Probe
+	stack *palm.Stack
 }
 
 // coder runs the pipeline on one frame.
@@ -173,6 +219,7 @@ type coder struct {
 	ext       *features.Extractor
 	rot       []float64
 	wholeCell bool
+	stack     bool // stack a presentation's frames (Options.Stack)
 	look      Look
 }
 
@@ -203,13 +250,13 @@ func (l look) took(compared int, matched bool) time.Duration {
 // second, the probe carries its second look's tilts (match.Probe.Tilted)
 // where c's look takes them, and took is what coding that took. Where
 // c's look registers outlines, o is the frame's (nil where it has none).
-func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outline, hints []palm.Hint, took look) {
+func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outline, roi *image.Gray, hints []palm.Hint, took look) {
 	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(img)
 	if err != nil {
-		return nil, nil, nil, took
+		return nil, nil, nil, nil, took
 	}
 	if !obs.Good() {
-		return nil, nil, obs.Hints, took
+		return nil, nil, nil, obs.Hints, took
 	}
 	code := c.ext.Probe
 	if c.wholeCell {
@@ -217,7 +264,7 @@ func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outl
 	}
 	probe, err := code(obs.ROI, c.rot)
 	if err != nil {
-		return nil, nil, nil, took
+		return nil, nil, nil, nil, took
 	}
 	if c.look.outline() && !c.wholeCell {
 		start := time.Now()
@@ -231,7 +278,7 @@ func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outl
 		for _, tilt := range palm.Tilts {
 			t, ok, err := recognize.Tilted(c.ext, img, obs, tilt, c.rot)
 			if err != nil {
-				return nil, nil, nil, look{}
+				return nil, nil, nil, nil, look{}
 			}
 			if ok {
 				probe.Tilted = append(probe.Tilted, t)
@@ -240,13 +287,13 @@ func (c *coder) code(img *image.Gray, second bool) (p *match.Probe, o *palm.Outl
 		}
 		took.all = time.Since(start)
 	}
-	return &probe, o, nil, took
+	return &probe, o, obs.ROI, nil, took
 }
 
 // registered is recognize.Registered on c's filter bank at
 // recognize.RegisteredRotations: o's frame cut through o registered onto
 // ref, or false.
-func (c *coder) registered(o *palm.Outline, ref palm.Outline) (match.Probe, bool) {
+func (c *coder) registered(o palm.View, ref palm.Outline) (match.Probe, bool) {
 	if o == nil || ref.Pix == nil {
 		return match.Probe{}, false
 	}
@@ -268,7 +315,7 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 		return nil, err
 	}
 	defer ext.Close()
-	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look}
+	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look, stack: o.Stack}
 	c := how
 	c.ext = ext
 	rep := &Report{}
@@ -279,6 +326,15 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	scores, err := compare(ctx, hands, o.MaxShift, o.Impostors, how)
 	if err != nil {
 		return nil, err
+	}
+	if o.StackedTail {
+		stacked, err := compare(ctx, stackedHands(hands), o.MaxShift, 0, how)
+		if err != nil {
+			return nil, err
+		}
+		if t, err := match.MeasureTail(stacked.Impostor); err == nil {
+			rep.StackedTail = &t
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("eval: comparing: %w", err)
@@ -363,12 +419,14 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 	sort.SliceStable(g, func(i, j int) bool { return g[i].Capture < g[j].Capture })
 	h = &hand{key: key}
 	seen, last := 0, math.MinInt
+	var st stacking
 	for _, s := range g {
 		if s.Capture != last {
 			seen, last = seen+1, s.Capture
 			if seen > enroll {
 				h.presentations = append(h.presentations, nil)
 			}
+			st = stacking{}
 		}
 		images++
 		img, err := camera.ReadGray(filepath.Join(dir, s.Path))
@@ -377,7 +435,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 			continue
 		}
 		start := time.Now()
-		probe, outline, hints, look := c.code(img, seen > enroll)
+		probe, outline, roi, hints, look := c.code(img, seen > enroll)
 		coding := time.Since(start) - look.all - look.outline
 		if probe == nil {
 			if slices.Contains(hints, palm.HintNotAPalm) {
@@ -397,10 +455,49 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		h.presentations[p] = append(h.presentations[p], len(h.probes))
 		h.probes = append(h.probes, *probe)
 		h.outlines = append(h.outlines, outline)
+		h.stacked = append(h.stacked, c.stacked(&st, outline, roi))
 		h.looks = append(h.looks, look)
 		times = append(times, coding)
 	}
 	return h, images, acquired, times, failed
+}
+
+// stacking is a presentation's stack as codeHand builds it: the first
+// frame's outline and ROI wait until a second frame comes, so that sets
+// of single captures copy no frames.
+type stacking struct {
+	first    *palm.Outline
+	firstROI *image.Gray
+	stack    *palm.Stack
+}
+
+// stacked adds a presentation's frame (outlined as o, located as roi) to
+// its stack as recognize.Reader does, and codes the frames stacked so
+// far; nil for the presentation's first frame, a frame that does not
+// join the stack, and where c does not stack.
+func (c *coder) stacked(st *stacking, o *palm.Outline, roi *image.Gray) *stackedFrame {
+	if !c.stack || c.wholeCell || o == nil {
+		return nil
+	}
+	if st.first == nil && st.stack == nil {
+		st.first, st.firstROI = o, roi
+		return nil
+	}
+	if st.stack == nil {
+		var err error
+		if st.stack, err = palm.NewStack(*st.first, st.firstROI); err != nil {
+			return nil
+		}
+		st.first, st.firstROI = nil, nil
+	}
+	if st.stack.Add(*o, roi) != nil {
+		return nil
+	}
+	p, err := c.ext.Probe(st.stack.ROI(), c.rot)
+	if err != nil {
+		return nil
+	}
+	return &stackedFrame{probe: p, stack: st.stack.Snapshot()}
 }
 
 // reference is what an enrolment keeps of its outline: the samples, not
@@ -417,7 +514,7 @@ func reference(o *palm.Outline) palm.Outline {
 // comes within match.SecondLook of is compared again with the probe's
 // frame (outlined as o) registered onto that template's enrolment
 // (refs), as a reader's second look would.
-func distance(c *coder, probe *match.Aligner, o *palm.Outline, e *hand, shift int) float64 {
+func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int) float64 {
 	d := 1.0
 	for j := range e.enrolled {
 		dj := probe.Distance(&e.enrolled[j], shift)
@@ -502,9 +599,9 @@ func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 	rng := rand.New(rand.NewPCG(uint64(pi), 42))
 	for i := range ph.probes {
 		probe := ph.probes[i].Aligner()
-		var o *palm.Outline
+		var o palm.View
 		if c != nil {
-			o = ph.outlines[i]
+			o = ph.outline(i)
 		}
 		s.Genuine = append(s.Genuine, distance(c, probe, o, ph, shift))
 		others := rng.Perm(len(hands))
@@ -558,7 +655,60 @@ func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options,
 		return err
 	}
 	r.presentations(hands, o, ol)
+	r.StackShift = stackShift(ctx, hands, o.MaxShift)
 	return nil
+}
+
+// stackedHands are hands whose probes are their stacked frames, with the
+// stacks for the outline look; hands without one are left out.
+func stackedHands(hands []*hand) []*hand {
+	var out []*hand
+	for _, h := range hands {
+		s := &hand{key: h.key, enrolled: h.enrolled, refs: h.refs}
+		for _, sf := range h.stacked {
+			if sf != nil {
+				s.probes = append(s.probes, sf.probe)
+				s.views = append(s.views, sf.stack)
+			}
+		}
+		if len(s.probes) > 0 || len(s.enrolled) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stackShift measures Report.StackShift; nil where no frame was stacked.
+func stackShift(ctx context.Context, hands []*hand, shift int) []StackQuantile {
+	var alone, stacked []float64
+	for _, h := range hands {
+		for i, sf := range h.stacked {
+			if sf == nil || ctx.Err() != nil {
+				continue
+			}
+			one, avg := h.probes[i].Aligner(), sf.probe.Aligner()
+			for _, e := range hands {
+				if e == h {
+					continue
+				}
+				for k := range e.enrolled {
+					alone = append(alone, one.Distance(&e.enrolled[k], shift))
+					stacked = append(stacked, avg.Distance(&e.enrolled[k], shift))
+				}
+			}
+		}
+	}
+	slices.Sort(alone)
+	slices.Sort(stacked)
+	var out []StackQuantile
+	for _, rate := range []float64{1e-2, 1e-3, 1e-4, 1e-5} {
+		k := int(rate * float64(len(alone)))
+		if k < 10 {
+			break // too few pairs below this rate to say
+		}
+		out = append(out, StackQuantile{FMR: rate, Alone: alone[k], Stacked: stacked[k], Pairs: len(alone)})
+	}
+	return out
 }
 
 // identification runs every probe as the reader would, through the
@@ -579,7 +729,7 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 		}
 		for i, p := range h.probes {
 			r.Probes++
-			f := frame{p, h.outline(i)}
+			f := frame{probe: p, outline: h.outline(i)}
 			opts := gallery.Options{Shortlist: o.shortlist(), MaxShift: o.MaxShift}
 			mated = append(mated, searchBoth(g, f, opts, h.key, ol))
 			opts.Exclude = h.key
@@ -632,15 +782,28 @@ type searchOutcome struct {
 // outline.
 type frame struct {
 	probe   match.Probe
-	outline *palm.Outline
+	outline palm.View
+	stacked bool // the probe is of a stack (palm.Stack)
 }
 
 // outline is probe i's outline, nil where the run takes no outline look.
-func (h *hand) outline(i int) *palm.Outline {
-	if i < len(h.outlines) {
+func (h *hand) outline(i int) palm.View {
+	if i < len(h.views) {
+		return h.views[i]
+	}
+	if i < len(h.outlines) && h.outlines[i] != nil {
 		return h.outlines[i]
 	}
 	return nil
+}
+
+// presented is probe i as the reader identifies it in its presentation:
+// stacked with the frames before it where it joined their stack.
+func (h *hand) presented(i int) frame {
+	if i < len(h.stacked) && h.stacked[i] != nil {
+		return frame{probe: h.stacked[i].probe, outline: h.stacked[i].stack, stacked: true}
+	}
+	return frame{probe: h.probes[i], outline: h.outline(i)}
 }
 
 // outlineLook is the outline look of a run that takes it: the
@@ -655,7 +818,7 @@ type outlineLook struct {
 }
 
 type lookKey struct {
-	o        *palm.Outline
+	o        palm.View
 	hand     string
 	template int
 }
@@ -672,7 +835,7 @@ func (l *outlineLook) cached() *outlineLook {
 // template s came near with that template (gallery.Search.AgainAt), the
 // nearest l.most that kept an outline, stopping at the first match when
 // stop is set.
-func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
+func (l *outlineLook) again(s *gallery.Search, o palm.View, stop bool) {
 	if l == nil || o == nil {
 		return
 	}
@@ -691,7 +854,7 @@ func (l *outlineLook) again(s *gallery.Search, o *palm.Outline, stop bool) {
 	}
 }
 
-func (l *outlineLook) look(o *palm.Outline, n gallery.Near) *match.Probe {
+func (l *outlineLook) look(o palm.View, n gallery.Near) *match.Probe {
 	key := lookKey{o, n.ID, n.Template}
 	if p, ok := l.cache[key]; ok {
 		return p
@@ -786,7 +949,7 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options, ol *ou
 		for j, p := range h.probes {
 			start := time.Now()
 			opts := gallery.Options{Threshold: r.Threshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift, Workers: 1}
-			res, looked, compared := search(g, frame{p, h.outline(j)}, opts, ol)
+			res, looked, compared := search(g, frame{probe: p, outline: h.outline(j)}, opts, ol)
 			took := coding[i] + time.Since(start)
 			if looked {
 				took += h.looks[j].took(compared, res.Matched) + h.looks[j].outline
@@ -828,7 +991,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 			fmt.Fprintf(warn, "eval: %s: %v\n", n.Path, err)
 			continue
 		}
-		ts, _, _, _ := c.code(img, true)
+		ts, _, _, _, _ := c.code(img, true)
 		if ts == nil {
 			continue
 		}
@@ -880,13 +1043,17 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 	if frames <= 0 {
 		frames = 3
 	}
-	r.PresThreshold = r.Threshold
+	r.PresThreshold, r.PresStackedThreshold = r.Threshold, r.Threshold
 	if o.Threshold == 0 {
-		tail := match.PalmTail
+		tail, stacked := match.PalmTail, match.PalmStackedTail
 		if o.SelfCalibrate && r.Tail != nil {
-			tail = *r.Tail
+			tail, stacked = *r.Tail, *r.Tail
+			if r.StackedTail != nil {
+				stacked = match.Strictest(*r.Tail, *r.StackedTail)
+			}
 		}
 		r.PresThreshold = tail.Threshold(o.rate(hands, frames))
+		r.PresStackedThreshold = stacked.Threshold(o.rate(hands, frames))
 	}
 	g := newGallery(hands)
 	miss, falsePos := 0, 0
@@ -894,12 +1061,18 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 		for _, p := range h.presentations {
 			r.Presentations++
 			p = p[:min(len(p), frames)]
+			for _, i := range p[min(1, len(p)):] {
+				r.PresLater++
+				if h.stacked[i] != nil {
+					r.PresStacked++
+				}
+			}
 			opts := gallery.Options{Threshold: r.PresThreshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift}
-			if m, ok := decide(g, h, p, opts, ol); !ok || m.ID != h.key {
+			if m, ok := decide(g, h, p, opts, r.PresStackedThreshold, ol); !ok || m.ID != h.key {
 				miss++
 			}
 			opts.Exclude = h.key
-			if _, ok := decide(g, h, p, opts, ol); ok {
+			if _, ok := decide(g, h, p, opts, r.PresStackedThreshold, ol); ok {
 				falsePos++
 			}
 		}
@@ -908,10 +1081,15 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 }
 
 // decide is the first of h's frames (indexes into its probes) that
-// matches anyone.
-func decide(g *gallery.Gallery, h *hand, frames []int, o gallery.Options, ol *outlineLook) (gallery.Result, bool) {
+// matches anyone, a stacked frame (hand.presented) at stacked, the
+// threshold of the stacked frames' tail, as the reader decides it.
+func decide(g *gallery.Gallery, h *hand, frames []int, o gallery.Options, stacked float64, ol *outlineLook) (gallery.Result, bool) {
 	for _, i := range frames {
-		if m, _, _ := search(g, frame{h.probes[i], h.outline(i)}, o, ol); m.Matched {
+		f, at := h.presented(i), o
+		if f.stacked {
+			at.Threshold = stacked
+		}
+		if m, _, _ := search(g, f, at, ol); m.Matched {
 			return m, true
 		}
 	}

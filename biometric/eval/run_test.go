@@ -225,6 +225,21 @@ func TestPresentations(t *testing.T) {
 	if rep.PresFNIR != 0 || rep.PresFPIR != 0 {
 		t.Errorf("per presentation FNIR %.3f FPIR %.3f", rep.PresFNIR, rep.PresFPIR)
 	}
+	// Each presentation's second frame is decided alone, as the reader
+	// does; stacked onto its first when told to.
+	if rep.PresLater != 3 || rep.PresStacked != 0 {
+		t.Errorf("later frames %d, stacked %d; want 3 and 0", rep.PresLater, rep.PresStacked)
+	}
+	stacked, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2, Frames: 3, Stack: true, StackedTail: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stacked.PresLater != 3 || stacked.PresStacked != 3 || stacked.PresFNIR != 0 || stacked.PresFPIR != 0 {
+		t.Errorf("stacked: later frames %d, stacked %d (want 3 and 3), FNIR %.3f, FPIR %.3f", stacked.PresLater, stacked.PresStacked, stacked.PresFNIR, stacked.PresFPIR)
+	}
+	if stacked.StackShift != nil || stacked.StackedTail != nil {
+		t.Error("impostor quantiles or a tail claimed from 12 pairs")
+	}
 }
 
 // TestShiftROI: a pixel moves by the offset; what comes in is off the hand.

@@ -8,6 +8,18 @@ package match
 // no one population's tail bounds the others.
 var PalmTail = Strictest(WideTail, NarrowTail)
 
+// PalmStackedTail is the tail palmctl eval --stack decides a
+// presentation's stacked frames by (palm.Stack: later frames averaged
+// with the ones before): the strictest of PalmTail and StackedTail.
+// Averaging takes noise out of impostor pairs too, and look-alike palms
+// then come closer: on the narrow population the stacked frames'
+// impostor quantiles lie below the same frames' alone, by more the
+// deeper the rate (palmctl eval's "stacked impostors" lines), so the
+// single frames' tables do not bound them. The reader does not stack:
+// at this table's threshold stacking lost more presentations than it
+// won (README, "Stacked frames, measured and not taken").
+var PalmStackedTail = Strictest(PalmTail, StackedTail)
+
 // The tails of this pipeline's codes (template version 4, a probe at
 // five rotations on four cell grids, features.Extractor.Probe, against
 // two enrolled captures, shifts of ±2 cells, refined on the one-pixel
@@ -69,4 +81,27 @@ var NarrowTail = Tail{
 		{FMR: 1e-05, Distance: 0.2265},
 	},
 	Line: Calibration{Distance: 0.2252, Z: -4.282, Slope: 22.18},
+}
+
+// StackedTail: the stacked frames (palm.Stack, the second and third of
+// presentations of three) of the narrow population, 537,901 impostor
+// comparisons, measured down to 5e-5:
+//
+//	palmctl synth --out presn --people 150 --hands 2 --captures 5 --frames 3 --seed 4008 --population narrow
+//	palmctl eval --impostors 1 --stack --stacked-tail presn
+var StackedTail = Tail{
+	Comparisons: 537901,
+	Points: []TailPoint{
+		{FMR: 5e-02, Distance: 0.3393},
+		{FMR: 2e-02, Distance: 0.3208},
+		{FMR: 1e-02, Distance: 0.3079},
+		{FMR: 5e-03, Distance: 0.2963},
+		{FMR: 2e-03, Distance: 0.2823},
+		{FMR: 1e-03, Distance: 0.2721},
+		{FMR: 5e-04, Distance: 0.2627},
+		{FMR: 2e-04, Distance: 0.2489},
+		{FMR: 1e-04, Distance: 0.2361},
+		{FMR: 5e-05, Distance: 0.2261},
+	},
+	Line: Calibration{Distance: 0.2230, Z: -3.962, Slope: 17.97},
 }

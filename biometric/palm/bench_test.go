@@ -2,6 +2,7 @@ package palm
 
 import (
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -65,4 +66,45 @@ func BenchmarkFrameToDecision10k(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2])/1e6, "median-ms")
 	b.ReportMetric(float64(took[(len(took)-1)*99/100])/1e6, "p99-ms")
+}
+
+// BenchmarkStack: what a presentation's later frame costs before it is
+// coded: outlining it, registering it onto the first frame and cutting
+// it on the first's patch (Stack.Add), and averaging the stack's ROI,
+// here of three frames.
+func BenchmarkStack(b *testing.B) {
+	hand := palmtest.NewHand(4)
+	frames := []*image.Gray{
+		hand.Render(palmtest.Pose{Deg: 2, Scale: 150, CX: 320, CY: 300}, 1),
+		hand.Render(palmtest.Pose{Deg: 2.8, Scale: 151, CX: 322, CY: 299}, 2),
+		hand.Render(palmtest.Pose{Deg: 1.4, Scale: 150, CX: 319, CY: 301}, 3),
+	}
+	var obs []Observation
+	for _, f := range frames {
+		o, err := NewLocator(DefaultConfig).Locate(f)
+		if err != nil || !o.Good() {
+			b.Fatal(o.Hints, err)
+		}
+		obs = append(obs, o)
+	}
+	first, err := OutlineOf(frames[0], obs[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		s, err := NewStack(first, obs[0].ROI)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 1; i < len(frames); i++ {
+			o, err := OutlineOf(frames[i], obs[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Add(o, obs[i].ROI); err != nil {
+				b.Fatal(err)
+			}
+			_ = s.ROI()
+		}
+	}
 }

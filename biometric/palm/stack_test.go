@@ -60,8 +60,8 @@ func outlined(t *testing.T, frame *image.Gray) (Observation, Outline) {
 }
 
 // TestStackLowersNoise: three noisy frames of a hand drifting a little,
-// stacked, lie nearer the noiseless hand on the first frame's patch
-// than the first frame alone, on the ROI as located and on a second
+// stacked, lie nearer the noiseless hand on the latest frame's patch
+// than the latest frame alone, on the ROI as located and on a second
 // look's cut alike.
 func TestStackLowersNoise(t *testing.T) {
 	hand := palmtest.NewHand(4)
@@ -71,43 +71,66 @@ func TestStackLowersNoise(t *testing.T) {
 		{Deg: 1.4, Scale: 150, CX: 319, CY: 301},
 	}
 	const sd = 24
-	firstObs, first := outlined(t, noisy(hand.Render(poses[0], 1), sd, 1))
-	s, err := NewStack(first, firstObs.ROI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, p := range poses[1:] {
-		_, o := outlined(t, noisy(hand.Render(p, uint64(k+2)), sd, uint64(k+2)))
-		if err := s.Add(o); err != nil {
-			t.Fatalf("frame %d: %v", k+2, err)
+	var s *Stack
+	var last Observation
+	var lastOutline Outline
+	for k, p := range poses {
+		obs, o := outlined(t, noisy(hand.Render(p, uint64(k+1)), sd, uint64(k+1)))
+		var err error
+		if s == nil {
+			s, err = NewStack(o, obs.ROI)
+		} else {
+			err = s.Add(o, obs.ROI)
 		}
+		if err != nil {
+			t.Fatalf("frame %d: %v", k+1, err)
+		}
+		last, lastOutline = obs, o
 	}
 	if s.Len() != 3 {
 		t.Fatalf("%d frames stacked, want 3", s.Len())
 	}
-	// The noiseless hand cut on the first frame's patch.
-	clean := hand.Render(poses[0], 1)
-	truth, err := CutAt(clean, firstObs.ROI, func(i, j int) (float64, float64) { return firstObs.Place.Frame(float64(i), float64(j)) })
+	// The noiseless hand cut on the latest frame's patch.
+	clean := hand.Render(poses[2], 3)
+	truth, err := CutAt(clean, last.ROI, func(i, j int) (float64, float64) { return last.Place.Frame(float64(i), float64(j)) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	single, stacked := 1-correlation(firstObs.ROI, truth), 1-correlation(s.ROI(), truth)
+	single, stacked := 1-correlation(last.ROI, truth), 1-correlation(s.ROI(), truth)
 	t.Logf("1 - correlation with the noiseless hand: one frame %.3f, three stacked %.3f", single, stacked)
 	if stacked > 0.7*single {
 		t.Errorf("stacked ROI: 1 - correlation with the noiseless hand %.3f, one frame %.3f: the noise did not fall", stacked, single)
 	}
-	// A second look: the first frame's cut through the identity is its
+	// A second look: the latest frame's cut through the identity is its
 	// patch again; stacked, the cut is as much nearer the truth.
 	cut, err := s.CutRegistered(identity)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := first.CutRegistered(identity)
+	one, err := lastOutline.CutRegistered(identity)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c, o := 1-correlation(cut, truth), 1-correlation(one, truth); c > 0.7*o {
 		t.Errorf("stacked second look's cut: 1 - correlation with the noiseless hand %.3f, one frame's %.3f", c, o)
+	}
+}
+
+// TestHomographyInverse: a homography and its inverse map a point back
+// where it was; a singular one has none.
+func TestHomographyInverse(t *testing.T) {
+	h := Homography{{1.02, 0.1, 3}, {-0.05, 0.97, -2}, {0.001, 0.002, 1}}
+	inv, ok := h.Inverse()
+	if !ok {
+		t.Fatal("no inverse")
+	}
+	for _, p := range [][2]float64{{0, 0}, {10, 20}, {-7.5, 33}} {
+		if x, y := h.Then(inv).Apply(p[0], p[1]); math.Hypot(x-p[0], y-p[1]) > 1e-9 {
+			t.Errorf("%v came back at (%.6f, %.6f)", p, x, y)
+		}
+	}
+	if _, ok := (Homography{{1, 2, 0}, {2, 4, 0}, {0, 0, 1}}).Inverse(); ok {
+		t.Error("a singular homography inverted")
 	}
 }
 
@@ -129,7 +152,7 @@ func TestStackRefusesAFrameThatMoved(t *testing.T) {
 	for j := range OutlineSide {
 		copy(flipped.Pix[j*OutlineSide:(j+1)*OutlineSide], first.Pix[(OutlineSide-1-j)*OutlineSide:])
 	}
-	if err := s.Add(flipped); !errors.Is(err, ErrNotStacked) {
+	if err := s.Add(flipped, obs.ROI); !errors.Is(err, ErrNotStacked) {
 		t.Fatalf("an outline upside down joined the stack: %v", err)
 	}
 	if s.Len() != 1 || meanAbsDiff(s.ROI(), before) != 0 {

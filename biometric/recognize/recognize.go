@@ -268,12 +268,13 @@ func SecondLook(ext *features.Extractor, frame *image.Gray, obs palm.Observation
 // a fifth of the coding.
 var RegisteredRotations = []float64{0}
 
-// Registered codes the frame outlined as o cut on the patch of hand an
-// enrolment showed, through o registered onto that enrolment's outline
-// (ref; palm.Outline.Register), at degrees: a look made for one
+// Registered codes the frame outlined as o (or frames stacked,
+// palm.Stack, which palmctl eval --stack measures) cut on the patch of
+// hand an enrolment showed, through o registered onto that enrolment's
+// outline (ref; palm.Outline.Register), at degrees: a look made for one
 // template (gallery.Search.AgainAt). ok is false where the outlines do
 // not register or the cut leaves the frame.
-func Registered(ext *features.Extractor, o *palm.Outline, ref palm.Outline, degrees []float64) (p match.Probe, ok bool, err error) {
+func Registered(ext *features.Extractor, o palm.View, ref palm.Outline, degrees []float64) (p match.Probe, ok bool, err error) {
 	h, _, err := o.Register(ref)
 	if err != nil {
 		return match.Probe{}, false, nil // outlines too unlike to register: no look, not a fault

@@ -47,6 +47,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	impostors := fs.Int("impostors", 200, "other hands each probe is compared with for the impostor scores (0: all)")
 	lookName := fs.String("look", "outline", "second look of a frame that comes near someone without matching: outline (registered onto each near template's enrolment; the reader's), tilts (the reader's before) or both")
 	shortlist := fs.Int("shortlist", gallery.DefaultShortlist, "templates a search's coarse pass keeps for the fine comparison (0: compare every template)")
+	stackedTail := fs.Bool("stacked-tail", false, "with --stack, also measure the impostor tail of the presentations' stacked frames against every other hand, and print it as the Go literal of match.StackedTail")
+	stack := fs.Bool("stack", false, "identify a presentation's later frames averaged with the ones before (palm.Stack), at the stacked frames' tail's threshold; the reader decides each frame alone")
 	looks := fs.Int("looks", recognize.MaxLooks, "templates a frame's outline look takes, the nearest of those its search came near (0: all of them); --tail's table takes all")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -64,7 +66,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rep, err := eval.Run(ctx, fs.Arg(0), eval.Options{
-		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist, Looks: *looks,
+		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist, Looks: *looks, Stack: *stack, StackedTail: *stackedTail,
 	}, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -75,6 +77,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	printReport(stdout, rep)
+	if *stackedTail && rep.StackedTail != nil {
+		fmt.Fprintf(stdout, "var StackedTail = %#v\n", *rep.StackedTail)
+	}
 	if *tail && rep.Tail != nil {
 		fmt.Fprintf(stdout, "var PalmTail = %#v\n", *rep.Tail)
 	}
@@ -115,12 +120,20 @@ func printReport(w io.Writer, r *eval.Report) {
 		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d%s\n", pct(r.NearShare), r.NearP95, r.NearMax, taken)
 	}
 	if r.Presentations > 0 {
-		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR))
+		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s; later frames stacked with the ones before: %d of %d, at threshold %.4f\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR), r.PresStacked, r.PresLater, r.PresStackedThreshold)
+		for _, q := range r.StackShift {
+			fmt.Fprintf(w, "stacked impostors      at %.0e of %d pairs: %.4f stacked, %.4f the same frames alone (first search)\n", q.FMR, q.Pairs, q.Stacked, q.Alone)
+		}
 	}
 	if t := r.Tail; t != nil && len(t.Points) > 0 {
 		last := t.Points[len(t.Points)-1]
 		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
 			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), match.PalmTail.Threshold(1e-6), match.PalmTail.Threshold(1e-9))
+	}
+	if t := r.StackedTail; t != nil && len(t.Points) > 0 {
+		last := t.Points[len(t.Points)-1]
+		fmt.Fprintf(w, "stacked frames' tail   FMR %.0e below %.4f of %d comparisons; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
+			last.FMR, last.Distance, t.Comparisons, t.Threshold(1e-6), t.Threshold(1e-9), match.PalmStackedTail.Threshold(1e-6), match.PalmStackedTail.Threshold(1e-9))
 	}
 	fmt.Fprintf(w, "per probe              median %.1f ms, p95 %.1f ms (frame in, decision out)\n", r.MedianMS, r.P95MS)
 	fmt.Fprintf(w, "negatives              %d (acquired %d, matched anyone %d)\n", r.Negatives, r.NegAcquired, r.NegMatched)
