@@ -198,7 +198,7 @@ type hand struct {
 	// into probes); a capture none of whose frames was acquired is empty.
 	presentations [][]int
 	// stacked is, for each probe, the frames of its presentation up to
-	// it averaged (palm.Stack) as the reader identifies them; nil for a
+	// it averaged (palm.Stack), with Options.Stack; nil for a
 	// presentation's first frame and a frame that did not join the stack.
 	stacked []*stackedFrame
 	// views, where set, are what the probes' outline looks register
@@ -472,9 +472,9 @@ type stacking struct {
 }
 
 // stacked adds a presentation's frame (outlined as o, located as roi) to
-// its stack as recognize.Reader does, and codes the frames stacked so
-// far; nil for the presentation's first frame, a frame that does not
-// join the stack, and where c does not stack.
+// its stack (palm.Stack.Add) and codes the frames stacked so far, seen
+// from this one; nil for the presentation's first frame, a frame that
+// does not join the stack, and where c does not stack.
 func (c *coder) stacked(st *stacking, o *palm.Outline, roi *image.Gray) *stackedFrame {
 	if !c.stack || c.wholeCell || o == nil {
 		return nil
@@ -659,11 +659,12 @@ func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options,
 	return nil
 }
 
-// stackedHands are hands whose probes are their stacked frames, with the
-// stacks for the outline look; hands without one are left out.
+// stackedHands are the hands with their stacked frames for probes (none
+// for some) and the stacks for the outline look; every hand's
+// enrolments stay, to be compared with.
 func stackedHands(hands []*hand) []*hand {
-	var out []*hand
-	for _, h := range hands {
+	out := make([]*hand, len(hands))
+	for i, h := range hands {
 		s := &hand{key: h.key, enrolled: h.enrolled, refs: h.refs}
 		for _, sf := range h.stacked {
 			if sf != nil {
@@ -671,9 +672,7 @@ func stackedHands(hands []*hand) []*hand {
 				s.views = append(s.views, sf.stack)
 			}
 		}
-		if len(s.probes) > 0 || len(s.enrolled) > 0 {
-			out = append(out, s)
-		}
+		out[i] = s
 	}
 	return out
 }
