@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -166,7 +167,7 @@ type Report struct {
 	// to Frames), PresStacked those of them identified stacked with the
 	// frames before them (palm.Stack; only with Options.Stack).
 	PresLater, PresStacked int
-	PresStackedThreshold   float64 // a stacked frame's threshold (match.PalmStackedTail's)
+	PresStackedThreshold   float64 // a stacked frame's threshold (match.PalmStackedTail's); 0 without Options.Stack
 	// StackShift compares the stacked frames' distances to every other
 	// hand's enrolled templates with the same frames' alone (the first
 	// search's comparison, without second looks): at each rate the
@@ -306,6 +307,9 @@ func (c *coder) registered(o palm.View, ref palm.Outline) (match.Probe, bool) {
 // hour; when ctx ends it stops within an image's or a hand's work and
 // returns ctx's error.
 func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, error) {
+	if err := o.checkStacking(); err != nil {
+		return nil, err
+	}
 	samples, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -476,7 +480,7 @@ type stacking struct {
 // from this one; nil for the presentation's first frame, a frame that
 // does not join the stack, and where c does not stack.
 func (c *coder) stacked(st *stacking, o *palm.Outline, roi *image.Gray) *stackedFrame {
-	if !c.stack || c.wholeCell || o == nil {
+	if !c.stack || o == nil {
 		return nil
 	}
 	if st.first == nil && st.stack == nil {
@@ -656,6 +660,18 @@ func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options,
 	}
 	r.presentations(hands, o, ol)
 	r.StackShift = stackShift(ctx, hands, o.MaxShift)
+	return nil
+}
+
+// checkStacking refuses stacking options that would measure nothing: a
+// stack is registered by outlines, and its tail needs stacked frames.
+func (o Options) checkStacking() error {
+	switch {
+	case o.Stack && (o.WholeCell || !o.Look.outline()):
+		return errors.New("eval: stacking frames needs the outline look and the reader's grids")
+	case o.StackedTail && !o.Stack:
+		return errors.New("eval: the stacked frames' tail needs stacking (Options.Stack)")
+	}
 	return nil
 }
 
@@ -1042,7 +1058,10 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 	if frames <= 0 {
 		frames = 3
 	}
-	r.PresThreshold, r.PresStackedThreshold = r.Threshold, r.Threshold
+	r.PresThreshold = r.Threshold
+	if o.Stack {
+		r.PresStackedThreshold = r.Threshold
+	}
 	if o.Threshold == 0 {
 		tail, stacked := match.PalmTail, match.PalmStackedTail
 		if o.SelfCalibrate && r.Tail != nil {
@@ -1052,7 +1071,9 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 			}
 		}
 		r.PresThreshold = tail.Threshold(o.rate(hands, frames))
-		r.PresStackedThreshold = stacked.Threshold(o.rate(hands, frames))
+		if o.Stack {
+			r.PresStackedThreshold = stacked.Threshold(o.rate(hands, frames))
+		}
 	}
 	g := newGallery(hands)
 	miss, falsePos := 0, 0

@@ -363,3 +363,27 @@ func TestOutlineLook(t *testing.T) {
 		t.Errorf("with the outline look: probes %d, FNIR %.3f, FPIR %.3f, %.1f ms", rep.Probes, rep.FNIR, rep.FPIR, rep.MedianMS)
 	}
 }
+
+// TestCheckStacking: stacking options that would measure nothing are
+// refused before any image is read.
+func TestCheckStacking(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    Options
+		ok   bool
+	}{
+		{"none", Options{}, true},
+		{"stack", Options{Stack: true}, true},
+		{"stack and its tail", Options{Stack: true, StackedTail: true}, true},
+		{"tail without stacking", Options{StackedTail: true}, false},
+		{"stack with the tilts' look", Options{Stack: true, Look: LookTilts}, false},
+		{"stack on whole cells", Options{Stack: true, WholeCell: true}, false},
+	} {
+		if err := tc.o.checkStacking(); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if _, err := Run(context.Background(), t.TempDir(), Options{StackedTail: true}, io.Discard); err == nil || !strings.Contains(err.Error(), "stacking") {
+		t.Errorf("Run with a stacked tail but no stacking: %v", err)
+	}
+}

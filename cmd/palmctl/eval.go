@@ -120,7 +120,11 @@ func printReport(w io.Writer, r *eval.Report) {
 		fmt.Fprintf(w, "second looks           non-mated searches near someone %s; templates near one: p95 %d, largest %d%s\n", pct(r.NearShare), r.NearP95, r.NearMax, taken)
 	}
 	if r.Presentations > 0 {
-		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s; later frames stacked with the ones before: %d of %d, at threshold %.4f\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR), r.PresStacked, r.PresLater, r.PresStackedThreshold)
+		stacked := ""
+		if r.PresStackedThreshold > 0 {
+			stacked = fmt.Sprintf("; later frames stacked with the ones before: %d of %d, at threshold %.4f", r.PresStacked, r.PresLater, r.PresStackedThreshold)
+		}
+		fmt.Fprintf(w, "per presentation       %d, at threshold %.4f: FNIR %s, FPIR %s%s\n", r.Presentations, r.PresThreshold, pct(r.PresFNIR), pct(r.PresFPIR), stacked)
 		for _, q := range r.StackShift {
 			fmt.Fprintf(w, "stacked impostors      at %.0e of %d pairs: %.4f stacked, %.4f the same frames alone (first search)\n", q.FMR, q.Pairs, q.Stacked, q.Alone)
 		}
