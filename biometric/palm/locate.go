@@ -76,7 +76,7 @@ func (l *Locator) Locate(frame *image.Gray) (Observation, error) {
 		}
 		hand, err := grayOf(mask)
 		if err != nil {
-			return Observation{}, err
+			return Observation{}, fmt.Errorf("palm: the hand's mask: %w", err)
 		}
 		obs.ROI, obs.Place, obs.hand = roi, place, hand
 	}

@@ -2,6 +2,7 @@ package palm
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"math"
 
@@ -52,11 +53,11 @@ func cutROI(src, mask gocv.Mat, f handFrame, radius float64) (*image.Gray, Place
 func normalise(roi, mask gocv.Mat) (*image.Gray, error) {
 	g, err := grayOf(roi)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("palm: the ROI: %w", err)
 	}
 	mg, err := grayOf(mask)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("palm: the ROI's mask: %w", err)
 	}
 	return g, NormaliseROI(g, mg)
 }
