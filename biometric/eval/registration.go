@@ -45,6 +45,50 @@ type RegistrationRow struct {
 	shift, ang, scl           []float64
 	mated, looked, outline    []float64
 	truth                     []float64
+	decided                   []decided
+}
+
+// decided is one capture's mated distances: as located, with the
+// outline's second look, as the reader decides (readerDistance), and
+// with the ground truth's cut where there is one.
+type decided struct {
+	located, outline, reader, truth float64
+	hasTruth                        bool
+}
+
+// readerDistance is the distance a reader decides a capture by against
+// its own enrolment: the ROI as located, and where that came within
+// match.SecondLook the closer of it and the outline's second look.
+func readerDistance(located, outline float64) float64 {
+	if located < match.SecondLook {
+		return min(located, outline)
+	}
+	return located
+}
+
+// Misses counts the row's captures a reader would turn away at
+// threshold: those whose distance as the reader decides it (the located
+// ROI, or the outline's second look where the first came within
+// match.SecondLook) is not below it. Of those, truthWould is how many
+// the ground truth's cut brings below it: what registration could still
+// win. The rest are lost to the capture itself (light, noise, blur), to
+// the code, or to what no cut on the enrolment's patch recovers. gated
+// is how many the outline's look would have matched had the reader
+// taken it: those the located ROI left beyond match.SecondLook.
+func (r RegistrationRow) Misses(threshold float64) (missed, truthWould, gated int) {
+	for _, d := range r.decided {
+		if d.reader < threshold {
+			continue
+		}
+		missed++
+		if d.hasTruth && d.truth < threshold {
+			truthWould++
+		}
+		if d.located >= match.SecondLook && d.outline < threshold {
+			gated++
+		}
+	}
+	return missed, truthWould, gated
 }
 
 type registrationCondition struct {
@@ -186,10 +230,14 @@ func Registration(ctx context.Context, hands int, seed uint64, pop synth.Populat
 				mated, looked := lookedDistance(ext, p, &enrolled)
 				rows[i].mated = append(rows[i].mated, mated)
 				rows[i].looked = append(rows[i].looked, looked)
-				rows[i].outline = append(rows[i].outline, outlineDistance(ext, p, refOutline, &enrolled))
+				outline := outlineDistance(ext, p, refOutline, &enrolled)
+				rows[i].outline = append(rows[i].outline, outline)
+				d := decided{located: mated, outline: outline, reader: readerDistance(mated, outline)}
 				if truth, ok := truthROI(h, ref, p); ok {
-					rows[i].truth = append(rows[i].truth, matedDistance(ext.Probe, truth, &enrolled))
+					d.truth, d.hasTruth = matedDistance(ext.Probe, truth, &enrolled), true
+					rows[i].truth = append(rows[i].truth, d.truth)
 				}
+				rows[i].decided = append(rows[i].decided, d)
 			}
 		}
 	}

@@ -33,7 +33,7 @@ func TestRegistration(t *testing.T) {
 	}
 	byName := map[string]RegistrationRow{}
 	for _, r := range rows {
-		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located || len(r.outline) != r.Located {
+		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located || len(r.outline) != r.Located || len(r.decided) != r.Located {
 			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again, %d registered by outline", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked), len(r.outline))
 		}
 		for i := range r.looked {
@@ -59,6 +59,48 @@ func TestRegistration(t *testing.T) {
 	// nothing.
 	if tilt.OutlineMedian > tilt.MatedMedian-0.05 || c.OutlineMedian > c.MatedMedian+0.02 {
 		t.Errorf("outline registration: tilted %.3f as located, %.3f registered; careful %.3f and %.3f", tilt.MatedMedian, tilt.OutlineMedian, c.MatedMedian, c.OutlineMedian)
+	}
+}
+
+// TestMisses: a capture is missed where the reader's distance is not
+// below the threshold, and counted for registration where the ground
+// truth's cut (if there is one) is.
+func TestMisses(t *testing.T) {
+	row := RegistrationRow{decided: []decided{
+		{located: 0.10, outline: 0.12, reader: 0.10, truth: 0.08, hasTruth: true},
+		{located: 0.20, outline: 0.25, reader: 0.20, truth: 0.12, hasTruth: true},
+		{located: 0.25, outline: 0.30, reader: 0.25, truth: 0.22, hasTruth: true},
+		{located: 0.30, outline: 1, reader: 0.30},
+		{located: 0.40, outline: 0.14, reader: 0.40, truth: 0.13, hasTruth: true}, // beyond the gate
+	}}
+	for _, c := range []struct {
+		threshold                 float64
+		missed, truthWould, gated int
+	}{
+		{0.05, 5, 0, 0},
+		{0.10, 5, 1, 0},
+		{0.15, 4, 2, 1},
+		{0.21, 3, 1, 1},
+		{0.5, 0, 0, 0},
+	} {
+		if m, tw, g := row.Misses(c.threshold); m != c.missed || tw != c.truthWould || g != c.gated {
+			t.Errorf("at %.2f: missed %d, the truth would match %d, the outline beyond the gate %d; want %d, %d and %d", c.threshold, m, tw, g, c.missed, c.truthWould, c.gated)
+		}
+	}
+}
+
+// TestReaderDistance: the outline's look counts only where the located
+// ROI came within match.SecondLook.
+func TestReaderDistance(t *testing.T) {
+	for _, c := range []struct{ located, outline, want float64 }{
+		{0.20, 0.10, 0.10},
+		{0.20, 0.30, 0.20},
+		{0.20, 1, 0.20}, // the outlines did not register
+		{0.35, 0.10, 0.35},
+	} {
+		if got := readerDistance(c.located, c.outline); got != c.want {
+			t.Errorf("readerDistance(%.2f, %.2f) = %.2f, want %.2f", c.located, c.outline, got, c.want)
+		}
 	}
 }
 

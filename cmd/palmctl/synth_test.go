@@ -68,23 +68,32 @@ func TestSynthRegistration(t *testing.T) {
 			careful = f
 		}
 	}
-	// condition, located, then seven "median / p95" pairs
-	if len(careful) != 2+7*3 || careful[1] != "2/2" {
+	// condition, located, seven "median / p95" pairs, then missed (truth, gate)
+	if len(careful) != 2+7*3+3 || careful[1] != "2/2" {
 		t.Fatalf("careful row %q in:\n%s", careful, stdout.String())
 	}
-	if len(lines) != 3+15+2 {
-		t.Fatalf("%d lines, want a header of 3, 15 conditions, the captures turned and the enrolments off axis:\n%s", len(lines), stdout.String())
+	if len(lines) != 3+15+3 {
+		t.Fatalf("%d lines, want a header of 3, 15 conditions, the captures missed, the captures turned and the enrolments off axis:\n%s", len(lines), stdout.String())
 	}
-	located := 0
+	located, missed, truthWould, gated := 0, 0, 0, 0
 	for _, l := range lines[3 : 3+15] {
-		var n, of int
-		if _, err := fmt.Sscanf(strings.Fields(l)[1], "%d/%d", &n, &of); err != nil {
-			t.Fatalf("row %q: %v", l, err)
+		f := strings.Fields(l)
+		var n, of, m, tw, g int
+		if _, err := fmt.Sscanf(f[1]+" "+strings.Join(f[len(f)-3:], " "), "%d/%d %d (%d, %d)", &n, &of, &m, &tw, &g); err != nil || m > n || tw > m || g > m {
+			t.Fatalf("row %q: located %d, missed %d, of which the truth would match %d and the outline beyond the gate %d (%v)", l, n, m, tw, g, err)
 		}
-		located += n
+		located, missed, truthWould, gated = located+n, missed+m, truthWould+tw, gated+g
+	}
+	var allMissed, allTruth, allGated int
+	line := lines[len(lines)-3]
+	if _, err := fmt.Sscanf(line[strings.Index(line, "; ")+2:], "%d in all, of which the ground truth's cut would match %d", &allMissed, &allTruth); err != nil || allMissed != missed || allTruth != truthWould {
+		t.Errorf("line %q, want the rows' %d missed, %d of them matched by the ground truth's cut (%v)", line, missed, truthWould, err)
+	}
+	if _, err := fmt.Sscanf(line[strings.LastIndex(line, "; ")+2:], "and the outline's look %d", &allGated); err != nil || allGated != gated {
+		t.Errorf("line %q, want the rows' %d the outline's look would match beyond the gate (%v)", line, gated, err)
 	}
 	var turned, of int
-	line := lines[len(lines)-2]
+	line = lines[len(lines)-2]
 	if _, err := fmt.Sscanf(line[strings.LastIndex(line, ": ")+2:], "%d of %d", &turned, &of); err != nil || !strings.Contains(line, "turned 6° or more") || of != located || turned > of {
 		t.Errorf("line %q, want the captures turned of the %d the rows located", line, located)
 	}
