@@ -49,11 +49,11 @@ type RegistrationRow struct {
 }
 
 // decided is one capture's mated distances: as located, with the
-// outline's second look, as the reader decides (readerDistance), and
-// with the ground truth's cut where there is one.
+// outline's second look, and with the ground truth's cut where there is
+// one.
 type decided struct {
-	located, outline, reader, truth float64
-	hasTruth                        bool
+	located, outline, truth float64
+	hasTruth                bool
 }
 
 // readerDistance is the distance a reader decides a capture by against
@@ -77,7 +77,7 @@ func readerDistance(located, outline float64) float64 {
 // taken it: those the located ROI left beyond match.SecondLook.
 func (r RegistrationRow) Misses(threshold float64) (missed, truthWould, gated int) {
 	for _, d := range r.decided {
-		if d.reader < threshold {
+		if readerDistance(d.located, d.outline) < threshold {
 			continue
 		}
 		missed++
@@ -232,7 +232,7 @@ func Registration(ctx context.Context, hands int, seed uint64, pop synth.Populat
 				rows[i].looked = append(rows[i].looked, looked)
 				outline := outlineDistance(ext, p, refOutline, &enrolled)
 				rows[i].outline = append(rows[i].outline, outline)
-				d := decided{located: mated, outline: outline, reader: readerDistance(mated, outline)}
+				d := decided{located: mated, outline: outline}
 				if truth, ok := truthROI(h, ref, p); ok {
 					d.truth, d.hasTruth = matedDistance(ext.Probe, truth, &enrolled), true
 					rows[i].truth = append(rows[i].truth, d.truth)

@@ -34,7 +34,7 @@ func TestRegistration(t *testing.T) {
 	byName := map[string]RegistrationRow{}
 	for _, r := range rows {
 		if r.Hands == 0 || r.Located > r.Hands || len(r.truth) > r.Located || len(r.looked) != r.Located || len(r.outline) != r.Located || len(r.decided) != r.Located {
-			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again, %d registered by outline", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked), len(r.outline))
+			t.Errorf("%s: located %d of %d, %d cut by the ground truth, %d looked at again, %d registered by outline, %d decided", r.Condition, r.Located, r.Hands, len(r.truth), len(r.looked), len(r.outline), len(r.decided))
 		}
 		for i := range r.looked {
 			if r.looked[i] > r.mated[i] {
@@ -67,11 +67,11 @@ func TestRegistration(t *testing.T) {
 // truth's cut (if there is one) is.
 func TestMisses(t *testing.T) {
 	row := RegistrationRow{decided: []decided{
-		{located: 0.10, outline: 0.12, reader: 0.10, truth: 0.08, hasTruth: true},
-		{located: 0.20, outline: 0.25, reader: 0.20, truth: 0.12, hasTruth: true},
-		{located: 0.25, outline: 0.30, reader: 0.25, truth: 0.22, hasTruth: true},
-		{located: 0.30, outline: 1, reader: 0.30},
-		{located: 0.40, outline: 0.14, reader: 0.40, truth: 0.13, hasTruth: true}, // beyond the gate
+		{located: 0.10, outline: 0.12, truth: 0.08, hasTruth: true},
+		{located: 0.20, outline: 0.25, truth: 0.12, hasTruth: true},
+		{located: 0.25, outline: 0.30, truth: 0.22, hasTruth: true},
+		{located: 0.30, outline: 1},
+		{located: 0.40, outline: 0.14, truth: 0.13, hasTruth: true}, // beyond the gate
 	}}
 	for _, c := range []struct {
 		threshold                 float64

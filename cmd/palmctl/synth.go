@@ -68,18 +68,20 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// printRegistration prints the ROI registration error per condition,
-// the mated distance to the enrolment as located, with the tilts'
-// second look, cut through the outline registered onto the enrolment's
-// (the reader's second look) and as the
-// ground truth would cut it, the captures turned from their
-// enrolment, and the enrolments placed off their hand.
 // missRate is the rate per comparison at whose threshold the
 // registration table counts the captures a reader turns away: about the
 // default false_positive_rate's (1e-5 a presentation) share for a
 // thousand enrolled templates.
 const missRate = 1e-8
 
+// printRegistration prints the ROI registration error per condition,
+// the mated distance to the enrolment as located, with the tilts'
+// second look, cut through the outline registered onto the enrolment's
+// (the reader's second look) and as the
+// ground truth would cut it, the captures a reader turns away at
+// missRate's threshold (and of those, what a better cut or a wider gate
+// would match), the captures turned from their enrolment, and the
+// enrolments placed off their hand.
 func printRegistration(w io.Writer, rep eval.RegistrationReport) {
 	fmt.Fprintln(w, "ROI registration error against the generator's ground truth (same hand's enrolment ROI),")
 	fmt.Fprintln(w, "and the mated distance to the enrolment: the ROI as located, with the tilts' second look (the reader's before), cut through the outline registered onto the enrolment's (the reader's second look), and cut by the ground truth")
