@@ -137,6 +137,9 @@ type Report struct {
 	ObservedFMR           float64     // this set's impostors below Threshold
 	Rate                  float64     // the per-comparison rate Threshold was set for (0: given)
 	Tail                  *match.Tail // this set's impostor tail; nil: too few comparisons
+	// ImpostorDistances are the comparisons Tail is measured from, for
+	// pooling with other sets' (palmctl tail).
+	ImpostorDistances []float64 `json:"-"`
 	// StackedTail is the impostor tail of the stacked frames, with
 	// Options.StackedTail (nil: not measured or too few comparisons).
 	StackedTail *match.Tail
@@ -630,6 +633,7 @@ func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options,
 		r.BPCER = float64(r.BonaFideRefused) / float64(r.Images)
 	}
 	r.Genuine, r.Impostor = len(s.Genuine), len(s.Impostor)
+	r.ImpostorDistances = s.Impostor
 	r.EER, r.EERThreshold = s.EER()
 	r.FNMR = map[string]*float64{}
 	for _, t := range []float64{1e-3, 1e-4, 1e-5} {

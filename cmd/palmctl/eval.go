@@ -39,6 +39,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fpir := fs.Float64("fpir", 1e-5, "false positive identifications per search the threshold is set for, divided among the gallery's templates as palmd does (its default operating point)")
 	self := fs.Bool("self-calibrate", false, "set the threshold from this set's own impostor tail instead of the shipped one")
 	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of match.PalmTail")
+	tailOut := fs.String("tail-out", "", "also write the impostor distances the tail is measured from to this file, for palmctl tail to pool with other sets'")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
 	wholeCell := fs.Bool("whole-cell", false, "code probes on the whole-cell grid only, as the reader did before it searched half-cell offsets")
@@ -71,6 +72,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
 		return 1
+	}
+	if *tailOut != "" {
+		if err := writeSampleFile(*tailOut, rep.ImpostorDistances); err != nil {
+			fmt.Fprintln(stderr, "palmctl eval:", err)
+			return 1
+		}
 	}
 	if *asJSON {
 		_ = json.NewEncoder(stdout).Encode(rep)

@@ -42,18 +42,23 @@ func TestEvalCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := dispatch(context.Background(), []string{"eval", "--json", "--threshold", "0.32", dir}, &out, &errb); code != 0 {
+	sample := filepath.Join(t.TempDir(), "impostors")
+	if code := dispatch(context.Background(), []string{"eval", "--json", "--threshold", "0.32", "--tail-out", sample, dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var rep struct {
-		Images, Acquired, Probes int
-		FTA                      float64
+		Images, Acquired, Probes, Impostor int
+		FTA                                float64
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.Images != 10 || rep.Acquired != 9 || rep.Probes != 3 || !strings.Contains(errb.String(), "broken.png") {
 		t.Fatalf("report %+v, stderr %q", rep, errb.String())
+	}
+	// --tail-out writes every impostor comparison, for palmctl tail.
+	if d, err := readSampleFile(sample); err != nil || len(d) != rep.Impostor || rep.Impostor == 0 {
+		t.Errorf("--tail-out wrote %d distances (%v), the report counts %d impostor comparisons", len(d), err, rep.Impostor)
 	}
 	out.Reset()
 	if code := dispatch(context.Background(), []string{"eval", "--threshold", "0.32", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "EER") {

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"osdp":    {"run an OSDP reader (pd) or panel (cp) on a serial line, JSON lines out", runOSDP},
 	"eval":    {"measure recognition accuracy on an evaluation set (manifest.csv)", runEval},
 	"synth":   {"render an evaluation set of synthetic people's hands", runSynth},
+	"tail":    {"pool impostor distances of several sets into one impostor tail table", runTail},
 	"qr":      {"decode QR codes from images; measure the reader on generated camera frames", runQR},
 	"boot":    {"simulated bootloader and supervisor: start palmd from A/B slots, restart it, watch it", runBoot},
 }

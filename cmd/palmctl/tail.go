@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/palmd/palmd/biometric/match"
+)
+
+const tailUsage = `usage: palmctl tail FILE...
+
+Pools the impostor distances palmctl eval --tail-out wrote for several sets
+and prints the tail measured on all of them, as the Go literal of a
+match.Tail. One set's tail rests on its people: comparisons of two hands
+are correlated across their captures, so sets of one population differ
+by more than their comparison counts suggest, and a table pooled over
+several sets and many people is the one a reader can trust.`
+
+// sampleHeader opens a file of impostor distances (palmctl eval
+// --tail-out); a version in it lets the format change without a later
+// palmctl misreading an old file.
+const sampleHeader = "# palmctl impostor distances v1"
+
+func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, tailUsage) }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	var pooled []float64
+	for _, name := range fs.Args() {
+		d, err := readSampleFile(name)
+		if err != nil {
+			fmt.Fprintln(stderr, "palmctl tail:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%-24s %s\n", name, tailSummary(d))
+		pooled = append(pooled, d...)
+	}
+	t, err := match.MeasureTail(pooled)
+	if err != nil {
+		fmt.Fprintln(stderr, "palmctl tail: pooled:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%-24s %s\n", "pooled", tailSummary(pooled))
+	fmt.Fprintf(stdout, "var PalmTail = %#v\n", t)
+	return 0
+}
+
+// tailSummary is one sample's size and its tail at 1e-5 and 1e-9, to
+// show how far the pooled sets differ.
+func tailSummary(d []float64) string {
+	t, err := match.MeasureTail(d)
+	if err != nil {
+		return fmt.Sprintf("%d comparisons: %v", len(d), err)
+	}
+	return fmt.Sprintf("%d comparisons, FMR 1e-5 below %.4f, 1e-9 %.4f", len(d), t.Threshold(1e-5), t.Threshold(1e-9))
+}
+
+func readSampleFile(name string) ([]float64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := readSample(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+// writeSampleFile writes impostor distances for palmctl tail, through a
+// temporary file so that an interrupted run leaves no half a sample.
+func writeSampleFile(name string, d []float64) error {
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	err = writeSample(f, d)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
+	}
+	return os.Rename(tmp, name)
+}
+
+// writeSample writes the header, then each distance on a line in the
+// shortest form that reads back exactly, so a pooled table of one file
+// is that set's own table to the last digit.
+func writeSample(w io.Writer, d []float64) error {
+	b := bufio.NewWriter(w)
+	b.WriteString(sampleHeader + "\n")
+	var buf []byte
+	for _, v := range d {
+		buf = strconv.AppendFloat(buf[:0], v, 'g', -1, 64)
+		buf = append(buf, '\n')
+		if _, err := b.Write(buf); err != nil {
+			return err
+		}
+	}
+	return b.Flush()
+}
+
+// readSample reads what writeSample wrote. A distance is a fraction of
+// disagreeing bits: anything outside [0, 1] is a damaged file, and is
+// refused with its line rather than skewing a table.
+func readSample(r io.Reader) ([]float64, error) {
+	s := bufio.NewScanner(r)
+	if !s.Scan() || strings.TrimSpace(s.Text()) != sampleHeader {
+		if err := s.Err(); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("not a file of impostor distances (palmctl eval --tail-out)")
+	}
+	var d []float64
+	for line := 2; s.Scan(); line++ {
+		text := strings.TrimSpace(s.Text())
+		if text == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
+			return nil, fmt.Errorf("line %d: %q is not a distance between 0 and 1", line, text)
+		}
+		d = append(d, v)
+	}
+	return d, s.Err()
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/palmd/palmd/biometric/match"
+)
+
+// normalSample draws n distances around 0.42, shifted by mean's offset,
+// as a set of impostor comparisons might lie.
+func normalSample(seed uint64, n int, mean float64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = min(1, max(0, mean+0.04*rng.NormFloat64()))
+	}
+	return d
+}
+
+// TestTailCommand: one file's pooled table is that set's own to the last
+// digit, two files pool into the table of both samples together, and
+// the per-file lines show each set's tail.
+func TestTailCommand(t *testing.T) {
+	dir := t.TempDir()
+	a, b := normalSample(1, 60000, 0.42), normalSample(2, 90000, 0.40)
+	fa, fb := filepath.Join(dir, "a.imp"), filepath.Join(dir, "b.imp")
+	for name, d := range map[string][]float64{fa: a, fb: b} {
+		if err := writeSampleFile(name, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	literal := func(d []float64) string {
+		tail, err := match.MeasureTail(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("var PalmTail = %#v\n", tail)
+	}
+	tests := []struct {
+		name  string
+		files []string
+		want  []float64
+	}{
+		{"one set", []string{fa}, a},
+		{"two sets pooled", []string{fa, fb}, slices.Concat(a, b)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := dispatch(context.Background(), append([]string{"tail"}, tc.files...), &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if !strings.HasSuffix(out.String(), literal(tc.want)) {
+				t.Errorf("printed\n%s\nwant the table of %d distances:\n%s", out.String(), len(tc.want), literal(tc.want))
+			}
+			for _, f := range tc.files {
+				if !strings.Contains(out.String(), f+" ") {
+					t.Errorf("no line for %s in\n%s", f, out.String())
+				}
+			}
+			if !strings.Contains(out.String(), fmt.Sprintf("pooled                   %d comparisons", len(tc.want))) {
+				t.Errorf("no pooled line of %d comparisons in\n%s", len(tc.want), out.String())
+			}
+		})
+	}
+}
+
+// TestTailRefusesDamagedFiles: a file that is not a sample, a distance
+// outside [0, 1], a missing file and too small a pool each fail with
+// the reason, and print no table.
+func TestTailRefusesDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small := filepath.Join(dir, "small.imp")
+	if err := writeSampleFile(small, normalSample(3, 500, 0.42)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, reason string
+	}{
+		{"no header", write("csv.imp", "0.31\n0.32\n"), "not a file of impostor distances"},
+		{"empty", write("empty.imp", ""), "not a file of impostor distances"},
+		{"above one", write("big.imp", sampleHeader+"\n0.3\n1.5\n"), "line 3"},
+		{"not a number", write("nan.imp", sampleHeader+"\nNaN\n"), "line 2"},
+		{"negative", write("neg.imp", sampleHeader+"\n0.2\n\n-0.1\n"), "line 4"},
+		{"missing", filepath.Join(dir, "none.imp"), "no such file"},
+		{"too few", small, "at least 2,000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := dispatch(context.Background(), []string{"tail", tc.file}, &out, &errb)
+			if code != 1 || !strings.Contains(errb.String(), tc.reason) || strings.Contains(out.String(), "var PalmTail") {
+				t.Errorf("exit %d, stderr %q, stdout %q; want 1 and %q", code, errb.String(), out.String(), tc.reason)
+			}
+		})
+	}
+	var errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"tail"}, &bytes.Buffer{}, &errb); code != 2 {
+		t.Errorf("no files: exit %d, want 2", code)
+	}
+}
+
+// FuzzReadSample: whatever the bytes, reading never panics, and what it
+// accepts are distances that write and read back the same.
+func FuzzReadSample(f *testing.F) {
+	f.Add([]byte(sampleHeader + "\n0.25\n0.3125\n"))
+	f.Add([]byte(sampleHeader + "\n1e-3\n\n1\n0\n"))
+	f.Add([]byte("0.25\n"))
+	f.Add([]byte(sampleHeader + "\n+Inf\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := readSample(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for _, v := range d {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("accepted %v", v)
+			}
+		}
+		var buf bytes.Buffer
+		if err := writeSample(&buf, d); err != nil {
+			t.Fatal(err)
+		}
+		again, err := readSample(&buf)
+		if err != nil || !slices.Equal(again, d) {
+			t.Fatalf("round trip: %v, %v != %v", err, again, d)
+		}
+	})
+}
