@@ -47,7 +47,8 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "palmctl tail:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "%-24s %s\n", name, tailSummary(d))
+		t, err := match.MeasureTail(d)
+		fmt.Fprintf(stdout, "%-24s %s\n", name, tailSummary(len(d), t, err))
 		pooled = append(pooled, d...)
 	}
 	t, err := match.MeasureTail(pooled)
@@ -55,19 +56,18 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "palmctl tail: pooled:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%-24s %s\n", "pooled", tailSummary(pooled))
+	fmt.Fprintf(stdout, "%-24s %s\n", "pooled", tailSummary(len(pooled), t, nil))
 	fmt.Fprintf(stdout, "var PalmTail = %#v\n", t)
 	return 0
 }
 
 // tailSummary is one sample's size and its tail at 1e-5 and 1e-9, to
 // show how far the pooled sets differ.
-func tailSummary(d []float64) string {
-	t, err := match.MeasureTail(d)
+func tailSummary(n int, t match.Tail, err error) string {
 	if err != nil {
-		return fmt.Sprintf("%d comparisons: %v", len(d), err)
+		return fmt.Sprintf("%d comparisons: %v", n, err)
 	}
-	return fmt.Sprintf("%d comparisons, FMR 1e-5 below %.4f, 1e-9 %.4f", len(d), t.Threshold(1e-5), t.Threshold(1e-9))
+	return fmt.Sprintf("%d comparisons, FMR 1e-5 below %.4f, 1e-9 %.4f", n, t.Threshold(1e-5), t.Threshold(1e-9))
 }
 
 func readSampleFile(name string) ([]float64, error) {
@@ -99,7 +99,11 @@ func writeSampleFile(name string, d []float64) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
 	}
-	return os.Rename(tmp, name)
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
+	}
+	return nil
 }
 
 // writeSample writes the header, then each distance on a line in the
