@@ -3,7 +3,8 @@
 // palmprint verification", ICPR 2004). Six real Gabor filters at 0°, 30°,
 // … 150° are run over the ROI; palm lines are dark, so in each cell the
 // orientation whose filter responds most negatively wins. Cells without
-// texture (flat skin, outside the hand) are masked out.
+// texture (flat skin, outside the hand) are masked out. The ROI is
+// denoised before the filters, as strongly as it is noisy (denoise.go).
 //
 // OpenCV does the filtering; every Mat made here is closed before return
 // and results leave as Go values.
@@ -56,11 +57,15 @@ type Extractor struct {
 	// NoiseFactor masks cells within this factor of the ROI's quietest
 	// tenth of cells.
 	NoiseFactor float64
+	// Denoise is the strength of the non-local means the ROI goes through
+	// before the filters (denoised), in units of the ROI's own noise; 0
+	// filters the ROI as cut.
+	Denoise float64
 }
 
 // NewExtractor builds the filter bank; Close releases it.
 func NewExtractor() (*Extractor, error) {
-	e := &Extractor{MinContrast: 0.25, MinResponse: 8, NoiseFactor: 2.5}
+	e := &Extractor{MinContrast: 0.25, MinResponse: 8, NoiseFactor: 2.5, Denoise: 2}
 	for o := range template.Orientations {
 		k, err := gaborKernel(float64(o) * math.Pi / template.Orientations)
 		if err != nil {
@@ -149,16 +154,21 @@ func (e *Extractor) codes(roi *image.Gray, degrees []float64, offsets []image.Po
 	return out, nil
 }
 
-// responses filters the ROI with each kernel.
+// responses filters the ROI, denoised, with each kernel.
 func (e *Extractor) responses(roi *image.Gray) (resp [template.Orientations]gocv.Mat, err error) {
 	src, err := gocv.ImageGrayToMatGray(roi)
 	if err != nil {
 		return resp, fmt.Errorf("features: %w", err)
 	}
 	defer src.Close()
+	in := src
+	if den, ok := e.denoised(src, roi); ok {
+		defer den.Close()
+		in = den
+	}
 	srcF := gocv.NewMat()
 	defer srcF.Close()
-	src.ConvertTo(&srcF, gocv.MatTypeCV32F)
+	in.ConvertTo(&srcF, gocv.MatTypeCV32F)
 	for o := range e.kernels {
 		resp[o] = gocv.NewMat()
 		gocv.Filter2D(srcF, &resp[o], gocv.MatTypeCV32F, e.kernels[o], image.Pt(-1, -1), 0, gocv.BorderReflect)

@@ -6,32 +6,26 @@ import (
 	"math/bits"
 )
 
-// Stored forms of a version 4 code. Every form starts "PT", the form,
-// then Planes.
+// The stored form of a version 5 code, Compact: "PT", the form, Planes,
+// then the mask, then each valid cell's 3-bit code, row by row, low bit
+// first, padded with zeros to a byte, then the enrolment's outline if
+// there is one. An invalid cell's code is never compared and the coarse
+// code is rebuilt from the cells (Summarise), so neither is stored: an
+// enrolment capture's valid cells (451 of 1,024 in median) take about
+// 300 bytes, which keeps a hand of three captures with their outlines
+// under 2 KiB (enroll's TestHandFitsTwoKiB).
 //
-//   - Version (4): every cell's planes, the mask and the coarse code,
-//     little-endian: 548 bytes.
-//   - WithOutline (5): form 4 with the enrolment's outline after it.
-//   - Compact (6), the one written: the mask, then each valid cell's
-//     3-bit code, row by row, low bit first, padded with zeros to a
-//     byte, then the outline if there is one. An invalid cell's code is
-//     never compared and the coarse code is rebuilt from the cells
-//     (Summarise), so neither is stored: an enrolment capture's valid
-//     cells (451 of 1,024 in median) take about 300 bytes instead of
-//     548, which keeps a hand of three captures with their outlines
-//     under 2 KiB (enroll's TestHandFitsTwoKiB).
-//
-// Forms 4 and 5 are still read, so stored profiles keep working; a
-// reader that knows only those refuses form 6 as another version
-// (ErrVersion) instead of misreading it.
+// The form names the code's version as well as its layout. Forms 4 (every
+// cell's planes, the mask and the coarse code), 5 (form 4 and an outline)
+// and 6 (this layout) held version 4's codes, which version 5 codes
+// differently: they are refused as another version (ErrVersion), and
+// their people enrol again (firmware/people), rather than compared at a
+// threshold measured for another code.
 const (
-	WithOutline = 5
-	Compact     = 6
+	Compact = 7
 
 	header    = 4
 	maskBytes = Rows * 4
-	// fullSize is form 4's size.
-	fullSize = header + Planes*Rows*4 + maskBytes + 4*8
 )
 
 // MarshalBinary encodes the template in the compact form.
@@ -65,27 +59,21 @@ func (t *Template) MarshalBinary() ([]byte, error) {
 // codeBytes is the compact form's size of the codes of n valid cells.
 func codeBytes(n int) int { return (Planes*n + 7) / 8 }
 
-// UnmarshalBinary decodes a template in any of the stored forms,
-// refusing other versions, sizes, and cells that hold no orientation.
-// The outline's bytes are taken as they are: palm reads them.
+// UnmarshalBinary decodes a template in the stored form, refusing other
+// versions, sizes, and cells that hold no orientation. The outline's
+// bytes are taken as they are: palm reads them.
 func (t *Template) UnmarshalBinary(b []byte) error {
 	if len(b) < header || b[0] != 'P' || b[1] != 'T' {
 		return ErrFormat
 	}
-	if b[2] != Version && b[2] != WithOutline && b[2] != Compact {
-		return fmt.Errorf("%w: version %d, this reader codes version %d", ErrVersion, b[2], Version)
+	if b[2] != Compact {
+		return fmt.Errorf("%w: form %d, this reader codes version %d (form %d)", ErrVersion, b[2], Version, Compact)
 	}
 	if b[3] != Planes {
 		return fmt.Errorf("%w: %d planes", ErrFormat, b[3])
 	}
 	var v Template
-	var outline []byte
-	var err error
-	if b[2] == Compact {
-		outline, err = v.readCompact(b[header:])
-	} else {
-		outline, err = v.readFull(b)
-	}
+	outline, err := v.readCompact(b[header:])
 	if err != nil {
 		return err
 	}
@@ -100,37 +88,7 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// readFull reads forms 4 and 5 and returns the outline's bytes. The
-// stored coarse code is left for Summarise to rebuild, and the planes of
-// invalid cells are cleared, so every form reads to the same template.
-func (v *Template) readFull(b []byte) (outline []byte, err error) {
-	switch {
-	case len(b) < fullSize:
-		return nil, fmt.Errorf("%w: %d bytes, form %d takes %d", ErrFormat, len(b), b[2], fullSize)
-	case b[2] == Version && len(b) != fullSize:
-		return nil, fmt.Errorf("%w: %d bytes after a form %d template", ErrFormat, len(b)-fullSize, Version)
-	case b[2] == WithOutline && len(b) == fullSize:
-		return nil, fmt.Errorf("%w: no outline after the code", ErrFormat)
-	}
-	outline = b[fullSize:]
-	b = b[header:]
-	for p := range Planes {
-		for r := range Rows {
-			v.Code[p][r], b = binary.LittleEndian.Uint32(b), b[4:]
-		}
-	}
-	for r := range Rows {
-		v.Mask[r], b = binary.LittleEndian.Uint32(b), b[4:]
-	}
-	for p := range Planes {
-		for r := range Rows {
-			v.Code[p][r] &= v.Mask[r]
-		}
-	}
-	return outline, nil
-}
-
-// readCompact reads form 6 after its header and returns the outline's
+// readCompact reads the stored form after its header and returns the outline's
 // bytes.
 func (v *Template) readCompact(b []byte) (outline []byte, err error) {
 	if len(b) < maskBytes {
