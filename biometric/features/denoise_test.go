@@ -69,20 +69,8 @@ func TestNoiseSigma(t *testing.T) {
 // on flat skin at 150, with no noise: the ROI is contrast-stretched
 // before it is coded, so a palm's creases lie tens of levels deep.
 func creases(seed uint64, depth float64, n int) *image.Gray {
-	rng := rand.New(rand.NewPCG(seed, 1))
 	img := flat(150)
-	for range n {
-		cx, cy := rng.Float64()*ROISize*2-ROISize/2, rng.Float64()*ROISize*2-ROISize/2
-		rad := 40 + rng.Float64()*120
-		for a := 0.0; a < 2*math.Pi; a += 0.002 {
-			for w := -1.0; w <= 1.0; w += 0.5 {
-				x, y := int(cx+(rad+w)*math.Cos(a)), int(cy+(rad+w)*math.Sin(a))
-				if x >= 0 && y >= 0 && x < ROISize && y < ROISize {
-					img.Pix[y*img.Stride+x] = uint8(150 - depth)
-				}
-			}
-		}
-	}
+	arcs(img, rand.New(rand.NewPCG(seed, 1)), n, 1, uint8(150-depth))
 	return img
 }
 

@@ -147,19 +147,25 @@ func curves(seed uint64) *image.Gray {
 	for i := range img.Pix {
 		img.Pix[i] = uint8(150 + rng.NormFloat64()*5)
 	}
-	for range 9 {
+	arcs(img, rng, 9, 1.5, 70)
+	return img
+}
+
+// arcs draws n arcs of random centre and radius, halfWidth pixels each
+// side of the circle, at grey level v.
+func arcs(img *image.Gray, rng *rand.Rand, n int, halfWidth float64, v uint8) {
+	for range n {
 		cx, cy := rng.Float64()*ROISize*2-ROISize/2, rng.Float64()*ROISize*2-ROISize/2
 		rad := 40 + rng.Float64()*120
 		for a := 0.0; a < 2*math.Pi; a += 0.002 {
-			for w := -1.5; w <= 1.5; w += 0.5 {
+			for w := -halfWidth; w <= halfWidth; w += 0.5 {
 				x, y := int(cx+(rad+w)*math.Cos(a)), int(cy+(rad+w)*math.Sin(a))
 				if x >= 0 && y >= 0 && x < ROISize && y < ROISize {
-					img.Pix[y*img.Stride+x] = 70
+					img.Pix[y*img.Stride+x] = v
 				}
 			}
 		}
 	}
-	return img
 }
 
 func BenchmarkTemplate(b *testing.B) {
