@@ -125,43 +125,38 @@ func (t Tail) GoString() string {
 }
 
 // Strictest combines tails measured on different populations into the
-// one a reader can trust on any of them: at every rate the lowest
-// distance any of them showed, and below their measured rates the line
-// that gives the lowest thresholds. A population of similar hands (one
-// hand model, say) has a heavier tail than a varied one, so no single
-// population's tail bounds them all.
+// one a reader can trust on any of them: at every rate any of them
+// measured, the lowest threshold any of them gives (its measured
+// distance, or its line's below the rates it measured), and below all
+// of their measured rates the line that gives the lowest thresholds. A
+// population of similar hands (one hand model, say) has a heavier tail
+// than a varied one, so no single population's tail bounds them all;
+// and a tail measured less deep than another still bounds it where its
+// line lies lower.
 func Strictest(tails ...Tail) Tail {
 	if len(tails) == 0 {
 		return Tail{}
 	}
 	out := Tail{Line: tails[0].Line}
-	byRate := map[float64]float64{}
 	var rates []float64
-	deepest := 0.0
 	for i, t := range tails {
 		out.Comparisons += t.Comparisons
-		if len(t.Points) > 0 {
-			deepest = max(deepest, t.Points[len(t.Points)-1].FMR)
-		}
 		for _, p := range t.Points {
-			d, ok := byRate[p.FMR]
-			if !ok {
+			if !slices.Contains(rates, p.FMR) {
 				rates = append(rates, p.FMR)
-				d = p.Distance
 			}
-			byRate[p.FMR] = min(d, p.Distance)
 		}
 		if i > 0 && t.Line.Threshold(1e-9) < out.Line.Threshold(1e-9) {
 			out.Line = t.Line
 		}
 	}
-	// Only rates every tail measured are read off the table; deeper ones
-	// were measured on fewer populations, and the line takes them.
 	slices.SortFunc(rates, func(a, b float64) int { return cmp.Compare(b, a) })
 	for _, r := range rates {
-		if r >= deepest {
-			out.Points = append(out.Points, TailPoint{FMR: r, Distance: byRate[r]})
+		d := math.Inf(1)
+		for _, t := range tails {
+			d = min(d, t.Threshold(r))
 		}
+		out.Points = append(out.Points, TailPoint{FMR: r, Distance: d})
 	}
 	return out
 }
