@@ -88,8 +88,8 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// readCompact reads the stored form after its header and returns the outline's
-// bytes.
+// readCompact reads the stored form after its header and returns the
+// outline's bytes.
 func (v *Template) readCompact(b []byte) (outline []byte, err error) {
 	if len(b) < maskBytes {
 		return nil, fmt.Errorf("%w: %d bytes, the mask takes %d", ErrFormat, len(b), maskBytes)
