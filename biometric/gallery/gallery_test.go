@@ -270,3 +270,48 @@ func TestForgetClearsOutlines(t *testing.T) {
 		}
 	}
 }
+
+// TestCohortScalesTheSearchNotTheLook: a cohort scales the search's best
+// distance into its Score, which the threshold decides; a second look's
+// distance counts where it lowers the best distance, unscaled, and takes
+// the Score only where it is lower still.
+func TestCohortScalesTheSearchNotTheLook(t *testing.T) {
+	rng := rand.New(rand.NewPCG(38, 1))
+	g := New()
+	ids := population(t, g, rng, 30)
+	blurred := match.Probe{Codes: []template.Template{ids[3].Capture(rng, 0.3, 1)}}
+	plain := g.Search(blurred, Options{Threshold: 1}).Result
+	if plain.Score != plain.Distance || plain.ID != "p3" {
+		t.Fatalf("a search without a cohort: %+v", plain)
+	}
+	near := match.Cohort{Mean: 0.325, Spread: 0.023} // a poor capture: near everyone
+	th := plain.Distance + 0.05
+	if r := g.Search(blurred, Options{Threshold: th}).Result; !r.Matched {
+		t.Fatalf("without a cohort %+v does not match at %.3f", r, th)
+	}
+	s := g.Search(blurred, Options{Threshold: th, Cohort: near})
+	if r := s.Result; r.Distance != plain.Distance || r.Score != near.Scaled(plain.Distance) || r.Matched || r.ID != "p3" {
+		t.Fatalf("scaled search %+v: want distance %.4f scored %.4f, unmatched", r, plain.Distance, near.Scaled(plain.Distance))
+	}
+
+	far := match.Cohort{Mean: 0.525, Spread: 0.023} // scores below the distance
+	other := &nearTemplate{id: "other", badge: "12:other"}
+	for _, tc := range []struct {
+		name            string
+		cohort          match.Cohort
+		look            float64
+		distance, score float64
+		id              string
+	}{
+		{"a look that does not lower the distance", near, plain.Distance + 0.01, plain.Distance, near.Scaled(plain.Distance), "p3"},
+		{"a look below the distance, above the score", far, plain.Distance - 0.01, plain.Distance - 0.01, far.Scaled(plain.Distance), "p3"},
+		{"a look below the score", near, plain.Distance - 0.01, plain.Distance - 0.01, plain.Distance - 0.01, "other"},
+	} {
+		s := g.Search(blurred, Options{Threshold: tc.score + 1e-9, Cohort: tc.cohort})
+		s.looked(tc.look, other)
+		r := s.Result
+		if r.Distance != tc.distance || r.Score != tc.score || r.ID != tc.id || !r.Matched {
+			t.Errorf("%s: %+v, want distance %.4f score %.4f by %s, matched", tc.name, r, tc.distance, tc.score, tc.id)
+		}
+	}
+}

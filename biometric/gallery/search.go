@@ -24,6 +24,10 @@ type Options struct {
 	Workers int
 	// Exclude leaves one person out: a non-mated search for evaluation.
 	Exclude string
+	// Cohort is the probe's cohort (match.Aligner.Cohort): the search's
+	// best distance is scaled by it before it meets Threshold. The zero
+	// Cohort scales nothing.
+	Cohort match.Cohort
 }
 
 // DefaultShortlist keeps 0.2 % of 100,000 templates.
@@ -32,8 +36,16 @@ const DefaultShortlist = 200
 // Result is the outcome of an identification.
 type Result struct {
 	ID, Badge string
-	Distance  float64 // best fine distance
-	Matched   bool    // Distance < Threshold
+	Distance  float64 // best fine distance, the second look's included
+	// Score is what the decision compares with the threshold: the first
+	// search's best distance scaled by the probe's cohort
+	// (Options.Cohort), or a second look's distance where the look
+	// lowered the best distance below that. The look's distance is not
+	// scaled: the cohort was measured on the capture as located, and says
+	// nothing of a cut registered onto one enrolment. Without a cohort it
+	// is Distance. ID and Badge are of the template that gave it.
+	Score   float64
+	Matched bool // Score < Threshold
 }
 
 // Identify finds the closest person to a probe: the same capture at a
@@ -81,7 +93,7 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 	if o.MaxShift == 0 {
 		o.MaxShift = 2
 	}
-	s := &Search{Result: Result{Distance: 1}, o: o}
+	s := &Search{Result: Result{Distance: 1, Score: 1}, o: o}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if len(p.Codes) == 0 || len(g.entries) == 0 {
@@ -110,8 +122,22 @@ func (g *Gallery) Search(p match.Probe, o Options) *Search {
 	// the first template that matches, and the frame's own person is
 	// likeliest the nearest, so the looks go nearest first.
 	slices.SortStableFunc(s.near, func(a, b nearTemplate) int { return cmp.Compare(a.d, b.d) })
-	s.Result.Matched = s.Result.Distance < o.Threshold
+	s.Result.Score = o.Cohort.Scaled(s.Result.Distance)
+	s.Result.Matched = s.Result.Score < o.Threshold
 	return s
+}
+
+// looked takes a second look's distance d to near template n: where it
+// lowers the best distance, it is the score if lower than the score.
+func (s *Search) looked(d float64, n *nearTemplate) {
+	if d >= s.Result.Distance {
+		return
+	}
+	s.Result.Distance = d
+	if d < s.Result.Score {
+		s.Result.Score, s.Result.ID, s.Result.Badge = d, n.id, n.badge
+	}
+	s.Result.Matched = s.Result.Score < s.o.Threshold
 }
 
 // Again compares another coding of the searched frame (a tilt of the
@@ -125,12 +151,8 @@ func (s *Search) Again(p match.Probe) Result {
 	}
 	al := p.Aligner()
 	for i := range s.near {
-		n := &s.near[i]
-		if d := al.Distance(&n.t, s.o.MaxShift); d < s.Result.Distance {
-			s.Result.Distance, s.Result.ID, s.Result.Badge = d, n.id, n.badge
-		}
+		s.looked(al.Distance(&s.near[i].t, s.o.MaxShift), &s.near[i])
 	}
-	s.Result.Matched = s.Result.Distance < s.o.Threshold
 	return s.Result
 }
 
@@ -151,10 +173,7 @@ func (s *Search) AgainAt(k int, p match.Probe) Result {
 		return s.Result
 	}
 	n := &s.near[k]
-	if d := p.Aligner().Distance(&n.t, s.o.MaxShift); d < s.Result.Distance {
-		s.Result.Distance, s.Result.ID, s.Result.Badge = d, n.id, n.badge
-	}
-	s.Result.Matched = s.Result.Distance < s.o.Threshold
+	s.looked(p.Aligner().Distance(&n.t, s.o.MaxShift), n)
 	return s.Result
 }
 
