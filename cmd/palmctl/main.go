@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"eval":    {"measure recognition accuracy on an evaluation set (manifest.csv)", runEval},
 	"synth":   {"render an evaluation set of synthetic people's hands", runSynth},
 	"tail":    {"pool impostor distances of several sets into one impostor tail table", runTail},
+	"cohort":  {"code the cohort the reader scales each search by (biometric/cohort)", runCohort},
 	"qr":      {"decode QR codes from images; measure the reader on generated camera frames", runQR},
 	"boot":    {"simulated bootloader and supervisor: start palmd from A/B slots, restart it, watch it", runBoot},
 }
