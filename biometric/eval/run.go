@@ -73,6 +73,30 @@ type Options struct {
 	// tail (--tail) looks at every pair within match.SecondLook whatever
 	// this says.
 	Looks int
+	// Cohort, when set, scales each probe's first-search distances by
+	// its cohort (match.Cohort, against these templates: the shipped
+	// cohort, biometric/cohort), as a reader with a cohort does: every
+	// score, tail and rate of the run is of the scores
+	// (gallery.Result.Score). It needs the reader's look and grids, and
+	// a threshold (Threshold or SelfCalibrate) until the scores' tail is
+	// shipped.
+	Cohort []template.Template
+}
+
+// checkCohort refuses a cohort the run could not use as the reader does:
+// the cohort is measured on the capture as located, so the tilts' look,
+// which folds into that distance, and stacked frames are out; and the
+// shipped tails are of unscaled distances.
+func (o Options) checkCohort() error {
+	switch {
+	case o.Cohort == nil:
+		return nil
+	case o.Look != LookOutline || o.WholeCell || o.Stack:
+		return errors.New("eval: a cohort needs the reader's outline look and grids, and no stacking")
+	case o.Threshold <= 0 && !o.SelfCalibrate:
+		return errors.New("eval: a cohort's scores have no shipped tail yet: give a threshold or self-calibrate")
+	}
+	return nil
 }
 
 // looks is the outline look's bound of o.Looks.
@@ -207,8 +231,19 @@ type hand struct {
 	stacked []*stackedFrame
 	// views, where set, are what the probes' outline looks register
 	// instead of their outlines: a hand of stacked frames (stackedHands).
-	views   []palm.View
+	views []palm.View
+	// cohorts are the probes' cohorts (Options.Cohort; nil without one),
+	// computed once per probe, as a reader computes one per frame.
+	cohorts []match.Cohort
 	refused int // frames refused as presentation attacks
+}
+
+// cohort is probe i's cohort: the zero Cohort in a run without one.
+func (h *hand) cohort(i int) match.Cohort {
+	if i < len(h.cohorts) {
+		return h.cohorts[i]
+	}
+	return match.Cohort{}
 }
 
 // stackedFrame is a frame identified with its presentation's frames
@@ -225,6 +260,8 @@ type coder struct {
 	wholeCell bool
 	stack     bool // stack a presentation's frames (Options.Stack)
 	look      Look
+	cohort    []template.Template // Options.Cohort
+	maxShift  int
 }
 
 // look is what a probe's second look took to code: until each of its
@@ -313,6 +350,9 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	if err := o.checkStacking(); err != nil {
 		return nil, err
 	}
+	if err := o.checkCohort(); err != nil {
+		return nil, err
+	}
 	samples, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -322,7 +362,7 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 		return nil, err
 	}
 	defer ext.Close()
-	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look, stack: o.Stack}
+	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look, stack: o.Stack, cohort: o.Cohort, maxShift: o.MaxShift}
 	c := how
 	c.ext = ext
 	rep := &Report{}
@@ -464,6 +504,13 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		h.outlines = append(h.outlines, outline)
 		h.stacked = append(h.stacked, c.stacked(&st, outline, roi))
 		h.looks = append(h.looks, look)
+		if c.cohort != nil {
+			start := time.Now()
+			first := *probe
+			first.Tilted = nil
+			h.cohorts = append(h.cohorts, first.Aligner().Cohort(c.cohort, c.maxShift))
+			coding += time.Since(start)
+		}
 		times = append(times, coding)
 	}
 	return h, images, acquired, times, failed
@@ -516,23 +563,30 @@ func reference(o *palm.Outline) palm.Outline {
 	return palm.Outline{Pix: o.Pix, Place: o.Place}
 }
 
-// distance is a probe's best distance to a hand's enrolled templates,
-// with the outline look where c is not nil: each template the probe
-// comes within match.SecondLook of is compared again with the probe's
-// frame (outlined as o) registered onto that template's enrolment
-// (refs), as a reader's second look would.
-func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int) float64 {
-	d := 1.0
+// distance is a probe's score against a hand's enrolled templates, as a
+// search that found that hand would score it (gallery.Result.Score): the
+// best distance, scaled by the probe's cohort co, and with the outline
+// look where c is not nil: each template the probe comes within
+// match.SecondLook of is compared again with the probe's frame (outlined
+// as o) registered onto that template's enrolment (refs), as a reader's
+// second look would, and a look that lowers the best distance scores
+// unscaled.
+func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int, co match.Cohort) float64 {
+	first, looked := 1.0, 1.0
 	for j := range e.enrolled {
 		dj := probe.Distance(&e.enrolled[j], shift)
+		first = min(first, dj)
 		if c != nil && dj < match.SecondLook {
 			if p, ok := c.registered(o, e.refs[j]); ok {
-				dj = min(dj, p.Distance(&e.enrolled[j], shift))
+				looked = min(looked, p.Distance(&e.enrolled[j], shift))
 			}
 		}
-		d = min(d, dj)
 	}
-	return d
+	score := co.Scaled(first)
+	if looked < first {
+		score = min(score, looked)
+	}
+	return score
 }
 
 // parallel runs work(i) for every i in [0, n) on one goroutine per CPU;
@@ -610,7 +664,7 @@ func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 		if c != nil {
 			o = ph.outline(i)
 		}
-		s.Genuine = append(s.Genuine, distance(c, probe, o, ph, shift))
+		s.Genuine = append(s.Genuine, distance(c, probe, o, ph, shift, ph.cohort(i)))
 		others := rng.Perm(len(hands))
 		if impostors > 0 && impostors < len(others) {
 			others = others[:impostors+1]
@@ -620,7 +674,7 @@ func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 			if ei == pi || (impostors > 0 && n == impostors) {
 				continue
 			}
-			s.Impostor = append(s.Impostor, distance(c, probe, o, hands[ei], shift))
+			s.Impostor = append(s.Impostor, distance(c, probe, o, hands[ei], shift, ph.cohort(i)))
 			n++
 		}
 	}
@@ -749,7 +803,7 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 		for i, p := range h.probes {
 			r.Probes++
 			f := frame{probe: p, outline: h.outline(i)}
-			opts := gallery.Options{Shortlist: o.shortlist(), MaxShift: o.MaxShift}
+			opts := gallery.Options{Shortlist: o.shortlist(), MaxShift: o.MaxShift, Cohort: h.cohort(i)}
 			mated = append(mated, searchBoth(g, f, opts, h.key, ol))
 			opts.Exclude = h.key
 			nm := searchBoth(g, f, opts, h.key, ol)
@@ -761,6 +815,9 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 	}
 	r.FNIR, r.FPIR = rates(mated, nonMated, r.Threshold)
 	r.nearStats(near)
+	if o.Cohort != nil {
+		return nil // the shipped tail's thresholds are of unscaled distances
+	}
 	r.ByRate = map[string]IdentificationAt{}
 	for _, rate := range reportRates {
 		th := match.PalmTail.Threshold(rate)
@@ -789,7 +846,8 @@ type IdentificationAt struct {
 
 // searchOutcome is a search's best candidate, on the codes as located
 // and with the second look's (match.Probe.Tilted) beside them: the
-// distances and whether the candidate was the probe's own hand. The
+// scores (gallery.Result.Score: the distances, scaled where the run has
+// a cohort) and whether the candidate was the probe's own hand. The
 // second is the first where the first lies beyond match.SecondLook.
 type searchOutcome struct {
 	distance, second float64
@@ -900,13 +958,13 @@ func searchBoth(g *gallery.Gallery, f frame, o gallery.Options, key string, ol *
 	first.Tilted = nil
 	s := g.Search(first, o)
 	m := s.Result
-	out := searchOutcome{distance: m.Distance, second: m.Distance, own: m.ID == key, secondOwn: m.ID == key, near: len(s.Nearby())}
+	out := searchOutcome{distance: m.Score, second: m.Score, own: m.ID == key, secondOwn: m.ID == key, near: len(s.Nearby())}
 	for _, t := range f.probe.Tilted {
 		m = s.Again(t)
 	}
 	ol.again(s, f.outline, false)
 	m = s.Result
-	out.second, out.secondOwn = m.Distance, m.ID == key
+	out.second, out.secondOwn = m.Score, m.ID == key
 	return out
 }
 
@@ -967,7 +1025,7 @@ func (r *Report) timing(coding []time.Duration, hands []*hand, o Options, ol *ou
 	for _, h := range hands {
 		for j, p := range h.probes {
 			start := time.Now()
-			opts := gallery.Options{Threshold: r.Threshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift, Workers: 1}
+			opts := gallery.Options{Threshold: r.Threshold, Shortlist: o.shortlist(), MaxShift: o.MaxShift, Workers: 1, Cohort: h.cohort(j)}
 			res, looked, compared := search(g, frame{probe: p, outline: h.outline(j)}, opts, ol)
 			took := coding[i] + time.Since(start)
 			if looked {
@@ -1017,8 +1075,12 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 		r.NegAcquired++
 		k.Acquired++
 		al := ts.Aligner()
+		var co match.Cohort
+		if c.cohort != nil {
+			co = al.Cohort(c.cohort, o.MaxShift)
+		}
 		for _, h := range hands {
-			if distance(nil, al, nil, h, o.MaxShift) < r.Threshold {
+			if distance(nil, al, nil, h, o.MaxShift, co) < r.Threshold {
 				r.NegMatched++
 				k.Matched++
 				break
@@ -1110,6 +1172,7 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 func decide(g *gallery.Gallery, h *hand, frames []int, o gallery.Options, stacked float64, ol *outlineLook) (gallery.Result, bool) {
 	for _, i := range frames {
 		f, at := h.presented(i), o
+		at.Cohort = h.cohort(i)
 		if f.stacked {
 			at.Threshold = stacked
 		}

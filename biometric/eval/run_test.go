@@ -12,9 +12,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/recognize"
@@ -385,5 +387,97 @@ func TestCheckStacking(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), t.TempDir(), Options{StackedTail: true}, io.Discard); err == nil || !strings.Contains(err.Error(), "stacking") {
 		t.Errorf("Run with a stacked tail but no stacking: %v", err)
+	}
+}
+
+// TestRunCohort: a run with a cohort makes the same comparisons and
+// searches, each probe's scores scaled by its own cohort: a different
+// impostor sample, no shipped-tail rates (they are of distances), and
+// every probe's cohort computed. A cohort run without a threshold, or
+// with a look or stacking it cannot scale as the reader does, is refused.
+func TestRunCohort(t *testing.T) {
+	dir := writeSet(t, 5, 4)
+	co, err := cohort.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Enroll: 2, Threshold: 0.32, Rotations: []float64{0}, MaxShift: 2}
+	plain, err := Run(context.Background(), dir, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Cohort = co
+	scaled, err := Run(context.Background(), dir, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scaled.Genuine != plain.Genuine || scaled.Impostor != plain.Impostor || scaled.Probes != plain.Probes {
+		t.Fatalf("scaled run compared %d/%d over %d probes, plain %d/%d over %d", scaled.Genuine, scaled.Impostor, scaled.Probes, plain.Genuine, plain.Impostor, plain.Probes)
+	}
+	if slices.Equal(scaled.ImpostorDistances, plain.ImpostorDistances) {
+		t.Error("the cohort changed no impostor score")
+	}
+	if scaled.ByRate != nil || plain.ByRate == nil {
+		t.Errorf("shipped-tail rates: scaled %v, plain %v", scaled.ByRate, plain.ByRate)
+	}
+	for _, d := range scaled.ImpostorDistances {
+		if d < 0 || d > 1 {
+			t.Fatalf("impostor score %g outside [0, 1]", d)
+		}
+	}
+
+	for _, tc := range []struct {
+		name string
+		o    Options
+		ok   bool
+	}{
+		{"no cohort", Options{}, true},
+		{"threshold", Options{Cohort: co, Threshold: 0.2}, true},
+		{"self-calibrated", Options{Cohort: co, SelfCalibrate: true}, true},
+		{"the shipped tail", Options{Cohort: co}, false},
+		{"tilts", Options{Cohort: co, Threshold: 0.2, Look: LookTilts}, false},
+		{"whole cells", Options{Cohort: co, Threshold: 0.2, WholeCell: true}, false},
+		{"stacked", Options{Cohort: co, Threshold: 0.2, Stack: true}, false},
+	} {
+		if err := tc.o.checkCohort(); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if _, err := Run(context.Background(), dir, Options{Enroll: 2, Cohort: co}, io.Discard); err == nil || !strings.Contains(err.Error(), "cohort") {
+		t.Errorf("a cohort run at the shipped tail: %v", err)
+	}
+}
+
+// TestCohortScoresAProbe: the score compareHand gives a pair is the
+// first comparison's distance scaled by the probe's own cohort, computed
+// here from the shipped cohort's templates one by one.
+func TestCohortScoresAProbe(t *testing.T) {
+	dir := writeSet(t, 3, 3)
+	co, err := cohort.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	how := coder{rot: []float64{0}, look: LookOutline, cohort: co, maxShift: 2}
+	hands, _ := collect(context.Background(), dir, samples, 2, how, &Report{}, io.Discard)
+	h := hands[0]
+	if len(h.cohorts) != len(h.probes) || len(h.probes) == 0 {
+		t.Fatalf("%d cohorts for %d probes", len(h.cohorts), len(h.probes))
+	}
+	var d []float64
+	for i := range co {
+		d = append(d, h.probes[0].Distance(&co[i], 2))
+	}
+	want := match.NewCohort(d)
+	if h.cohort(0) != want {
+		t.Fatalf("probe's cohort %+v, want %+v", h.cohort(0), want)
+	}
+	raw := h.probes[0].Distance(&hands[1].enrolled[0], 2)
+	raw = min(raw, h.probes[0].Distance(&hands[1].enrolled[1], 2))
+	if got := distance(nil, h.probes[0].Aligner(), nil, hands[1], 2, want); got != want.Scaled(raw) {
+		t.Errorf("impostor score %g, want %g scaled to %g", raw, got, want.Scaled(raw))
 	}
 }

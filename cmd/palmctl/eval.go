@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/eval"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
@@ -50,6 +51,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shortlist := fs.Int("shortlist", gallery.DefaultShortlist, "templates a search's coarse pass keeps for the fine comparison (0: compare every template)")
 	stackedTail := fs.Bool("stacked-tail", false, "with --stack, also measure the impostor tail of the presentations' stacked frames against every other hand, and print it as the Go literal of match.StackedTail")
 	stack := fs.Bool("stack", false, "identify a presentation's later frames averaged with the ones before (palm.Stack), at the stacked frames' tail's threshold; the reader decides each frame alone")
+	useCohort := fs.Bool("cohort", false, "scale each probe's first-search distances by its cohort, the shipped one (biometric/cohort), as a reader with a cohort does; needs --threshold or --self-calibrate")
 	looks := fs.Int("looks", recognize.MaxLooks, "templates a frame's outline look takes, the nearest of those its search came near (0: all of them); --tail's table takes all")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -66,9 +68,16 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	rep, err := eval.Run(ctx, fs.Arg(0), eval.Options{
+	opts := eval.Options{
 		Enroll: *enroll, Threshold: *threshold, FMR: *fmr, FPIR: *fpir, SelfCalibrate: *self, Frames: *frames, Rotations: rots, MaxShift: *maxShift, WholeCell: *wholeCell, Impostors: *impostors, Look: look, Shortlist: *shortlist, Looks: *looks, Stack: *stack, StackedTail: *stackedTail,
-	}, stderr)
+	}
+	if *useCohort {
+		if opts.Cohort, err = cohort.Templates(); err != nil {
+			fmt.Fprintln(stderr, "palmctl eval:", err)
+			return 1
+		}
+	}
+	rep, err := eval.Run(ctx, fs.Arg(0), opts, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
 		return 1
