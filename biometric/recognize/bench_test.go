@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
@@ -22,7 +23,18 @@ import (
 // enrolled palm in, the decision out (locating, the presentation-attack
 // checks, coding at features.ProbeRotations, the search).
 func BenchmarkPresentation10k(b *testing.B) {
-	benchmarkPresentation(b, &flatTail, true)
+	benchmarkPresentation(b, &flatTail, true, nil)
+}
+
+// BenchmarkPresentationCohort10k is BenchmarkPresentation10k with the
+// frame's search scaled by its cohort (Config.Cohort, the shipped one):
+// what the cohort's comparisons add to a decision.
+func BenchmarkPresentationCohort10k(b *testing.B) {
+	co, err := cohort.Templates()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkPresentation(b, &flatTail, true, co)
 }
 
 // BenchmarkSecondLook10k is BenchmarkPresentation10k for a frame that
@@ -33,10 +45,10 @@ func BenchmarkPresentation10k(b *testing.B) {
 // decided unmatched.
 func BenchmarkSecondLook10k(b *testing.B) {
 	strict := match.Tail{Line: match.Calibration{Distance: 0.01, Z: -1.28, Slope: 1000}}
-	benchmarkPresentation(b, &strict, false)
+	benchmarkPresentation(b, &strict, false, nil)
 }
 
-func benchmarkPresentation(b *testing.B, tail *match.Tail, matched bool) {
+func benchmarkPresentation(b *testing.B, tail *match.Tail, matched bool, co []template.Template) {
 	me := palmtest.NewHand(3)
 	g := enrolled(b, me)
 	rng := rand.New(rand.NewPCG(5, 5))
@@ -45,7 +57,7 @@ func benchmarkPresentation(b *testing.B, tail *match.Tail, matched bool) {
 		id := templatetest.NewIdentity(rng)
 		_ = g.Put(gallery.Person{ID: fmt.Sprint(i), Badge: "x", Templates: []template.Template{id.Capture(rng, 0.1, 1), id.Capture(rng, 0.1, 1)}})
 	}
-	r, err := New(Config{Tail: tail, Frames: 1}, g)
+	r, err := New(Config{Tail: tail, Frames: 1, Cohort: co}, g)
 	if err != nil {
 		b.Fatal(err)
 	}

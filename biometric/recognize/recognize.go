@@ -23,6 +23,7 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // Config sets a Reader up.
@@ -44,6 +45,11 @@ type Config struct {
 	Frames int
 	// Tail turns the rate into a threshold; default match.PalmTail.
 	Tail *match.Tail
+	// Cohort, when set, scales each frame's search by the frame's cohort
+	// against these templates (match.Cohort; the shipped cohort is
+	// biometric/cohort's): the threshold then meets scores, so Tail must
+	// be the scores' tail, measured with the same cohort (ErrCohortTail).
+	Cohort []template.Template
 	// Locate bounds a usable frame; default palm.DefaultConfig.
 	Locate *palm.Config
 }
@@ -70,6 +76,10 @@ type Reader struct {
 // ErrGallery is returned by New without a gallery.
 var ErrGallery = errors.New("recognize: no gallery")
 
+// ErrCohortTail is returned by New for a cohort without a Tail: the
+// default tail (match.PalmTail) is of unscaled distances.
+var ErrCohortTail = errors.New("recognize: a cohort needs the tail of its scores")
+
 // New returns a Reader identifying against g; Close releases it.
 func New(cfg Config, g *gallery.Gallery) (*Reader, error) {
 	if g == nil {
@@ -80,6 +90,9 @@ func New(cfg Config, g *gallery.Gallery) (*Reader, error) {
 	}
 	if cfg.Frames <= 0 {
 		cfg.Frames = 3
+	}
+	if cfg.Cohort != nil && cfg.Tail == nil {
+		return nil, ErrCohortTail
 	}
 	if cfg.Tail == nil {
 		cfg.Tail = &match.PalmTail
@@ -171,8 +184,17 @@ func (r *Reader) Offer(frame *image.Gray) (Outcome, error) {
 }
 
 func (r *Reader) search(probe match.Probe) *gallery.Search {
-	return r.gal.Search(probe, gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist})
+	o := gallery.Options{Threshold: r.Threshold(), Shortlist: gallery.DefaultShortlist, MaxShift: cohortShift}
+	if r.cfg.Cohort != nil {
+		o.Cohort = probe.Aligner().Cohort(r.cfg.Cohort, cohortShift)
+	}
+	return r.gal.Search(probe, o)
 }
+
+// cohortShift is the shift search of a frame's search, and of its
+// comparisons with its cohort, which must be compared as the search
+// compares.
+const cohortShift = 2
 
 // lookAgain is the second look at a frame whose search came near someone
 // but matched no one: the frame's hand outlined once, registered onto the

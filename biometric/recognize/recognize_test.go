@@ -1,10 +1,12 @@
 package recognize
 
 import (
+	"errors"
 	"image"
 	"math"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/features"
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
@@ -126,5 +128,52 @@ func TestFalsePositiveRateFollowsTheGallery(t *testing.T) {
 	}
 	if large := r.Threshold(); !(large < small) {
 		t.Errorf("1,000 templates: %.4f, one: %.4f", large, small)
+	}
+}
+
+// TestCohortScalesTheFrame: with a cohort a frame's decision is its
+// search's distance scaled by the frame's own cohort, computed here
+// independently from the cohort's templates; a cohort without the tail
+// of its scores is refused.
+func TestCohortScalesTheFrame(t *testing.T) {
+	co, err := cohort.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := palmtest.NewHand(3)
+	if _, err := New(Config{Cohort: co}, enrolled(t, me)); !errors.Is(err, ErrCohortTail) {
+		t.Fatalf("a cohort at the default tail: %v", err)
+	}
+	r, err := New(Config{Tail: &flatTail, Cohort: co}, enrolled(t, me))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	frame := me.Render(palmtest.Pose{Deg: 6, Scale: 155, CX: 325, CY: 300}, 2)
+	out, err := r.Offer(frame)
+	if err != nil || !out.Decided {
+		t.Fatalf("the enrolled palm: %+v, %v", out, err)
+	}
+
+	ext, err := features.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		t.Fatalf("frame not located: %v", err)
+	}
+	probe, err := ext.Probe(obs.ROI, features.ProbeRotations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d []float64
+	for i := range co {
+		d = append(d, probe.Distance(&co[i], 2))
+	}
+	own := match.NewCohort(d)
+	if res := out.Result; res.Score != own.Scaled(res.Distance) || res.Score == res.Distance || res.Matched != (res.Score < r.Threshold()) {
+		t.Errorf("decision %+v: want its distance scaled by the frame's cohort %+v to %.4f", res, own, own.Scaled(res.Distance))
 	}
 }
