@@ -174,6 +174,10 @@ type Report struct {
 	// ByRate is FNIR and FPIR at the shipped tail's threshold for each of
 	// reportRates (per comparison).
 	ByRate map[string]IdentificationAt
+	// Cohort says the run's scores are scaled by each probe's cohort
+	// (Options.Cohort): its tail and thresholds are of scores, not of the
+	// distances the shipped tail holds.
+	Cohort bool
 	// NearShare is the share of non-mated searches (a person not
 	// enrolled) that came within match.SecondLook of some template, and
 	// NearP95 and NearMax how many templates such a search came that near:
@@ -365,7 +369,7 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	how := coder{rot: o.Rotations, wholeCell: o.WholeCell, look: o.Look, stack: o.Stack, cohort: o.Cohort, maxShift: o.MaxShift}
 	c := how
 	c.ext = ext
-	rep := &Report{}
+	rep := &Report{Cohort: o.Cohort != nil}
 	hands, times := collect(ctx, dir, samples, o.Enroll, how, rep, warn)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("eval: coding the images: %w", err)

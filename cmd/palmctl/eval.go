@@ -108,6 +108,9 @@ func printReport(w io.Writer, r *eval.Report) {
 	fmt.Fprintf(w, "bona fide refused      %d as presentation attacks (BPCER %s)\n", r.BonaFideRefused, pct(r.BPCER))
 	fmt.Fprintf(w, "hands                  %d (failed to enrol %d), probes %d\n", r.Hands, r.FailedToEnroll, r.Probes)
 	fmt.Fprintf(w, "comparisons            genuine %d, impostor %d\n", r.Genuine, r.Impostor)
+	if r.Cohort {
+		fmt.Fprintln(w, "scores                 each probe's distances scaled by its cohort (biometric/cohort): the figures below are of scores")
+	}
 	fmt.Fprintf(w, "EER                    %s at distance %.4f\n", pct(r.EER), r.EERThreshold)
 	for _, k := range []string{"1e-03", "1e-04", "1e-05"} {
 		if v := r.FNMR[k]; v != nil {
@@ -145,7 +148,11 @@ func printReport(w io.Writer, r *eval.Report) {
 			fmt.Fprintf(w, "stacked impostors      at %.0e of %d pairs: %.4f stacked, %.4f the same frames alone (first search)\n", q.FMR, q.Pairs, q.Stacked, q.Alone)
 		}
 	}
-	if t := r.Tail; t != nil && len(t.Points) > 0 {
+	if t := r.Tail; t != nil && len(t.Points) > 0 && r.Cohort {
+		last := t.Points[len(t.Points)-1]
+		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (scores: no shipped table)\n",
+			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9))
+	} else if t != nil && len(t.Points) > 0 {
 		last := t.Points[len(t.Points)-1]
 		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
 			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), match.PalmTail.Threshold(1e-6), match.PalmTail.Threshold(1e-9))
