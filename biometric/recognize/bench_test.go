@@ -135,3 +135,39 @@ func BenchmarkLook(b *testing.B) {
 	b.ReportMetric(float64(took[(len(took)-1)*95/100])/1e6, "p95-ms")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkCohort is what the cohort adds to each frame's search, one
+// core: the frame's probe aligned with each of the shipped cohort's
+// templates as a search aligns them, and their mean and spread.
+func BenchmarkCohort(b *testing.B) {
+	co, err := cohort.Templates()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ext, err := features.NewExtractor()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ext.Close()
+	frame := palmtest.NewHand(3).Render(palmtest.Pose{Deg: 9, Scale: 160, CX: 330, CY: 300}, 2)
+	obs, err := palm.NewLocator(palm.DefaultConfig).Locate(frame)
+	if err != nil || !obs.Good() {
+		b.Fatalf("locating: %v %v", obs.Hints, err)
+	}
+	probe, err := ext.Probe(obs.ROI, features.ProbeRotations)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var took []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if c := probe.Aligner().Cohort(co, cohortShift); c.Spread <= 0 {
+			b.Fatalf("no cohort: %+v", c)
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2])/1e6, "median-ms")
+	b.ReportMetric(float64(took[(len(took)-1)*95/100])/1e6, "p95-ms")
+	b.ReportMetric(0, "ns/op")
+}
