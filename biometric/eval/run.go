@@ -34,7 +34,7 @@ type Options struct {
 	// gallery's templates (and a presentation's frames) as palmd does.
 	FPIR float64
 	// SelfCalibrate takes the threshold from this set's own impostor
-	// tail instead of the shipped one (match.PalmTail).
+	// tail instead of the shipped one (Options.tail).
 	SelfCalibrate bool
 	Rotations     []float64
 	MaxShift      int
@@ -74,29 +74,31 @@ type Options struct {
 	// this says.
 	Looks int
 	// Cohort, when set, scales each probe's first-search distances by
-	// its cohort (match.Cohort, against these templates: the shipped
-	// cohort, biometric/cohort), as a reader with a cohort does: every
-	// score, tail and rate of the run is of the scores
-	// (gallery.Result.Score). It needs the reader's look and grids, and
-	// a threshold (Threshold or SelfCalibrate) until the scores' tail is
-	// shipped.
+	// its cohort (match.Cohort, against these templates: the reader's is
+	// biometric/cohort's), as the reader does: every score, tail and rate
+	// of the run is of the scores (gallery.Result.Score), and the shipped
+	// tail is match.PalmCohortTail. Without it the run measures the
+	// distances, at match.PalmTail. It needs the reader's look and grids.
 	Cohort []template.Template
 }
 
 // checkCohort refuses a cohort the run could not use as the reader does:
 // the cohort is measured on the capture as located, so the tilts' look,
-// which folds into that distance, and stacked frames are out; and the
-// shipped tails are of unscaled distances.
+// which folds into that distance, and stacked frames are out.
 func (o Options) checkCohort() error {
-	switch {
-	case o.Cohort == nil:
-		return nil
-	case o.Look != LookOutline || o.WholeCell || o.Stack:
-		return errors.New("eval: a cohort needs the reader's outline look and grids, and no stacking")
-	case o.Threshold <= 0 && !o.SelfCalibrate:
-		return errors.New("eval: a cohort's scores have no shipped tail yet: give a threshold or self-calibrate")
+	if o.Cohort != nil && (o.Look != LookOutline || o.WholeCell || o.Stack) {
+		return errors.New("eval: a cohort needs the reader's outline look and grids, and no stacking (measure those without the cohort)")
 	}
 	return nil
+}
+
+// tail is the shipped tail of what the run scores: match.PalmCohortTail
+// with a cohort, match.PalmTail of distances without.
+func (o Options) tail() match.Tail {
+	if o.Cohort != nil {
+		return match.PalmCohortTail
+	}
+	return match.PalmTail
 }
 
 // looks is the outline look's bound of o.Looks.
@@ -175,8 +177,8 @@ type Report struct {
 	// reportRates (per comparison).
 	ByRate map[string]IdentificationAt
 	// Cohort says the run's scores are scaled by each probe's cohort
-	// (Options.Cohort): its tail and thresholds are of scores, not of the
-	// distances the shipped tail holds.
+	// (Options.Cohort): its tail and thresholds are of scores, and the
+	// shipped tail they compare with is match.PalmCohortTail.
 	Cohort bool
 	// NearShare is the share of non-mated searches (a person not
 	// enrolled) that came within match.SecondLook of some template, and
@@ -714,7 +716,7 @@ func (r *Report) finish(ctx context.Context, s Scores, hands []*hand, o Options,
 		r.Threshold = r.Tail.Threshold(o.rate(hands, 1))
 	default:
 		r.Rate = o.rate(hands, 1)
-		r.Threshold = match.PalmTail.Threshold(r.Rate)
+		r.Threshold = o.tail().Threshold(r.Rate)
 	}
 	r.ObservedFMR = s.FMR(r.Threshold)
 	if err := r.identification(ctx, hands, o, ol); err != nil {
@@ -819,12 +821,9 @@ func (r *Report) identification(ctx context.Context, hands []*hand, o Options, o
 	}
 	r.FNIR, r.FPIR = rates(mated, nonMated, r.Threshold)
 	r.nearStats(near)
-	if o.Cohort != nil {
-		return nil // the shipped tail's thresholds are of unscaled distances
-	}
 	r.ByRate = map[string]IdentificationAt{}
 	for _, rate := range reportRates {
-		th := match.PalmTail.Threshold(rate)
+		th := o.tail().Threshold(rate)
 		fnir, fpir := rates(mated, nonMated, th)
 		r.ByRate[fmt.Sprintf("%.0e", rate)] = IdentificationAt{Threshold: th, FNIR: fnir, FPIR: fpir}
 	}
@@ -1133,7 +1132,7 @@ func (r *Report) presentations(hands []*hand, o Options, ol *outlineLook) {
 		r.PresStackedThreshold = r.Threshold
 	}
 	if o.Threshold == 0 {
-		tail, stacked := match.PalmTail, match.PalmStackedTail
+		tail, stacked := o.tail(), match.PalmStackedTail
 		if o.SelfCalibrate && r.Tail != nil {
 			tail, stacked = *r.Tail, *r.Tail
 			if r.StackedTail != nil {

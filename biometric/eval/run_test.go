@@ -392,9 +392,9 @@ func TestCheckStacking(t *testing.T) {
 
 // TestRunCohort: a run with a cohort makes the same comparisons and
 // searches, each probe's scores scaled by its own cohort: a different
-// impostor sample, no shipped-tail rates (they are of distances), and
-// every probe's cohort computed. A cohort run without a threshold, or
-// with a look or stacking it cannot scale as the reader does, is refused.
+// impostor sample, and the shipped rates and default threshold from the
+// scores' tail (match.PalmCohortTail). A cohort run with a look or
+// stacking it cannot scale as the reader does is refused.
 func TestRunCohort(t *testing.T) {
 	dir := writeSet(t, 5, 4)
 	co, err := cohort.Templates()
@@ -417,8 +417,11 @@ func TestRunCohort(t *testing.T) {
 	if slices.Equal(scaled.ImpostorDistances, plain.ImpostorDistances) {
 		t.Error("the cohort changed no impostor score")
 	}
-	if scaled.ByRate != nil || plain.ByRate == nil {
-		t.Errorf("shipped-tail rates: scaled %v, plain %v", scaled.ByRate, plain.ByRate)
+	if got, want := scaled.ByRate["1e-09"].Threshold, match.PalmCohortTail.Threshold(1e-9); got != want {
+		t.Errorf("scaled run's 1e-9 threshold %.4f, want the scores' tail's %.4f", got, want)
+	}
+	if got, want := plain.ByRate["1e-09"].Threshold, match.PalmTail.Threshold(1e-9); got != want {
+		t.Errorf("plain run's 1e-9 threshold %.4f, want the distances' tail's %.4f", got, want)
 	}
 	for _, d := range scaled.ImpostorDistances {
 		if d < 0 || d > 1 {
@@ -434,7 +437,7 @@ func TestRunCohort(t *testing.T) {
 		{"no cohort", Options{}, true},
 		{"threshold", Options{Cohort: co, Threshold: 0.2}, true},
 		{"self-calibrated", Options{Cohort: co, SelfCalibrate: true}, true},
-		{"the shipped tail", Options{Cohort: co}, false},
+		{"the shipped tail", Options{Cohort: co}, true},
 		{"tilts", Options{Cohort: co, Threshold: 0.2, Look: LookTilts}, false},
 		{"whole cells", Options{Cohort: co, Threshold: 0.2, WholeCell: true}, false},
 		{"stacked", Options{Cohort: co, Threshold: 0.2, Stack: true}, false},
@@ -443,8 +446,15 @@ func TestRunCohort(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
-	if _, err := Run(context.Background(), dir, Options{Enroll: 2, Cohort: co}, io.Discard); err == nil || !strings.Contains(err.Error(), "cohort") {
-		t.Errorf("a cohort run at the shipped tail: %v", err)
+	def, err := Run(context.Background(), dir, Options{Enroll: 2, Rotations: []float64{0}, MaxShift: 2, FPIR: 1e-5, Cohort: co}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := match.PalmCohortTail.Threshold(def.Rate); def.Threshold != want || def.Rate == 0 {
+		t.Errorf("default threshold %.4f for %g, want the scores' tail's %.4f", def.Threshold, def.Rate, want)
+	}
+	if _, err := Run(context.Background(), dir, Options{Enroll: 2, Cohort: co, Look: LookTilts}, io.Discard); err == nil || !strings.Contains(err.Error(), "cohort") {
+		t.Errorf("a cohort run with the tilts' look: %v", err)
 	}
 }
 

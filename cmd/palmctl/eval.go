@@ -36,10 +36,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprintln(stderr, evalUsage) }
 	enroll := fs.Int("enroll", 2, "captures per hand to enrol")
 	threshold := fs.Float64("threshold", 0, "decision threshold (0: set for --fpir or --fmr)")
-	fmr := fs.Float64("fmr", 0, "per-comparison false-match rate the threshold is set for, through the shipped impostor tail (match.PalmTail); 0: --fpir")
+	fmr := fs.Float64("fmr", 0, "per-comparison false-match rate the threshold is set for, through the shipped impostor tail (match.PalmCohortTail, or match.PalmTail with --cohort=false); 0: --fpir")
 	fpir := fs.Float64("fpir", 1e-5, "false positive identifications per search the threshold is set for, divided among the gallery's templates as palmd does (its default operating point)")
 	self := fs.Bool("self-calibrate", false, "set the threshold from this set's own impostor tail instead of the shipped one")
-	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of match.PalmTail")
+	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of a match.Tail")
 	tailOut := fs.String("tail-out", "", "also write the impostor distances the tail is measured from to this file, for palmctl tail to pool with other sets'")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
@@ -51,7 +51,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shortlist := fs.Int("shortlist", gallery.DefaultShortlist, "templates a search's coarse pass keeps for the fine comparison (0: compare every template)")
 	stackedTail := fs.Bool("stacked-tail", false, "with --stack, also measure the impostor tail of the presentations' stacked frames against every other hand, and print it as the Go literal of match.StackedTail")
 	stack := fs.Bool("stack", false, "identify a presentation's later frames averaged with the ones before (palm.Stack), at the stacked frames' tail's threshold; the reader decides each frame alone")
-	useCohort := fs.Bool("cohort", false, "scale each probe's first-search distances by its cohort, the shipped one (biometric/cohort), as a reader with a cohort does; needs --threshold or --self-calibrate")
+	useCohort := fs.Bool("cohort", true, "scale each probe's first-search distances by its cohort (biometric/cohort) and set the threshold from match.PalmCohortTail, as the reader does; --cohort=false measures the distances, at match.PalmTail (and is needed for --look tilts|both, --whole-cell and --stack)")
 	looks := fs.Int("looks", recognize.MaxLooks, "templates a frame's outline look takes, the nearest of those its search came near (0: all of them); --tail's table takes all")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -97,7 +97,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "var StackedTail = %#v\n", *rep.StackedTail)
 	}
 	if *tail && rep.Tail != nil {
-		fmt.Fprintf(stdout, "var PalmTail = %#v\n", *rep.Tail)
+		name := "PalmTail"
+		if rep.Cohort {
+			name = "PalmCohortTail"
+		}
+		fmt.Fprintf(stdout, "var %s = %#v\n", name, *rep.Tail)
 	}
 	return 0
 }
@@ -109,7 +113,7 @@ func printReport(w io.Writer, r *eval.Report) {
 	fmt.Fprintf(w, "hands                  %d (failed to enrol %d), probes %d\n", r.Hands, r.FailedToEnroll, r.Probes)
 	fmt.Fprintf(w, "comparisons            genuine %d, impostor %d\n", r.Genuine, r.Impostor)
 	if r.Cohort {
-		fmt.Fprintln(w, "scores                 each probe's distances scaled by its cohort (biometric/cohort): the figures below are of scores")
+		fmt.Fprintln(w, "scores                 each probe's distances scaled by its cohort (biometric/cohort), as the reader's: the figures below are of scores")
 	}
 	fmt.Fprintf(w, "EER                    %s at distance %.4f\n", pct(r.EER), r.EERThreshold)
 	for _, k := range []string{"1e-03", "1e-04", "1e-05"} {
@@ -148,14 +152,14 @@ func printReport(w io.Writer, r *eval.Report) {
 			fmt.Fprintf(w, "stacked impostors      at %.0e of %d pairs: %.4f stacked, %.4f the same frames alone (first search)\n", q.FMR, q.Pairs, q.Stacked, q.Alone)
 		}
 	}
-	if t := r.Tail; t != nil && len(t.Points) > 0 && r.Cohort {
-		last := t.Points[len(t.Points)-1]
-		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (scores: no shipped table)\n",
-			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9))
-	} else if t != nil && len(t.Points) > 0 {
+	if t := r.Tail; t != nil && len(t.Points) > 0 {
+		shipped := match.PalmTail
+		if r.Cohort {
+			shipped = match.PalmCohortTail
+		}
 		last := t.Points[len(t.Points)-1]
 		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
-			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), match.PalmTail.Threshold(1e-6), match.PalmTail.Threshold(1e-9))
+			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), shipped.Threshold(1e-6), shipped.Threshold(1e-9))
 	}
 	if t := r.StackedTail; t != nil && len(t.Points) > 0 {
 		last := t.Points[len(t.Points)-1]

@@ -68,9 +68,13 @@ func TestEvalCommand(t *testing.T) {
 	if code := dispatch(context.Background(), []string{"eval", "--cohort", "--threshold", "0.32", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "scaled by its cohort") {
 		t.Fatalf("--cohort: %d %q", code, out.String())
 	}
+	out.Reset()
+	if code := dispatch(context.Background(), []string{"eval", "--cohort=false", "--threshold", "0.32", dir}, &out, &errb); code != 0 || strings.Contains(out.String(), "cohort") {
+		t.Fatalf("--cohort=false: %d %q", code, out.String())
+	}
 	errb.Reset()
-	if code := dispatch(context.Background(), []string{"eval", "--cohort", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "cohort") {
-		t.Errorf("--cohort at the shipped tail: exit %d, %q", code, errb.String())
+	if code := dispatch(context.Background(), []string{"eval", "--stack", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "cohort") {
+		t.Errorf("--stack with the cohort: exit %d, %q", code, errb.String())
 	}
 	if code := dispatch(context.Background(), []string{"eval", t.TempDir()}, &out, &errb); code != 1 {
 		t.Errorf("a directory without manifest: exit %d", code)
