@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/drivers/badge/wiegandreader"
@@ -276,7 +277,14 @@ func (r *reader) camera(cfg *localconfig.Config, dir *people.Directory, log *slo
 	default:
 		return nil, nil
 	}
-	rc := recognize.Config{FalseMatchRate: cfg.Recognition.FalseMatchRate}
+	// Each frame's search is scaled by the frame's cohort, against the
+	// shipped one, and decided at its scores' tail (README, "The probe's
+	// cohort").
+	co, err := cohort.Templates()
+	if err != nil {
+		return nil, fmt.Errorf("recognition: %w", err)
+	}
+	rc := recognize.Config{FalseMatchRate: cfg.Recognition.FalseMatchRate, Cohort: co, Tail: &match.PalmCohortTail}
 	if rc.FalseMatchRate == 0 {
 		rc.FalsePositiveRate = cmp.Or(cfg.Recognition.FalsePositiveRate, defaultFalsePositiveRate)
 	}
