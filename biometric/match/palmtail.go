@@ -1,7 +1,10 @@
 package match
 
-// PalmTail is the impostor tail readers set their threshold from
-// (PalmTail.Threshold(rate)): the strictest of the tails measured on the
+// PalmTail is the impostor tail of distances, as a search compares
+// them before any cohort scales them (PalmTail.Threshold(rate)): the
+// enrolment's duplicate check sets its threshold from it, and palmctl
+// eval --cohort=false measures against it; the door's threshold comes
+// from PalmCohortTail. It is the strictest of the tails measured on the
 // wide and the narrow synthetic populations. The narrow one (one hand
 // model) has the heavier tail at every rate both show (at 2e-5, 0.2244
 // against 0.2662): similar hands are likelier to match each other, so
@@ -45,7 +48,7 @@ var PalmStackedTail = Strictest(PalmTail, StackedTail)
 // version 4):
 //
 //	palmctl synth --out cal --people 500 --hands 2 --captures 8 --negatives 0 --seed 1001 --population wide
-//	palmctl eval --impostors 250 --tail cal
+//	palmctl eval --cohort=false --impostors 250 --tail cal
 var WideTail = Tail{
 	Comparisons: 1469500,
 	Points: []TailPoint{
@@ -79,8 +82,8 @@ var WideTail = Tail{
 //	palmctl synth --out caln600 --people 600 --hands 2 --captures 4 --negatives 0 --seed 1003 --population narrow
 //	palmctl synth --out n4010   --people 150 --hands 2 --captures 8 --negatives 0 --seed 4010 --population narrow
 //	palmctl synth --out n4011   --people 150 --hands 2 --captures 8 --negatives 0 --seed 4011 --population narrow
-//	palmctl eval --impostors 0 --tail-out S.imp S      (S: caln, n4010, n4011)
-//	palmctl eval --impostors 600 --tail-out caln600.imp caln600
+//	palmctl eval --cohort=false --impostors 0 --tail-out S.imp S      (S: caln, n4010, n4011)
+//	palmctl eval --cohort=false --impostors 600 --tail-out caln600.imp caln600
 //	palmctl tail caln.imp caln600.imp n4010.imp n4011.imp
 var NarrowTail = Tail{
 	Comparisons: 4672201,
@@ -107,7 +110,7 @@ var NarrowTail = Tail{
 // comparisons, measured down to 5e-5:
 //
 //	palmctl synth --out presn --people 150 --hands 2 --captures 5 --frames 3 --seed 4008 --population narrow
-//	palmctl eval --impostors 1 --stack --stacked-tail presn
+//	palmctl eval --cohort=false --impostors 1 --stack --stacked-tail presn
 var StackedTail = Tail{
 	Comparisons: 537901,
 	Points: []TailPoint{
