@@ -117,7 +117,8 @@ func Threshold(tail match.Tail, rate float64, frames int) float64 {
 	return tail.Threshold(rate / float64(max(1, frames)))
 }
 
-// Threshold is the distance this Reader matches below (with
+// Threshold is the score (gallery.Result.Score: the distance, scaled
+// where the Reader has a cohort) this Reader matches below (with
 // FalsePositiveRate set, for the gallery as it is now).
 func (r *Reader) Threshold() float64 {
 	if r.cfg.FalsePositiveRate > 0 {
