@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/template"
 )
@@ -20,8 +21,8 @@ func TestShippedCohort(t *testing.T) {
 		t.Fatalf("%d templates shipped, want %d", len(ts), match.CohortSize)
 	}
 	for i := range ts {
-		if v := ts[i].Valid(); v < match.MinOverlap*2 {
-			t.Errorf("template %d has %d valid cells, below enrolment's %d", i, v, match.MinOverlap*2)
+		if v := ts[i].Valid(); v < enroll.MinValid {
+			t.Errorf("template %d has %d valid cells, below enrolment's %d", i, v, enroll.MinValid)
 		}
 		if ts[i].Outline != nil {
 			t.Errorf("template %d carries an outline", i)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/palmd/palmd/biometric/enroll"
 	"github.com/palmd/palmd/biometric/features"
-	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/palm"
 	"github.com/palmd/palmd/biometric/synth"
 	"github.com/palmd/palmd/biometric/template"
@@ -46,7 +46,7 @@ func Generate(ctx context.Context, n int) ([]template.Template, error) {
 			continue
 		}
 		probe, err := ext.Probe(obs.ROI, features.ProbeRotations)
-		if err != nil || probe.AsCut().Valid() < match.MinOverlap*2 {
+		if err != nil || probe.AsCut().Valid() < enroll.MinValid {
 			continue
 		}
 		t := *probe.AsCut()

@@ -29,6 +29,11 @@ type Config struct {
 	LookAgain func(frame *image.Gray, obs palm.Observation, s *gallery.Search) (gallery.Result, error)
 }
 
+// MinValid is the fewest valid cells an enrolment capture's code needs:
+// twice what a comparison needs (match.MinOverlap), so that a probe that
+// shows another part of the palm still overlaps it enough to compare.
+const MinValid = match.MinOverlap * 2
+
 // Errors that end an enrolment.
 var (
 	ErrFailedToEnrol = errors.New("enroll: failure to enrol: no usable captures within the attempts allowed")
@@ -93,7 +98,7 @@ func (s *Session) add(frame *image.Gray) (Step, error) {
 	// Coded and compared as the reader does (features.Extractor.Probe),
 	// so that the agreement and duplicate checks see what the door will.
 	probe, err := s.ext.Probe(obs.ROI, features.ProbeRotations)
-	if err != nil || probe.AsCut().Valid() < match.MinOverlap*2 {
+	if err != nil || probe.AsCut().Valid() < MinValid {
 		return Step{Accepted: len(s.captures)}, nil
 	}
 	// A capture that disagrees with the first is a different hand (or a

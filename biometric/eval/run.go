@@ -512,9 +512,7 @@ func codeHand(dir, key string, g []Sample, enroll int, c *coder) (h *hand, image
 		h.looks = append(h.looks, look)
 		if c.cohort != nil {
 			start := time.Now()
-			first := *probe
-			first.Tilted = nil
-			h.cohorts = append(h.cohorts, first.Aligner().Cohort(c.cohort, c.maxShift))
+			h.cohorts = append(h.cohorts, probe.Aligner().Cohort(c.cohort, c.maxShift))
 			coding += time.Since(start)
 		}
 		times = append(times, coding)

@@ -79,16 +79,6 @@ func (c Cohort) Scaled(d float64) float64 {
 	return min(1, max(0, cohortMean+(d-c.Mean)/c.scale()))
 }
 
-// Unscaled is the distance whose Scaled is score (for scores strictly
-// between 0 and 1): the threshold a probe with cohort c must come under
-// on its raw distances.
-func (c Cohort) Unscaled(score float64) float64 {
-	if c.Spread <= 0 {
-		return score
-	}
-	return c.Mean + (score-cohortMean)*c.scale()
-}
-
 // Cohort compares the probe with each of templates as a search's first
 // comparison does (aligned over shifts up to maxShift and refined, no
 // second look: the cohort says where the capture as located lies) and

@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/palmd/palmd/biometric/cohort"
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 const cohortUsage = `usage: palmctl cohort --out FILE
@@ -35,7 +35,7 @@ func runCohort(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err == nil {
 		var b []byte
 		if b, err = cohort.Marshal(ts); err == nil {
-			err = writeAtomic(*out, b)
+			err = atomicfile.Write(*out, b, 0o644)
 		}
 	}
 	if err != nil {
@@ -44,15 +44,4 @@ func runCohort(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "palmctl cohort: %d templates written to %s\n", len(ts), *out)
 	return 0
-}
-
-// writeAtomic writes b to name through a temporary file, so that an
-// interrupted run leaves the old file whole.
-func writeAtomic(name string, b []byte) error {
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, name)
 }
