@@ -92,10 +92,16 @@ func (o Options) checkCohort() error {
 	return nil
 }
 
-// tail is the shipped tail of what the run scores: match.PalmCohortTail
-// with a cohort, match.PalmTail of distances without.
-func (o Options) tail() match.Tail {
-	if o.Cohort != nil {
+// tail is the shipped tail of what the run scores.
+func (o Options) tail() match.Tail { return shippedTail(o.Cohort != nil) }
+
+// ShippedTail is the shipped tail this report's scores compare with.
+func (r *Report) ShippedTail() match.Tail { return shippedTail(r.Cohort) }
+
+// shippedTail is match.PalmCohortTail for scores scaled by a cohort,
+// match.PalmTail for distances.
+func shippedTail(scaled bool) match.Tail {
+	if scaled {
 		return match.PalmCohortTail
 	}
 	return match.PalmTail

@@ -153,10 +153,7 @@ func printReport(w io.Writer, r *eval.Report) {
 		}
 	}
 	if t := r.Tail; t != nil && len(t.Points) > 0 {
-		shipped := match.PalmTail
-		if r.Cohort {
-			shipped = match.PalmCohortTail
-		}
+		shipped := r.ShippedTail()
 		last := t.Points[len(t.Points)-1]
 		fmt.Fprintf(w, "this set's tail        FMR %.0e below %.4f; for 1e-6 %.4f, 1e-9 %.4f (shipped: %.4f, %.4f)\n",
 			last.FMR, last.Distance, t.Threshold(1e-6), t.Threshold(1e-9), shipped.Threshold(1e-6), shipped.Threshold(1e-9))
