@@ -16,9 +16,9 @@ import (
 //
 // Rates the sample shows are read off it, so they hold for the population
 // it was measured on without a model; only the rates below it rest on
-// the line, which is fitted over the sample's two deepest decades. Palm
-// code tails steepen further down, so that line errs towards a stricter
-// threshold.
+// the line, which is fitted over the sample's two deepest decades.
+// CheckLine measures how far such a line lands from what a larger sample
+// measured (Calibration has the figures).
 type Tail struct {
 	Comparisons int         // impostor comparisons measured
 	Points      []TailPoint // by falling rate

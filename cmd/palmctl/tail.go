@@ -15,14 +15,24 @@ import (
 	"github.com/palmd/palmd/biometric/match"
 )
 
-const tailUsage = `usage: palmctl tail FILE...
+const tailUsage = `usage: palmctl tail [--check-line N] FILE...
 
 Pools the impostor distances palmctl eval --tail-out wrote for several sets
 and prints the tail measured on all of them, as the Go literal of a
 match.Tail. One set's tail rests on its people: comparisons of two hands
 are correlated across their captures, so sets of one population differ
 by more than their comparison counts suggest, and a table pooled over
-several sets and many people is the one a reader can trust.`
+several sets and many people is the one a reader can trust.
+
+With --check-line N it also checks the line the table extrapolates below
+its deepest rate: it keeps one distance in N of the pool, many times over,
+and prints how far each subsample's threshold lands from the pool's
+measured distance at the rates only the pool reaches (negative: stricter
+than measured).`
+
+// lineCheckRounds is how many subsamples --check-line draws: enough for
+// its 5th and 95th percentiles to rest on three subsamples each.
+const lineCheckRounds = 60
 
 // sampleHeader opens a file of impostor distances (palmctl eval
 // --tail-out); a version in it lets the format change without a later
@@ -33,10 +43,11 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, tailUsage) }
+	checkLine := fs.Int("check-line", 0, "also check the extrapolation line on subsamples of one distance in this many")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 || *checkLine == 1 || *checkLine < 0 {
 		fs.Usage()
 		return 2
 	}
@@ -58,6 +69,24 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%-24s %s\n", "pooled", tailSummary(len(pooled), t, nil))
 	fmt.Fprintf(stdout, "var PalmTail = %#v\n", t)
+	if *checkLine > 0 {
+		return printLineCheck(stdout, stderr, pooled, *checkLine)
+	}
+	return 0
+}
+
+// printLineCheck prints match.CheckLine's figures for the pool.
+func printLineCheck(stdout, stderr io.Writer, pooled []float64, keep int) int {
+	checks, err := match.CheckLine(pooled, keep, lineCheckRounds, 1)
+	if err != nil {
+		fmt.Fprintln(stderr, "palmctl tail: --check-line:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "line check: %d subsamples of one distance in %d (about %d each); their threshold minus the pool's measured distance:\n",
+		lineCheckRounds, keep, len(pooled)/keep)
+	for _, c := range checks {
+		fmt.Fprintf(stdout, "  %.0e  measured %.4f  median %+.4f  p5 %+.4f  p95 %+.4f\n", c.FMR, c.Measured, c.Median, c.P5, c.P95)
+	}
 	return 0
 }
 

@@ -73,6 +73,42 @@ func TestTailCommand(t *testing.T) {
 	}
 }
 
+// TestTailCheckLine: --check-line prints, after the table, the line's
+// error at each rate only the pool measured (a normal sample's line is
+// its tail's own shape, so the medians are small); a subsample of the
+// whole pool is refused.
+func TestTailCheckLine(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "a.imp")
+	if err := writeSampleFile(f, normalSample(4, 200_000, 0.42)); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"tail", "--check-line", "10", f}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	_, check, ok := strings.Cut(out.String(), "line check: 60 subsamples of one distance in 10 (about 20000 each)")
+	if !ok {
+		t.Fatalf("no line check in\n%s", out.String())
+	}
+	rates := 0
+	for _, line := range strings.Split(strings.TrimSpace(check), "\n")[1:] {
+		var fmr, measured, median, p5, p95 float64
+		if _, err := fmt.Sscanf(line, " %g measured %g median %g p5 %g p95 %g", &fmr, &measured, &median, &p5, &p95); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if fmr >= 1e-3 || median < -0.01 || median > 0.01 || p5 > median || p95 < median {
+			t.Errorf("line %q: want a rate below the subsamples' 1e-3 and a median within 0.01", line)
+		}
+		rates++
+	}
+	if rates == 0 {
+		t.Errorf("no rates checked in\n%s", check)
+	}
+	if code := dispatch(context.Background(), []string{"tail", "--check-line", "1", f}, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+		t.Errorf("--check-line 1: exit %d, want 2", code)
+	}
+}
+
 // TestTailRefusesDamagedFiles: a file that is not a sample, a distance
 // outside [0, 1], a missing file and too small a pool each fail with
 // the reason, and print no table.
