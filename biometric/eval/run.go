@@ -80,6 +80,11 @@ type Options struct {
 	// tail is match.PalmCohortTail. Without it the run measures the
 	// distances, at match.PalmTail. It needs the reader's look and grids.
 	Cohort []template.Template
+	// Pairs keeps every comparison's parts in Report.Pairs: the first
+	// search's distance, scaled and not, and the look's, for replaying
+	// decision rules offline (palmctl eval --pairs-out). A set of 150
+	// hands compared with all others holds about 30 MB of them.
+	Pairs bool
 }
 
 // checkCohort refuses a cohort the run could not use as the reader does:
@@ -172,6 +177,10 @@ type Report struct {
 	// ImpostorDistances are the comparisons Tail is measured from, for
 	// pooling with other sets' (palmctl tail).
 	ImpostorDistances []float64 `json:"-"`
+	// Pairs are every comparison's parts, with Options.Pairs (nil
+	// without): hand by hand in manifest order, each probe's mated pair
+	// before its impostors.
+	Pairs []Pair `json:"-"`
 	// StackedTail is the impostor tail of the stacked frames, with
 	// Options.StackedTail (nil: not measured or too few comparisons).
 	StackedTail *match.Tail
@@ -382,12 +391,13 @@ func Run(ctx context.Context, dir string, o Options, warn io.Writer) (*Report, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("eval: coding the images: %w", err)
 	}
-	scores, err := compare(ctx, hands, o.MaxShift, o.Impostors, how)
+	scores, pairs, err := compare(ctx, hands, o.MaxShift, o.Impostors, how, o.Pairs)
 	if err != nil {
 		return nil, err
 	}
+	rep.Pairs = pairs
 	if o.StackedTail {
-		stacked, err := compare(ctx, stackedHands(hands), o.MaxShift, 0, how)
+		stacked, _, err := compare(ctx, stackedHands(hands), o.MaxShift, 0, how, false)
 		if err != nil {
 			return nil, err
 		}
@@ -580,24 +590,55 @@ func reference(o *palm.Outline) palm.Outline {
 // match.SecondLook of is compared again with the probe's frame (outlined
 // as o) registered onto that template's enrolment (refs), as a reader's
 // second look would, and a look that lowers the best distance scores
-// unscaled.
-func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int, co match.Cohort) float64 {
-	first, looked := 1.0, 1.0
+// unscaled. The parts the score was made of come with it.
+func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int, co match.Cohort) Comparison {
+	p := Comparison{First: 1, Look: 1}
 	for j := range e.enrolled {
 		dj := probe.Distance(&e.enrolled[j], shift)
-		first = min(first, dj)
+		p.First = min(p.First, dj)
 		if c != nil && dj < match.SecondLook {
-			if p, ok := c.registered(o, e.refs[j]); ok {
-				looked = min(looked, p.Distance(&e.enrolled[j], shift))
+			if r, ok := c.registered(o, e.refs[j]); ok {
+				p.Look = min(p.Look, r.Distance(&e.enrolled[j], shift))
 			}
 		}
 	}
-	score := co.Scaled(first)
-	if looked < first {
-		score = min(score, looked)
+	p.Scaled = co.Scaled(p.First)
+	p.Score = p.Scaled
+	if p.Look < p.First {
+		p.Score = min(p.Score, p.Look)
 	}
-	return score
+	return p
 }
+
+// Comparison is what one comparison's score is made of (distance).
+type Comparison struct {
+	// First is the first search's best distance over the hand's
+	// enrolments, Scaled that scaled by the probe's cohort (First where
+	// the run has none), and Look the outline look's best distance (1
+	// where no template came within match.SecondLook, or the run does not
+	// look). Score is what the run counts: Scaled, or Look where Look is
+	// below both.
+	First, Scaled, Look, Score float64
+}
+
+// Pair is one comparison of a run's per-comparison scores (the ones its
+// EER, FNMR and impostor tail are of), kept with Options.Pairs so that
+// another way of deciding from the same searches (other shares between
+// the first search and the look, another scaling) can be replayed
+// offline without coding the set again.
+type Pair struct {
+	// Probe is the probe's hand (its manifest key) and Capture its place
+	// among that hand's probes; Hand is the hand it was compared with,
+	// Probe itself for a mated pair.
+	Probe   string
+	Capture int
+	Hand    string
+	Comparison
+}
+
+// Mated says whether the pair compares a hand's probe with its own
+// enrolments.
+func (p *Pair) Mated() bool { return p.Probe == p.Hand }
 
 // parallel runs work(i) for every i in [0, n) on one goroutine per CPU;
 // each goroutine makes its own worker (and releases it with done).
@@ -628,9 +669,10 @@ func parallel(ctx context.Context, n int, newWorker func() (work func(i int), do
 // compare scores every probe against its own hand and against others
 // (all of them, or a fixed random sample of impostors per probe), with
 // one goroutine per CPU, each with its own filter bank where how's look
-// registers outlines.
-func compare(ctx context.Context, hands []*hand, shift, impostors int, how coder) (Scores, error) {
-	parts := make([]Scores, len(hands))
+// registers outlines. With keep, it also returns every comparison's
+// Pair, hand by hand in the order of hands.
+func compare(ctx context.Context, hands []*hand, shift, impostors int, how coder, keep bool) (Scores, []Pair, error) {
+	byHand := make([]handScores, len(hands))
 	var failed error
 	var mu sync.Mutex
 	parallel(ctx, len(hands), func() (func(int), func()) {
@@ -646,35 +688,54 @@ func compare(ctx context.Context, hands []*hand, shift, impostors int, how coder
 			own := how // each worker its own copy: the filter bank is not shared
 			own.ext = ext
 			c = &own
-			return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors, c) }, func() { _ = ext.Close() }
+			return func(pi int) { byHand[pi] = compareHand(hands, pi, shift, impostors, c, keep) }, func() { _ = ext.Close() }
 		}
-		return func(pi int) { parts[pi] = compareHand(hands, pi, shift, impostors, nil) }, func() {}
+		return func(pi int) { byHand[pi] = compareHand(hands, pi, shift, impostors, nil, keep) }, func() {}
 	})
 	if failed != nil {
-		return Scores{}, fmt.Errorf("eval: %w", failed)
+		return Scores{}, nil, fmt.Errorf("eval: %w", failed)
 	}
 	var s Scores
-	for _, p := range parts {
-		s.Genuine = append(s.Genuine, p.Genuine...)
-		s.Impostor = append(s.Impostor, p.Impostor...)
+	var pairs []Pair
+	for _, h := range byHand {
+		s.Genuine = append(s.Genuine, h.Genuine...)
+		s.Impostor = append(s.Impostor, h.Impostor...)
+		pairs = append(pairs, h.pairs...)
 	}
 	s.Sort()
-	return s, nil
+	return s, pairs, nil
+}
+
+// handScores are one hand's probes' scores, and with compare's keep
+// their pairs.
+type handScores struct {
+	Scores
+	pairs []Pair
 }
 
 // compareHand scores the probes of hands[pi], with the outline look
 // where c is not nil.
-func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
-	var s Scores
+func compareHand(hands []*hand, pi, shift, impostors int, c *coder, keep bool) handScores {
+	var s handScores
 	ph := hands[pi]
 	rng := rand.New(rand.NewPCG(uint64(pi), 42))
+	add := func(i int, e *hand, cmp Comparison) {
+		if e == ph {
+			s.Genuine = append(s.Genuine, cmp.Score)
+		} else {
+			s.Impostor = append(s.Impostor, cmp.Score)
+		}
+		if keep {
+			s.pairs = append(s.pairs, Pair{Probe: ph.key, Capture: i, Hand: e.key, Comparison: cmp})
+		}
+	}
 	for i := range ph.probes {
 		probe := ph.probes[i].Aligner()
 		var o palm.View
 		if c != nil {
 			o = ph.outline(i)
 		}
-		s.Genuine = append(s.Genuine, distance(c, probe, o, ph, shift, ph.cohort(i)))
+		add(i, ph, distance(c, probe, o, ph, shift, ph.cohort(i)))
 		others := rng.Perm(len(hands))
 		if impostors > 0 && impostors < len(others) {
 			others = others[:impostors+1]
@@ -684,7 +745,7 @@ func compareHand(hands []*hand, pi, shift, impostors int, c *coder) Scores {
 			if ei == pi || (impostors > 0 && n == impostors) {
 				continue
 			}
-			s.Impostor = append(s.Impostor, distance(c, probe, o, hands[ei], shift, ph.cohort(i)))
+			add(i, hands[ei], distance(c, probe, o, hands[ei], shift, ph.cohort(i)))
 			n++
 		}
 	}
@@ -1087,7 +1148,7 @@ func (r *Report) negatives(dir string, c *coder, hands []*hand, o Options, warn 
 			co = al.Cohort(c.cohort, o.MaxShift)
 		}
 		for _, h := range hands {
-			if distance(nil, al, nil, h, o.MaxShift, co) < r.Threshold {
+			if distance(nil, al, nil, h, o.MaxShift, co).Score < r.Threshold {
 				r.NegMatched++
 				k.Matched++
 				break

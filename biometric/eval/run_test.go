@@ -330,11 +330,11 @@ func TestOutlineLook(t *testing.T) {
 			}
 		}
 	}
-	asLocated, err := compare(context.Background(), hands, 2, 0, coder{rot: how.rot, look: LookTilts}) // no tilts were coded: as located
+	asLocated, _, err := compare(context.Background(), hands, 2, 0, coder{rot: how.rot, look: LookTilts}, false) // no tilts were coded: as located
 	if err != nil {
 		t.Fatal(err)
 	}
-	looked, err := compare(context.Background(), hands, 2, 0, how)
+	looked, _, err := compare(context.Background(), hands, 2, 0, how, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,13 +357,55 @@ func TestOutlineLook(t *testing.T) {
 	if closer < len(looked.Genuine)/2 {
 		t.Errorf("the outline look brought %d comparisons closer, of %d tilted mates", closer, len(looked.Genuine))
 	}
-	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: how.rot, MaxShift: 2, Look: LookOutline}, io.Discard)
+	rep, err := Run(context.Background(), dir, Options{Enroll: 2, Threshold: 0.32, Rotations: how.rot, MaxShift: 2, Look: LookOutline, Pairs: true}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Probes != 8 || rep.FNIR > 0.25 || rep.FPIR != 0 || !(rep.MedianMS > 0) {
 		t.Errorf("with the outline look: probes %d, FNIR %.3f, FPIR %.3f, %.1f ms", rep.Probes, rep.FNIR, rep.FPIR, rep.MedianMS)
 	}
+	if looked := checkPairs(t, rep); looked == 0 {
+		t.Error("no pair records a look")
+	}
+}
+
+// checkPairs: a run's pairs are its comparisons, one each, and each
+// pair's score is made of its parts as the reader makes it. It returns
+// how many pairs record a look.
+func checkPairs(t *testing.T, rep *Report) (looked int) {
+	t.Helper()
+	if len(rep.Pairs) != rep.Genuine+rep.Impostor {
+		t.Fatalf("%d pairs of %d genuine and %d impostor comparisons", len(rep.Pairs), rep.Genuine, rep.Impostor)
+	}
+	var impostors []float64
+	mated := 0
+	for _, p := range rep.Pairs {
+		want := p.Scaled
+		if p.Look < p.First {
+			want = min(want, p.Look)
+		}
+		switch {
+		case p.Score != want:
+			t.Errorf("%s/%d against %s: score %.4f of first %.4f, scaled %.4f, look %.4f", p.Probe, p.Capture, p.Hand, p.Score, p.First, p.Scaled, p.Look)
+		case !rep.Cohort && p.Scaled != p.First:
+			t.Errorf("%s/%d against %s: first %.4f scaled to %.4f without a cohort", p.Probe, p.Capture, p.Hand, p.First, p.Scaled)
+		case p.Look < 1 && p.First >= match.SecondLook:
+			t.Errorf("%s/%d against %s: looked at a first distance of %.4f", p.Probe, p.Capture, p.Hand, p.First)
+		}
+		if p.Look < 1 {
+			looked++
+		}
+		if p.Mated() {
+			mated++
+		} else {
+			impostors = append(impostors, p.Score)
+		}
+	}
+	slices.Sort(impostors)
+	if mated != rep.Genuine || !slices.Equal(impostors, rep.ImpostorDistances) {
+		t.Errorf("%d mated pairs for %d genuine comparisons; impostor pairs' scores equal the impostor distances: %v", mated, rep.Genuine, slices.Equal(impostors, rep.ImpostorDistances))
+	}
+	return looked
 }
 
 // TestCheckStacking: stacking options that would measure nothing are
@@ -406,10 +448,23 @@ func TestRunCohort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Cohort = co
+	if plain.Pairs != nil {
+		t.Errorf("%d pairs kept without Options.Pairs", len(plain.Pairs))
+	}
+	o.Cohort, o.Pairs = co, true
 	scaled, err := Run(context.Background(), dir, o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	checkPairs(t, scaled)
+	moved := 0
+	for _, p := range scaled.Pairs {
+		if p.Scaled != p.First {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Error("no pair's first distance scaled by its cohort")
 	}
 	if scaled.Genuine != plain.Genuine || scaled.Impostor != plain.Impostor || scaled.Probes != plain.Probes {
 		t.Fatalf("scaled run compared %d/%d over %d probes, plain %d/%d over %d", scaled.Genuine, scaled.Impostor, scaled.Probes, plain.Genuine, plain.Impostor, plain.Probes)
@@ -487,7 +542,7 @@ func TestCohortScoresAProbe(t *testing.T) {
 	}
 	raw := h.probes[0].Distance(&hands[1].enrolled[0], 2)
 	raw = min(raw, h.probes[0].Distance(&hands[1].enrolled[1], 2))
-	if got := distance(nil, h.probes[0].Aligner(), nil, hands[1], 2, want); got != want.Scaled(raw) {
-		t.Errorf("impostor score %g, want %g scaled to %g", raw, got, want.Scaled(raw))
+	if got := distance(nil, h.probes[0].Aligner(), nil, hands[1], 2, want); got.Score != want.Scaled(raw) || got.First != raw {
+		t.Errorf("impostor score %g of first distance %g, want %g scaled to %g", got.Score, got.First, raw, want.Scaled(raw))
 	}
 }

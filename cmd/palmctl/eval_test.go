@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,12 +44,13 @@ func TestEvalCommand(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	sample := filepath.Join(t.TempDir(), "impostors")
-	if code := dispatch(context.Background(), []string{"eval", "--json", "--threshold", "0.32", "--tail-out", sample, dir}, &out, &errb); code != 0 {
+	pairs := filepath.Join(t.TempDir(), "pairs")
+	if code := dispatch(context.Background(), []string{"eval", "--json", "--threshold", "0.32", "--tail-out", sample, "--pairs-out", pairs, dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var rep struct {
-		Images, Acquired, Probes, Impostor int
-		FTA                                float64
+		Images, Acquired, Probes, Genuine, Impostor int
+		FTA                                         float64
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
@@ -60,6 +62,7 @@ func TestEvalCommand(t *testing.T) {
 	if d, err := readSampleFile(sample); err != nil || len(d) != rep.Impostor || rep.Impostor == 0 {
 		t.Errorf("--tail-out wrote %d distances (%v), the report counts %d impostor comparisons", len(d), err, rep.Impostor)
 	}
+	checkPairsFile(t, pairs, rep.Genuine, rep.Impostor)
 	out.Reset()
 	if code := dispatch(context.Background(), []string{"eval", "--threshold", "0.32", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "EER") {
 		t.Fatalf("text report: %d %q", code, out.String())
@@ -78,5 +81,40 @@ func TestEvalCommand(t *testing.T) {
 	}
 	if code := dispatch(context.Background(), []string{"eval", t.TempDir()}, &out, &errb); code != 1 {
 		t.Errorf("a directory without manifest: exit %d", code)
+	}
+}
+
+// checkPairsFile: --pairs-out wrote the header and one line for each
+// comparison, mated ones marked, every distance a fraction.
+func checkPairsFile(t *testing.T, name string, genuine, impostor int) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if lines[0] != pairsHeader || len(lines)-1 != genuine+impostor {
+		t.Fatalf("--pairs-out: header %q and %d pairs, the report counts %d + %d comparisons", lines[0], len(lines)-1, genuine, impostor)
+	}
+	mated := 0
+	for _, line := range lines[1:] {
+		f := strings.Split(line, "\t")
+		if len(f) != 8 {
+			t.Fatalf("--pairs-out line %q: %d fields", line, len(f))
+		}
+		if f[3] == "1" {
+			mated++
+			if f[0] != f[2] {
+				t.Errorf("mated pair of two hands: %q", line)
+			}
+		}
+		for _, v := range f[4:] {
+			if d, err := strconv.ParseFloat(v, 64); err != nil || d < 0 || d > 1 {
+				t.Errorf("--pairs-out line %q: distance %q", line, v)
+			}
+		}
+	}
+	if mated != genuine {
+		t.Errorf("--pairs-out marks %d pairs mated, the report counts %d genuine comparisons", mated, genuine)
 	}
 }

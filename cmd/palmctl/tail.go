@@ -112,27 +112,33 @@ func readSampleFile(name string) ([]float64, error) {
 	return d, nil
 }
 
-// writeSampleFile writes impostor distances for palmctl tail, through a
-// temporary file so that an interrupted run leaves no half a sample.
+// writeSampleFile writes impostor distances for palmctl tail.
 func writeSampleFile(name string, d []float64) error {
+	if err := writeFileAtomic(name, func(w io.Writer) error { return writeSample(w, d) }); err != nil {
+		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes name through a temporary file beside it, so
+// that an interrupted run leaves no half a file.
+func writeFileAtomic(name string, write func(io.Writer) error) error {
 	tmp := name + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	err = writeSample(f, d)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
 	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
-	}
-	return nil
+	return err
 }
 
 // writeSample writes the header, then each distance on a line in the
