@@ -697,10 +697,18 @@ func compare(ctx context.Context, hands []*hand, shift, impostors int, how coder
 	}
 	var s Scores
 	var pairs []Pair
-	for _, h := range byHand {
+	if keep {
+		n := 0
+		for _, h := range byHand {
+			n += len(h.pairs)
+		}
+		pairs = make([]Pair, 0, n)
+	}
+	for i, h := range byHand {
 		s.Genuine = append(s.Genuine, h.Genuine...)
 		s.Impostor = append(s.Impostor, h.Impostor...)
 		pairs = append(pairs, h.pairs...)
+		byHand[i].pairs = nil // held once, in pairs
 	}
 	s.Sort()
 	return s, pairs, nil
