@@ -22,6 +22,7 @@ fixed=(
   "./cmd/devcloud      ^BenchmarkActivationFromCamera$ 100x"
   "./biometric/palm    ^BenchmarkFrameToDecision10k$ 200x         onecore"
   "./biometric/recognize ^BenchmarkPresentation10k$  100x         onecore"
+  "./biometric/recognize ^BenchmarkPresentationCohort10k$ 100x   onecore"
   "./firmware/appliance ^BenchmarkFrameToWire$       50x         onecore"
   "./firmware/appliance ^BenchmarkDecisionToRelay$   20x"
   "./firmware/appliance ^BenchmarkIdleCPU$           1x"
