@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/palmd/palmd/biometric/gallery"
 	"github.com/palmd/palmd/biometric/match"
 	"github.com/palmd/palmd/biometric/recognize"
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 const evalUsage = `usage: palmctl eval [--enroll N] [--threshold T | --fpir P | --fmr F] [--json] DIR
@@ -79,6 +82,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	// A run takes minutes to hours: refuse an output it could not write
+	// before it starts, not after.
+	for flag, name := range map[string]string{"--tail-out": *tailOut, "--pairs-out": *pairsOut} {
+		if err := writableDir(name); err != nil {
+			fmt.Fprintf(stderr, "palmctl eval: %s: %v\n", flag, err)
+			return 2
+		}
+	}
 	rep, err := eval.Run(ctx, fs.Arg(0), opts, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "palmctl eval:", err)
@@ -91,7 +102,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *pairsOut != "" {
-		if err := writeFileAtomic(*pairsOut, func(w io.Writer) error { return writePairs(w, rep.Pairs) }); err != nil {
+		if err := atomicfile.WriteFrom(*pairsOut, 0o644, func(w io.Writer) error { return writePairs(w, rep.Pairs) }); err != nil {
 			fmt.Fprintln(stderr, "palmctl eval: writing the pairs:", err)
 			return 1
 		}
@@ -198,4 +209,18 @@ func formatFloats(v []float64) string {
 		s[i] = strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return strings.Join(s, ",")
+}
+
+// writableDir says why a file could not be created at name ("" needs
+// nothing): its directory is missing, or is not one.
+func writableDir(name string) error {
+	if name == "" {
+		return nil
+	}
+	dir := filepath.Dir(name)
+	fi, err := os.Stat(dir)
+	if err == nil && !fi.IsDir() {
+		err = fmt.Errorf("%s is not a directory", dir)
+	}
+	return err
 }

@@ -79,6 +79,15 @@ func TestEvalCommand(t *testing.T) {
 	if code := dispatch(context.Background(), []string{"eval", "--stack", dir}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "cohort") {
 		t.Errorf("--stack with the cohort: exit %d, %q", code, errb.String())
 	}
+	// An output that cannot be written is refused before the run, not
+	// after it.
+	for _, flag := range []string{"--tail-out", "--pairs-out"} {
+		errb.Reset()
+		bad := filepath.Join(t.TempDir(), "missing", "f")
+		if code := dispatch(context.Background(), []string{"eval", flag, bad, dir}, &out, &errb); code != 2 || !strings.Contains(errb.String(), flag) || strings.Contains(errb.String(), "broken.png") {
+			t.Errorf("%s into a missing directory: exit %d, %q", flag, code, errb.String())
+		}
+	}
 	if code := dispatch(context.Background(), []string{"eval", t.TempDir()}, &out, &errb); code != 1 {
 		t.Errorf("a directory without manifest: exit %d", code)
 	}

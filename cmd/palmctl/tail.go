@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 const tailUsage = `usage: palmctl tail [--check-line N] FILE...
@@ -112,33 +113,13 @@ func readSampleFile(name string) ([]float64, error) {
 	return d, nil
 }
 
-// writeSampleFile writes impostor distances for palmctl tail.
+// writeSampleFile writes impostor distances for palmctl tail, through a
+// temporary file so that an interrupted run leaves no half a sample.
 func writeSampleFile(name string, d []float64) error {
-	if err := writeFileAtomic(name, func(w io.Writer) error { return writeSample(w, d) }); err != nil {
+	if err := atomicfile.WriteFrom(name, 0o644, func(w io.Writer) error { return writeSample(w, d) }); err != nil {
 		return fmt.Errorf("writing impostor distances to %s: %w", name, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes name through a temporary file beside it, so
-// that an interrupted run leaves no half a file.
-func writeFileAtomic(name string, write func(io.Writer) error) error {
-	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // writeSample writes the header, then each distance on a line in the

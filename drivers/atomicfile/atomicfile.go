@@ -6,6 +6,7 @@ package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -16,12 +17,22 @@ import (
 // file's name is fixed, so a cut mid-write leaves at most one, which the
 // next write replaces; writers of one path take turns.
 func Write(path string, data []byte, perm os.FileMode) error {
+	return WriteFrom(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFrom is Write for content too large to hold in memory at once:
+// write streams it into the temporary file, and an error from write
+// leaves path as it was.
+func WriteFrom(path string, perm os.FileMode, write func(io.Writer) error) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm)
 	if err != nil {
 		return fmt.Errorf("atomicfile: %w", err)
 	}
-	err = fill(f, data, perm)
+	err = fill(f, write, perm)
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
@@ -34,10 +45,10 @@ func Write(path string, data []byte, perm os.FileMode) error {
 
 // fill writes, syncs and closes f; perm is set again for a temporary
 // file a cut left with other permissions.
-func fill(f *os.File, data []byte, perm os.FileMode) error {
+func fill(f *os.File, write func(io.Writer) error, perm os.FileMode) error {
 	err := f.Chmod(perm)
 	if err == nil {
-		_, err = f.Write(data)
+		err = write(f)
 	}
 	if err == nil {
 		err = f.Sync()

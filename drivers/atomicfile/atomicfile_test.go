@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,5 +54,29 @@ func TestWriteFails(t *testing.T) {
 	}
 	if err := Write(filepath.Join(dir, "missing", "f"), nil, 0o600); err == nil {
 		t.Fatal("wrote into a missing directory")
+	}
+}
+
+// TestWriteFromFails: content that fails midway leaves the old file
+// whole and no temporary file, and the writer's error is returned.
+func TestWriteFromFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pairs")
+	if err := Write(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := errors.New("disk full")
+	err := WriteFrom(path, 0o644, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "half of the new"); err != nil {
+			return err
+		}
+		return full
+	})
+	if !errors.Is(err, full) {
+		t.Fatalf("error %v, want the writer's", err)
+	}
+	b, rerr := os.ReadFile(path)
+	if entries, _ := os.ReadDir(dir); rerr != nil || string(b) != "old" || len(entries) != 1 {
+		t.Fatalf("after the failure: %q %v, %v", b, rerr, entries)
 	}
 }
