@@ -594,8 +594,10 @@ func reference(o *palm.Outline) palm.Outline {
 func distance(c *coder, probe *match.Aligner, o palm.View, e *hand, shift int, co match.Cohort) Comparison {
 	p := Comparison{First: 1, Look: 1}
 	for j := range e.enrolled {
-		dj := probe.Distance(&e.enrolled[j], shift)
-		p.First = min(p.First, dj)
+		dj, al := probe.Compare(&e.enrolled[j], shift)
+		if dj < p.First {
+			p.First, p.Cells = dj, probe.Overlap(&e.enrolled[j], al)
+		}
 		if c != nil && dj < match.SecondLook {
 			if r, ok := c.registered(o, e.refs[j]); ok {
 				p.Look = min(p.Look, r.Distance(&e.enrolled[j], shift))
@@ -619,6 +621,10 @@ type Comparison struct {
 	// look). Score is what the run counts: Scaled, or Look where Look is
 	// below both.
 	First, Scaled, Look, Score float64
+	// Cells is how many cells First rests on: valid in both the probe's
+	// aligned code and the enrolment it came from (match.Aligner.Overlap;
+	// 0 where no enrolment came below 1).
+	Cells int
 }
 
 // Pair is one comparison of a run's per-comparison scores (the ones its

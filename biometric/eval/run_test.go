@@ -21,6 +21,7 @@ import (
 	"github.com/palmd/palmd/biometric/palm/palmtest"
 	"github.com/palmd/palmd/biometric/recognize"
 	"github.com/palmd/palmd/biometric/synth"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 // writeSet renders a small evaluation set: people × captures of one hand,
@@ -391,6 +392,8 @@ func checkPairs(t *testing.T, rep *Report) (looked int) {
 			t.Errorf("%s/%d against %s: first %.4f scaled to %.4f without a cohort", p.Probe, p.Capture, p.Hand, p.First, p.Scaled)
 		case p.Look < 1 && p.First >= match.SecondLook:
 			t.Errorf("%s/%d against %s: looked at a first distance of %.4f", p.Probe, p.Capture, p.Hand, p.First)
+		case (p.First < 1) != (p.Cells >= match.MinOverlap) || p.Cells > template.Rows*template.Cols:
+			t.Errorf("%s/%d against %s: first distance %.4f on %d cells", p.Probe, p.Capture, p.Hand, p.First, p.Cells)
 		}
 		if p.Look < 1 {
 			looked++

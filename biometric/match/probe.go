@@ -113,9 +113,18 @@ func (a *Aligner) Align(t *template.Template, maxShift int) Alignment {
 // Distance is Probe.Distance with the probe's codes already paired.
 // Within SecondLook it compares the tilted probes as well (Probe.Tilted).
 func (a *Aligner) Distance(t *template.Template, maxShift int) float64 {
-	d := a.p.Refine(t, a.Align(t, maxShift))
+	d, _ := a.Compare(t, maxShift)
+	return d
+}
+
+// Compare is Distance, and the alignment of the capture's own codes it
+// was refined from (before the quarter-cell refinement and any tilted
+// probe), which Overlap reads.
+func (a *Aligner) Compare(t *template.Template, maxShift int) (float64, Alignment) {
+	al := a.Align(t, maxShift)
+	d := a.p.Refine(t, al)
 	if d >= SecondLook || len(a.p.Tilted) == 0 {
-		return d
+		return d, al
 	}
 	if a.tilted == nil {
 		a.tilted = make([]*Aligner, len(a.p.Tilted))
@@ -126,7 +135,19 @@ func (a *Aligner) Distance(t *template.Template, maxShift int) float64 {
 	for _, ta := range a.tilted {
 		d = min(d, ta.Distance(t, maxShift))
 	}
-	return d
+	return d, al
+}
+
+// Overlap is how many cells the comparison at al rests on: those valid
+// both in the probe's code al.Code and in t shifted by al's cells (0
+// for the empty alignment). Distances on fewer cells are pulled towards
+// 0.5 (normalise), and below MinOverlap count as 1.
+func (a *Aligner) Overlap(t *template.Template, al Alignment) int {
+	if al.Code < 0 || al.Code >= len(a.p.Codes) {
+		return 0
+	}
+	_, valid := counts(&a.p.Codes[al.Code], t, al.DX, al.DY)
+	return valid
 }
 
 // before says whether a is the better alignment: the closer, and of two

@@ -111,3 +111,54 @@ func TestSecondLook(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlap: the cells a comparison rests on are those valid in both
+// codes where the alignment's shift lays one on the other.
+func TestOverlap(t *testing.T) {
+	band := func(from, to int) template.Template {
+		var b template.Template
+		for r := from; r < to; r++ {
+			for c := range template.Cols {
+				b.Set(r, c, (r+c)%template.Orientations)
+			}
+		}
+		return b
+	}
+	p := Probe{Codes: []template.Template{band(0, 10)}}
+	a := p.Aligner()
+	b := band(5, 20)
+	for _, tc := range []struct {
+		name string
+		at   Alignment
+		want int
+	}{
+		{"unshifted: rows 5–9", Alignment{}, 5 * template.Cols},
+		{"two rows down: rows 3–9 on 5–11", Alignment{DY: 2}, 7 * template.Cols},
+		{"three columns over", Alignment{DX: 3}, 5 * (template.Cols - 3)},
+		{"beyond the bands", Alignment{DY: -10}, 0},
+		{"no alignment", Alignment{Code: -1, Distance: 1}, 0},
+	} {
+		if got := a.Overlap(&b, tc.at); got != tc.want {
+			t.Errorf("%s: %d cells, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestCompare: Compare is Distance, with the alignment Align finds.
+func TestCompare(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	a := templatetest.NewIdentity(rng)
+	enrolled := a.Capture(rng, 0.1, 0)
+	p := Probe{Codes: []template.Template{a.Capture(rng, 0.2, 1), a.Capture(rng, 0.1, 2)}}
+	al := p.Aligner()
+	d, at := al.Compare(&enrolled, 2)
+	if want := p.Distance(&enrolled, 2); d != want {
+		t.Errorf("Compare's distance %.4f, Distance's %.4f", d, want)
+	}
+	if want := p.Align(&enrolled, 2); at != want {
+		t.Errorf("Compare aligned at %+v, Align at %+v", at, want)
+	}
+	if n := al.Overlap(&enrolled, at); n < MinOverlap {
+		t.Errorf("a mated comparison at %.3f rests on %d cells", d, n)
+	}
+}

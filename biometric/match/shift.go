@@ -42,7 +42,12 @@ func Fine(a, b *template.Template, maxShift int) float64 {
 
 // shifted compares cell (r, c) of a with cell (r+dy, c+dx) of b.
 func shifted(a, b *template.Template, dx, dy int) float64 {
-	diff, valid := 0, 0
+	return codeDistance(counts(a, b, dx, dy))
+}
+
+// counts compares cell (r, c) of a with cell (r+dy, c+dx) of b: the
+// disagreeing code bits, and the cells valid in both.
+func counts(a, b *template.Template, dx, dy int) (diff, valid int) {
 	for r := max(0, -dy); r < min(template.Rows, template.Rows-dy); r++ {
 		rb := r + dy
 		m := a.Mask[r] & shift(b.Mask[rb], dx)
@@ -54,7 +59,7 @@ func shifted(a, b *template.Template, dx, dy int) float64 {
 			diff += bits.OnesCount32((a.Code[p][r] ^ shift(b.Code[p][rb], dx)) & m)
 		}
 	}
-	return codeDistance(diff, valid)
+	return diff, valid
 }
 
 // codeDistance is the distance of diff disagreeing code bits over valid

@@ -44,7 +44,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	self := fs.Bool("self-calibrate", false, "set the threshold from this set's own impostor tail instead of the shipped one")
 	tail := fs.Bool("tail", false, "also print this set's impostor tail as the Go literal of a match.Tail")
 	tailOut := fs.String("tail-out", "", "also write the impostor distances the tail is measured from to this file, for palmctl tail to pool with other sets'")
-	pairsOut := fs.String("pairs-out", "", "also write every comparison's parts to this file (tab-separated, one a line: the first search's distance, scaled and not, the look's and the score), for replaying decision rules offline")
+	pairsOut := fs.String("pairs-out", "", "also write every comparison's parts to this file (tab-separated, one a line: the first search's distance, scaled and not, the look's, the score and the cells the first rests on), for replaying decision rules offline")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	maxShift := fs.Int("max-shift", 2, "shift search of the fine comparison, in cells")
 	wholeCell := fs.Bool("whole-cell", false, "code probes on the whole-cell grid only, as the reader did before it searched half-cell offsets")

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/palmd/palmd/biometric/palm/palmtest"
+	"github.com/palmd/palmd/biometric/template"
 )
 
 func TestEvalCommand(t *testing.T) {
@@ -108,7 +109,7 @@ func checkPairsFile(t *testing.T, name string, genuine, impostor int) {
 	mated := 0
 	for _, line := range lines[1:] {
 		f := strings.Split(line, "\t")
-		if len(f) != 8 {
+		if len(f) != 9 {
 			t.Fatalf("--pairs-out line %q: %d fields", line, len(f))
 		}
 		if f[3] == "1" {
@@ -117,10 +118,13 @@ func checkPairsFile(t *testing.T, name string, genuine, impostor int) {
 				t.Errorf("mated pair of two hands: %q", line)
 			}
 		}
-		for _, v := range f[4:] {
+		for _, v := range f[4:8] {
 			if d, err := strconv.ParseFloat(v, 64); err != nil || d < 0 || d > 1 {
 				t.Errorf("--pairs-out line %q: distance %q", line, v)
 			}
+		}
+		if n, err := strconv.Atoi(f[8]); err != nil || n < 0 || n > template.Rows*template.Cols {
+			t.Errorf("--pairs-out line %q: cells %q", line, f[8])
 		}
 	}
 	if mated != genuine {

@@ -13,8 +13,9 @@ import (
 // awk or a short program: the probe's hand and its place among that
 // hand's probes, the hand compared with, 1 for a mated pair, then the
 // first search's distance, that scaled by the probe's cohort, the
-// outline look's distance (1: none taken) and the score the run counts.
-const pairsHeader = "probe\tcapture\thand\tmated\tfirst\tscaled\tlook\tscore"
+// outline look's distance (1: none taken), the score the run counts,
+// and how many cells the first distance rests on.
+const pairsHeader = "probe\tcapture\thand\tmated\tfirst\tscaled\tlook\tscore\tcells"
 
 // writePairs writes the header, then each pair, its distances in the
 // shortest form that reads back exactly.
@@ -39,6 +40,8 @@ func writePairs(w io.Writer, pairs []eval.Pair) error {
 			buf = append(buf, '\t')
 			buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
 		}
+		buf = append(buf, '\t')
+		buf = strconv.AppendInt(buf, int64(p.Cells), 10)
 		buf = append(buf, '\n')
 		if _, err := b.Write(buf); err != nil {
 			return err
