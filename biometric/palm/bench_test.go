@@ -25,6 +25,24 @@ func BenchmarkLocate(b *testing.B) {
 	}
 }
 
+// BenchmarkLocateFingersCut: a frame whose fingers a dark band across
+// their bases cut off the hand's blob, 4 pixels wide (the narrow bridge
+// joins them) and 10 (the bridge across the gap does, bridgeGaps).
+func BenchmarkLocateFingersCut(b *testing.B) {
+	whole := palmtest.NewHand(3).Render(palmtest.Centred, 1)
+	for _, px := range []float64{4, 10} {
+		img := banded(whole, palmtest.Centred, 0.5, 0.5+px/palmtest.Centred.Scale)
+		b.Run(fmt.Sprintf("band%.0fpx", px), func(b *testing.B) {
+			l := NewLocator(DefaultConfig)
+			for b.Loop() {
+				if obs, err := l.Locate(img); err != nil || !obs.Good() {
+					b.Fatal(obs.Hints, err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkFrameToDecision10k: a 640×480 frame in, an identification
 // against 10,000 people (two hands each) out, on one core: locate, cut the
 // ROI, code it at features.ProbeRotations, search.

@@ -177,15 +177,22 @@ func TestFingersCutOff(t *testing.T) {
 		if err != nil || !want.Good() {
 			t.Fatalf("pose %+v, the whole hand: %v %v", p, want.Hints, err)
 		}
-		cut := banded(whole, p, 0.5, 0.53) // the band starts where the palm ends
-		got, err := NewLocator(DefaultConfig).Locate(cut)
-		if err != nil || !got.Good() {
-			t.Fatalf("pose %+v, fingers cut off: %v %v", p, got.Hints, err)
-		}
-		turn := math.Abs(math.Remainder(got.Place.Angle-want.Place.Angle, 2*math.Pi)) * 180 / math.Pi
-		moved := math.Hypot(got.Place.X-want.Place.X, got.Place.Y-want.Place.Y)
-		if turn > 3 || moved > 0.1*want.Radius {
-			t.Errorf("pose %+v, fingers cut off: the ROI turned %.1f° and moved %.1f px (palm radius %.0f)", p, turn, moved, want.Radius)
+		// Bands from a thin line to a gap nearly the bridge's width: from
+		// 8 px, a bridge within its radius of both sides left them open
+		// and the ROI turned 142°.
+		for _, px := range []float64{4, 8, bridgeSize - 2} {
+			cut := banded(whole, p, 0.5, 0.5+px/p.Scale) // the band starts where the palm ends
+			got, err := NewLocator(DefaultConfig).Locate(cut)
+			if err != nil || !got.Good() {
+				t.Fatalf("pose %+v, fingers cut off by %.0f px: %v %v", p, px, got.Hints, err)
+			}
+			turn := math.Abs(math.Remainder(got.Place.Angle-want.Place.Angle, 2*math.Pi)) * 180 / math.Pi
+			moved := math.Hypot(got.Place.X-want.Place.X, got.Place.Y-want.Place.Y)
+			// The band takes px of the fingers' bases, whose valleys level
+			// the ROI, with it.
+			if turn > 3 || moved > 0.1*want.Radius+px {
+				t.Errorf("pose %+v, fingers cut off by %.0f px: the ROI turned %.1f° and moved %.1f px (palm radius %.0f)", p, px, turn, moved, want.Radius)
+			}
 		}
 	}
 }
