@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,10 +61,11 @@ func TestEvalCommand(t *testing.T) {
 		t.Fatalf("report %+v, stderr %q", rep, errb.String())
 	}
 	// --tail-out writes every impostor comparison, for palmctl tail.
-	if d, err := readSampleFile(sample); err != nil || len(d) != rep.Impostor || rep.Impostor == 0 {
+	if d, err := readSampleFile(sample, false); err != nil || len(d) != rep.Impostor || rep.Impostor == 0 {
 		t.Errorf("--tail-out wrote %d distances (%v), the report counts %d impostor comparisons", len(d), err, rep.Impostor)
 	}
 	checkPairsFile(t, pairs, rep.Genuine, rep.Impostor)
+	checkUnscaled(t, dir, pairs)
 	out.Reset()
 	if code := dispatch(context.Background(), []string{"eval", "--threshold", "0.32", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "EER") {
 		t.Fatalf("text report: %d %q", code, out.String())
@@ -129,5 +131,38 @@ func checkPairsFile(t *testing.T, name string, genuine, impostor int) {
 	}
 	if mated != genuine {
 		t.Errorf("--pairs-out marks %d pairs mated, the report counts %d genuine comparisons", mated, genuine)
+	}
+}
+
+// checkUnscaled: the impostor distances palmctl tail --unscaled reads
+// from a cohort run's pairs are the ones a run without the cohort counts
+// (--cohort=false --tail-out), so one run measures both tables.
+func checkUnscaled(t *testing.T, dir, pairs string) {
+	t.Helper()
+	sample := filepath.Join(t.TempDir(), "unscaled")
+	var out, errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"eval", "--cohort=false", "--threshold", "0.32", "--tail-out", sample, dir}, &out, &errb); code != 0 {
+		t.Fatalf("--cohort=false: exit %d: %s", code, errb.String())
+	}
+	want, err := readSampleFile(sample, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSampleFile(pairs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, err := readSampleFile(pairs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	slices.Sort(scores)
+	if !slices.Equal(got, want) {
+		t.Errorf("--unscaled read %v from the pairs, the run without the cohort counted %v", got, want)
+	}
+	if slices.Equal(scores, want) {
+		t.Errorf("the pairs' scores are the unscaled distances %v: the cohort scaled nothing", want)
 	}
 }

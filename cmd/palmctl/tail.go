@@ -16,11 +16,14 @@ import (
 	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
-const tailUsage = `usage: palmctl tail [--check-line N] FILE...
+const tailUsage = `usage: palmctl tail [--check-line N] [--unscaled] FILE...
 
 Pools the impostor distances palmctl eval --tail-out wrote for several sets
 and prints the tail measured on all of them, as the Go literal of a
-match.Tail. One set's tail rests on its people: comparisons of two hands
+match.Tail. A file palmctl eval --pairs-out wrote serves as well: its
+impostor pairs' scores, or with --unscaled the distances the same run
+would count without the probes' cohorts (the first distance, or the
+look's where lower), so that one run measures both tables. One set's tail rests on its people: comparisons of two hands
 are correlated across their captures, so sets of one population differ
 by more than their comparison counts suggest, and a table pooled over
 several sets and many people is the one a reader can trust.
@@ -45,6 +48,7 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, tailUsage) }
 	checkLine := fs.Int("check-line", 0, "also check the extrapolation line on subsamples of one distance in this many")
+	unscaled := fs.Bool("unscaled", false, "read --pairs-out files' impostor distances as a run without the cohort counts them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,7 +58,7 @@ func runTail(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var pooled []float64
 	for _, name := range fs.Args() {
-		d, err := readSampleFile(name)
+		d, err := readSampleFile(name, *unscaled)
 		if err != nil {
 			fmt.Fprintln(stderr, "palmctl tail:", err)
 			return 1
@@ -100,13 +104,15 @@ func tailSummary(n int, t match.Tail, err error) string {
 	return fmt.Sprintf("%d comparisons, FMR 1e-5 below %.4f, 1e-9 %.4f", n, t.Threshold(1e-5), t.Threshold(1e-9))
 }
 
-func readSampleFile(name string) ([]float64, error) {
+// readSampleFile reads a file of impostor distances (--tail-out) or the
+// impostor pairs of a --pairs-out file (readPairsSample).
+func readSampleFile(name string, unscaled bool) ([]float64, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	d, err := readSample(f)
+	d, err := readSample(f, unscaled)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -139,16 +145,25 @@ func writeSample(w io.Writer, d []float64) error {
 	return b.Flush()
 }
 
-// readSample reads what writeSample wrote. A distance is a fraction of
-// disagreeing bits: anything outside [0, 1] is a damaged file, and is
-// refused with its line rather than skewing a table.
-func readSample(r io.Reader) ([]float64, error) {
+// readSample reads what writeSample wrote, or what writePairs wrote
+// (readPairsSample). A distance is a fraction of disagreeing bits:
+// anything outside [0, 1] is a damaged file, and is refused with its
+// line rather than skewing a table.
+func readSample(r io.Reader, unscaled bool) ([]float64, error) {
 	s := bufio.NewScanner(r)
-	if !s.Scan() || strings.TrimSpace(s.Text()) != sampleHeader {
+	s.Scan()
+	switch strings.TrimSpace(s.Text()) {
+	case sampleHeader:
+		if unscaled {
+			return nil, errors.New("--unscaled needs a file of pairs (palmctl eval --pairs-out): this one holds the scores only")
+		}
+	case pairsHeader:
+		return readPairsSample(s, unscaled)
+	default:
 		if err := s.Err(); err != nil {
 			return nil, err
 		}
-		return nil, errors.New("not a file of impostor distances (palmctl eval --tail-out)")
+		return nil, errors.New("not a file of impostor distances (palmctl eval --tail-out or --pairs-out)")
 	}
 	var d []float64
 	for line := 2; s.Scan(); line++ {
@@ -156,11 +171,52 @@ func readSample(r io.Reader) ([]float64, error) {
 		if text == "" {
 			continue
 		}
-		v, err := strconv.ParseFloat(text, 64)
-		if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
-			return nil, fmt.Errorf("line %d: %q is not a distance between 0 and 1", line, text)
+		v, err := parseDistance(text)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		d = append(d, v)
 	}
 	return d, s.Err()
+}
+
+// readPairsSample reads the impostor pairs of a --pairs-out file after
+// its header: each one's score, or unscaled the distance a run without
+// the cohort counts, the lower of the first distance and the look's
+// (eval.Comparison: without a cohort Scaled is First).
+func readPairsSample(s *bufio.Scanner, unscaled bool) ([]float64, error) {
+	fields := strings.Count(pairsHeader, "\t") + 1
+	var d []float64
+	for line := 2; s.Scan(); line++ {
+		f := strings.Split(s.Text(), "\t")
+		if len(f) != fields || (f[3] != "0" && f[3] != "1") {
+			return nil, fmt.Errorf("line %d: not a pair of palmctl eval --pairs-out", line)
+		}
+		if f[3] == "1" {
+			continue
+		}
+		v, err := parseDistance(f[7])
+		if unscaled {
+			var look float64
+			v, err = parseDistance(f[4])
+			if err == nil {
+				look, err = parseDistance(f[6])
+				v = min(v, look)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		d = append(d, v)
+	}
+	return d, s.Err()
+}
+
+// parseDistance reads one distance, refusing anything outside [0, 1].
+func parseDistance(text string) (float64, error) {
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
+		return 0, fmt.Errorf("%q is not a distance between 0 and 1", text)
+	}
+	return v, nil
 }

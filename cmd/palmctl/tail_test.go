@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palmd/palmd/biometric/eval"
 	"github.com/palmd/palmd/biometric/match"
+	"github.com/palmd/palmd/drivers/atomicfile"
 )
 
 // normalSample draws n distances around 0.42, shifted by mean's offset,
@@ -134,6 +137,9 @@ func TestTailRefusesDamagedFiles(t *testing.T) {
 		{"not a number", write("nan.imp", sampleHeader+"\nNaN\n"), "line 2"},
 		{"negative", write("neg.imp", sampleHeader+"\n0.2\n\n-0.1\n"), "line 4"},
 		{"missing", filepath.Join(dir, "none.imp"), "no such file"},
+		{"pair cut short", write("short.pairs", pairsHeader+"\nh/left\t0\tg/left\t0\t0.3\t0.3\n"), "line 2: not a pair"},
+		{"pair neither mated nor not", write("mated.pairs", pairsHeader+"\nh/left\t0\tg/left\t2\t0.3\t0.3\t1\t0.3\t300\n"), "line 2: not a pair"},
+		{"pair's score above one", write("score.pairs", pairsHeader+"\nh/left\t0\tg/left\t0\t0.3\t0.3\t1\t1.3\t300\n"), "line 2"},
 		{"too few", small, "at least 2,000"},
 	}
 	for _, tc := range tests {
@@ -145,7 +151,10 @@ func TestTailRefusesDamagedFiles(t *testing.T) {
 			}
 		})
 	}
-	var errb bytes.Buffer
+	var out, errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"tail", "--unscaled", small}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "--pairs-out") {
+		t.Errorf("--unscaled on a file of scores: exit %d, %q", code, errb.String())
+	}
 	if code := dispatch(context.Background(), []string{"tail"}, &bytes.Buffer{}, &errb); code != 2 {
 		t.Errorf("no files: exit %d, want 2", code)
 	}
@@ -158,8 +167,16 @@ func FuzzReadSample(f *testing.F) {
 	f.Add([]byte(sampleHeader + "\n1e-3\n\n1\n0\n"))
 	f.Add([]byte("0.25\n"))
 	f.Add([]byte(sampleHeader + "\n+Inf\n"))
+	f.Add([]byte(pairsHeader + "\nh/left\t0\tg/left\t0\t0.3\t0.31\t0.2\t0.2\t300\nh/left\t0\th/left\t1\t0.1\t0.1\t1\t0.1\t400\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := readSample(bytes.NewReader(b))
+		if d, err := readSample(bytes.NewReader(b), true); err == nil {
+			for _, v := range d {
+				if !(v >= 0 && v <= 1) {
+					t.Fatalf("--unscaled accepted %v", v)
+				}
+			}
+		}
+		d, err := readSample(bytes.NewReader(b), false)
 		if err != nil {
 			return
 		}
@@ -172,9 +189,60 @@ func FuzzReadSample(f *testing.F) {
 		if err := writeSample(&buf, d); err != nil {
 			t.Fatal(err)
 		}
-		again, err := readSample(&buf)
+		again, err := readSample(&buf, false)
 		if err != nil || !slices.Equal(again, d) {
 			t.Fatalf("round trip: %v, %v != %v", err, again, d)
 		}
 	})
+}
+
+// TestTailPairs: a --pairs-out file pools its impostor pairs' scores,
+// or with --unscaled the lower of each one's first and look distances;
+// its mated pairs are left out either way.
+func TestTailPairs(t *testing.T) {
+	first, look := normalSample(5, 3000, 0.42), normalSample(6, 3000, 0.44)
+	var pairs []eval.Pair
+	var scores, unscaled []float64
+	for i := range first {
+		c := eval.Comparison{First: first[i], Scaled: min(1, first[i]+0.01), Look: 1, Cells: 300}
+		if i%3 == 0 {
+			c.Look = look[i] // a look taken
+		}
+		c.Score = c.Scaled
+		if c.Look < c.First {
+			c.Score = min(c.Score, c.Look)
+		}
+		pairs = append(pairs, eval.Pair{Probe: fmt.Sprintf("p%d/left", i), Hand: "q/left", Comparison: c})
+		scores, unscaled = append(scores, c.Score), append(unscaled, min(c.First, c.Look))
+		if i%10 == 0 { // a mated pair, far below every impostor
+			pairs = append(pairs, eval.Pair{Probe: "q/left", Hand: "q/left", Comparison: eval.Comparison{First: 0.01, Scaled: 0.01, Look: 1, Score: 0.01}})
+		}
+	}
+	name := filepath.Join(t.TempDir(), "set.pairs")
+	if err := atomicfile.WriteFrom(name, 0o644, func(w io.Writer) error { return writePairs(w, pairs) }); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []float64
+	}{
+		{"scores", []string{"tail", name}, scores},
+		{"unscaled", []string{"tail", "--unscaled", name}, unscaled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := dispatch(context.Background(), tc.args, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			want, err := match.MeasureTail(tc.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(out.String(), fmt.Sprintf("var PalmTail = %#v\n", want)) {
+				t.Errorf("printed\n%s\nwant the table of the %d impostor pairs' %s", out.String(), len(tc.want), tc.name)
+			}
+		})
+	}
 }
