@@ -17,6 +17,14 @@ import (
 // and how many cells the first distance rests on.
 const pairsHeader = "probe\tcapture\thand\tmated\tfirst\tscaled\tlook\tscore\tcells"
 
+// The columns palmctl tail reads back (readPairsSample), counted from 0.
+const (
+	pairsMated = 3
+	pairsFirst = 4
+	pairsLook  = 6
+	pairsScore = 7
+)
+
 // writePairs writes the header, then each pair, its distances in the
 // shortest form that reads back exactly.
 func writePairs(w io.Writer, pairs []eval.Pair) error {

@@ -189,18 +189,18 @@ func readPairsSample(s *bufio.Scanner, unscaled bool) ([]float64, error) {
 	var d []float64
 	for line := 2; s.Scan(); line++ {
 		f := strings.Split(s.Text(), "\t")
-		if len(f) != fields || (f[3] != "0" && f[3] != "1") {
+		if len(f) != fields || (f[pairsMated] != "0" && f[pairsMated] != "1") {
 			return nil, fmt.Errorf("line %d: not a pair of palmctl eval --pairs-out", line)
 		}
-		if f[3] == "1" {
+		if f[pairsMated] == "1" {
 			continue
 		}
-		v, err := parseDistance(f[7])
+		v, err := parseDistance(f[pairsScore])
 		if unscaled {
 			var look float64
-			v, err = parseDistance(f[4])
+			v, err = parseDistance(f[pairsFirst])
 			if err == nil {
-				look, err = parseDistance(f[6])
+				look, err = parseDistance(f[pairsLook])
 				v = min(v, look)
 			}
 		}
