@@ -264,3 +264,32 @@ func TestCoarseNearest(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalise: at refOverlap cells and beyond a distance stands as
+// measured; on fewer it is pulled towards 0.5 by (n/refOverlap)^normPower
+// and never past it, so a raw 0.1 on a quarter of the cells counts
+// 0.5 - 0.4·0.25^0.25, not Daugman's 0.5 - 0.4·0.5.
+func TestNormalise(t *testing.T) {
+	tests := []struct {
+		hd   float64
+		n    int
+		want float64
+	}{
+		{0.1, refOverlap, 0.1},
+		{0.1, 3 * refOverlap, 0.1},
+		{0.1, refOverlap / 4, 0.5 - 0.4*math.Pow(0.25, 0.25)},
+		{0.1, refOverlap / 16, 0.5 - 0.4*0.5},
+		{0.5, 40, 0.5},
+		{0.7, 40, 0.5 + 0.2*math.Pow(0.1, 0.25)},
+	}
+	for _, tc := range tests {
+		if got := normalise(tc.hd, tc.n); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("normalise(%v, %d) = %v, want %v", tc.hd, tc.n, got, tc.want)
+		}
+	}
+	for n := MinOverlap; n < refOverlap; n++ {
+		if a, b := normalise(0.2, n), normalise(0.2, n+1); b > a {
+			t.Fatalf("normalise(0.2, %d) = %v rose to %v at %d cells: more cells must not weigh less", n, a, b, n+1)
+		}
+	}
+}

@@ -141,3 +141,30 @@ func meanAbsDiff(a, b *image.Gray) float64 {
 	}
 	return sum / n
 }
+
+// TestLevelHint: a palm is flat while its valleys lie between 0.75 and
+// 1.8 radii from its centre; beyond, it is tilted. A lone valley is held
+// to 1.6: past that it is a notch between closed fingers' tips (the
+// fingers-closed frame of TestHints lies there).
+func TestLevelHint(t *testing.T) {
+	tests := []struct {
+		level   float64
+		valleys int
+		want    Hint
+	}{
+		{1.1, 3, ""},
+		{1.1, 1, ""},
+		{1.7, 2, ""},
+		{1.7, 1, HintFingersClosed},
+		{1.9, 3, HintTilted},
+		{1.9, 1, HintFingersClosed},
+		{0.6, 2, HintTilted},
+		{0.6, 1, HintFingersClosed},
+	}
+	for _, tc := range tests {
+		h, flat := levelHint(tc.level, tc.valleys)
+		if flat != (tc.want == "") || h != tc.want {
+			t.Errorf("levelHint(%v, %d) = %q, %v; want %q", tc.level, tc.valleys, h, flat, tc.want)
+		}
+	}
+}
